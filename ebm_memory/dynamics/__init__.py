@@ -1,0 +1,28 @@
+"""Dynamics: continuous two-layer integration and discrete retrieval of the effective models."""
+
+from ebm_memory.dynamics.binary import asynchronous_sweep, binarize, synchronous_step
+from ebm_memory.dynamics.continuous import normalise, spherical_step
+from ebm_memory.dynamics.loops import Retrieval, iterate
+from ebm_memory.dynamics.network import Trajectory, TwoLayerNetwork
+from ebm_memory.dynamics.retrieval import (
+    UPDATES,
+    retrieve_binary,
+    retrieve_softmax,
+    retrieve_spherical,
+)
+
+__all__ = [
+    "UPDATES",
+    "Retrieval",
+    "Trajectory",
+    "TwoLayerNetwork",
+    "asynchronous_sweep",
+    "binarize",
+    "iterate",
+    "normalise",
+    "retrieve_binary",
+    "retrieve_softmax",
+    "retrieve_spherical",
+    "spherical_step",
+    "synchronous_step",
+]

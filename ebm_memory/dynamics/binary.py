@@ -1,0 +1,78 @@
+"""Discrete dynamics of Model A: binary +-1 neurons, energy ``-sum_mu F(xi_mu . s)``.
+
+The Krotov & Hopfield (2016) rule sets each bit to whichever sign gives the lower energy.
+Flipping bit ``i`` moves every overlap ``h_mu = xi_mu . s`` to ``h_mu - 2 s_i xi_mu,i``, so the
+rule is: flip bit ``i`` iff ``sum_mu F(h_mu - 2 s_i xi_mu,i) > sum_mu F(h_mu)``. Ties keep the
+bit, so asynchronous sweeps strictly lower the energy at every flip and always terminate.
+
+- :func:`synchronous_step` decides every bit from the same state, streaming over chunks of
+  memories (memory O(chunk x D) per state);
+- :func:`asynchronous_sweep` visits bits in order, each decision seeing the previous flips,
+  keeping the K overlaps up to date (memory O(K) per state).
+
+Both are single-state functions; ``clamped`` marks bits that must not change.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+from jaxtyping import Array, Bool, Float
+
+from ebm_memory.energies.effective import attraction
+from ebm_memory.energies.interactions import Interaction
+
+__all__ = ["asynchronous_sweep", "binarize", "synchronous_step"]
+
+
+def binarize(x: Array) -> Array:
+    """Map real values to +-1 by sign, with 0 -> +1."""
+    return jnp.where(x >= 0, 1, -1).astype(x.dtype)
+
+
+def synchronous_step(
+    state: Float[Array, " D"],
+    memories: Float[Array, "K D"],
+    interaction: Interaction,
+    clamped: Bool[Array, " D"] | None = None,
+    *,
+    chunk_size: int | None = None,
+) -> Float[Array, " D"]:
+    """Set every free bit by the sign of its energy difference, all from the same state."""
+
+    def overlaps(patterns):
+        current = patterns @ state
+        flipped = current[:, None] - 2.0 * patterns * state[None, :]
+        return jnp.concatenate([flipped, current[:, None]], axis=1)
+
+    totals = attraction(overlaps, memories, interaction, chunk_size)
+    flip = totals[:-1] > totals[-1]
+    if clamped is not None:
+        flip = flip & ~clamped
+    return jnp.where(flip, -state, state)
+
+
+def _total(overlaps, interaction):
+    terms = interaction.term(overlaps)
+    return jax.nn.logsumexp(terms) if interaction.log_domain else jnp.sum(terms)
+
+
+def asynchronous_sweep(
+    state: Float[Array, " D"],
+    memories: Float[Array, "K D"],
+    interaction: Interaction,
+    clamped: Bool[Array, " D"] | None = None,
+) -> Float[Array, " D"]:
+    """One sequential sweep over the bits in index order; every flip lowers the energy."""
+    if clamped is None:
+        clamped = jnp.zeros(state.shape, bool)
+
+    def visit(i, carry):
+        bits, overlaps = carry
+        flipped = overlaps - 2.0 * bits[i] * memories[:, i]
+        flip = (_total(flipped, interaction) > _total(overlaps, interaction)) & ~clamped[i]
+        bits = bits.at[i].set(jnp.where(flip, -bits[i], bits[i]))
+        return bits, jnp.where(flip, flipped, overlaps)
+
+    bits, _ = jax.lax.fori_loop(0, state.shape[0], visit, (state, memories @ state))
+    return bits

@@ -1,0 +1,32 @@
+"""Energies: pure single-sample JAX functions of a state and the memories."""
+
+from ebm_memory.energies import interactions
+from ebm_memory.energies.effective import (
+    SIMILARITIES,
+    attention_logits,
+    attraction,
+    binary_energy,
+    softmax_energy,
+    softmax_update,
+    spherical_energy,
+)
+from ebm_memory.energies.interactions import Interaction
+from ebm_memory.energies.streaming import chunk_memories, reduce_memories, softmax_expectation
+from ebm_memory.energies.two_layer import legendre_term, two_layer_energy
+
+__all__ = [
+    "SIMILARITIES",
+    "Interaction",
+    "attention_logits",
+    "attraction",
+    "binary_energy",
+    "chunk_memories",
+    "interactions",
+    "legendre_term",
+    "reduce_memories",
+    "softmax_energy",
+    "softmax_expectation",
+    "softmax_update",
+    "spherical_energy",
+    "two_layer_energy",
+]

@@ -1,0 +1,170 @@
+"""Effective single-layer energies of Krotov & Hopfield's Models A, B and C.
+
+All functions take ONE state vector and the memory matrix ``xi`` (K, D); batch with
+``jax.vmap(..., in_axes=(0, None, ...))``. ``chunk_size`` streams the memories (see
+:mod:`ebm_memory.energies.streaming`).
+
+- Model A (binary neurons):   ``E(s) = -sum_mu F(xi_mu . s)``
+- Model B (softmax):          ``E(v) = |v|^2 / 2 - logsumexp(beta (xi v + b)) / beta``,
+  with ``b = 0`` for dot similarity and ``b_mu = -|xi_mu|^2 / 2`` for euclidean similarity,
+  where it equals ``-logsumexp(-beta |v - xi_mu|^2 / 2) / beta`` (the ClAM / Gaussian KDE
+  energy).
+- Model C (spherical):        ``E(v) = -sum_mu F(xi_mu . v / |v|)``
+
+Examples
+--------
+>>> import jax.numpy as jnp
+>>> from ebm_memory.energies import effective, interactions
+>>> xi = jnp.array([[1.0, -1.0, 1.0], [-1.0, -1.0, 1.0]])
+>>> float(effective.binary_energy(xi[0], xi, interactions.classical()))
+-10.0
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+from jaxtyping import Array, Float
+
+from ebm_memory._validation import check_positive
+from ebm_memory.energies.interactions import Interaction
+from ebm_memory.energies.streaming import reduce_memories, softmax_expectation
+from ebm_memory._numerics import safe_norm
+
+__all__ = [
+    "SIMILARITIES",
+    "attention_logits",
+    "attraction",
+    "binary_energy",
+    "softmax_energy",
+    "softmax_update",
+    "spherical_energy",
+]
+
+SIMILARITIES = ("dot", "euclidean")
+
+
+def _check_state(state, memories, name="state"):
+    if state.ndim != 1:
+        raise ValueError(
+            f"{name} must be one vector of shape (D,), got {state.shape}; batch with jax.vmap."
+        )
+    if memories.ndim != 2:
+        raise ValueError(f"memories must have shape (K, D), got {memories.shape}.")
+    if state.shape[0] != memories.shape[1]:
+        raise ValueError(
+            f"{name} has {state.shape[0]} features but the memories have {memories.shape[1]}."
+        )
+
+
+def attraction(
+    overlap_fn, memories: Float[Array, "K D"], interaction: Interaction, chunk_size=None
+) -> Array:
+    """``sum_mu F(overlap_fn(xi)[mu])``, or its logarithm for log-domain interactions.
+
+    The reduction over memories is streamed; larger is more attractive (lower energy).
+    """
+    return reduce_memories(
+        lambda patterns: interaction.term(overlap_fn(patterns)),
+        memories,
+        log_domain=interaction.log_domain,
+        chunk_size=chunk_size,
+    )
+
+
+def _energy_from_attraction(value, interaction):
+    return -jnp.exp(value) if interaction.log_domain else -value
+
+
+def binary_energy(
+    state: Float[Array, " D"],
+    memories: Float[Array, "K D"],
+    interaction: Interaction,
+    *,
+    chunk_size: int | None = None,
+) -> Float[Array, ""]:
+    """Model A energy ``-sum_mu F(xi_mu . s)`` of a +-1 state ``s``.
+
+    For the exponential interaction the value is ``-exp(logsumexp(beta h))``: exact where it
+    is representable and ``-inf`` beyond; retrieval never needs it (it compares attractions
+    in the log domain).
+    """
+    _check_state(state, memories)
+    value = attraction(lambda patterns: patterns @ state, memories, interaction, chunk_size)
+    return _energy_from_attraction(value, interaction)
+
+
+def spherical_energy(
+    state: Float[Array, " D"],
+    memories: Float[Array, "K D"],
+    interaction: Interaction,
+    *,
+    chunk_size: int | None = None,
+) -> Float[Array, ""]:
+    """Model C energy ``-sum_mu F(xi_mu . v / |v|)``: invariant to the scale of ``v``."""
+    _check_state(state, memories)
+    norm = safe_norm(state)
+    direction = state / jnp.where(norm > 0, norm, 1.0)
+    value = attraction(
+        lambda patterns: patterns @ direction, memories, interaction, chunk_size
+    )
+    return _energy_from_attraction(value, interaction)
+
+
+def attention_logits(
+    state: Float[Array, " D"], patterns: Float[Array, "S D"], beta, similarity: str
+) -> Float[Array, " S"]:
+    """``beta (xi v + b)``: attention logits of Model B for dot or euclidean similarity."""
+    if similarity == "dot":
+        return beta * (patterns @ state)
+    if similarity == "euclidean":
+        return beta * (patterns @ state - 0.5 * jnp.sum(patterns**2, axis=-1))
+    raise ValueError(f"similarity must be one of {SIMILARITIES}, got {similarity!r}.")
+
+
+def softmax_update(
+    state: Float[Array, " D"],
+    memories: Float[Array, "K D"],
+    beta,
+    *,
+    similarity: str = "dot",
+    chunk_size: int | None = None,
+) -> tuple[Float[Array, " D"], Float[Array, ""]]:
+    """The CCCP / attention update ``xi^T softmax(beta (xi v + b))`` and the energy at ``v``.
+
+    Both come from one streamed pass over the memories. The update minimises the convex
+    upper bound of the energy at ``v``, so the energy never increases (Ramsauer et al.).
+    """
+    _check_state(state, memories)
+    check_positive("beta", beta)
+    log_norm, expectation = softmax_expectation(
+        lambda patterns: attention_logits(state, patterns, beta, similarity),
+        memories,
+        chunk_size=chunk_size,
+    )
+    energy = 0.5 * jnp.vdot(state, state) - log_norm / beta
+    return expectation, energy
+
+
+def softmax_energy(
+    state: Float[Array, " D"],
+    memories: Float[Array, "K D"],
+    beta,
+    *,
+    similarity: str = "dot",
+    chunk_size: int | None = None,
+) -> Float[Array, ""]:
+    """Model B energy ``|v|^2 / 2 - logsumexp(beta (xi v + b)) / beta`` (see module docs).
+
+    ``exp(-beta E)`` is a Gaussian mixture with covariance ``I / beta`` centred on the
+    memories: weights ``exp(beta |xi_mu|^2 / 2)`` for dot similarity, equal weights for
+    euclidean similarity (a Gaussian KDE with bandwidth ``beta ** -0.5``).
+    """
+    _check_state(state, memories)
+    check_positive("beta", beta)
+    log_norm = reduce_memories(
+        lambda patterns: attention_logits(state, patterns, beta, similarity),
+        memories,
+        log_domain=True,
+        chunk_size=chunk_size,
+    )
+    return 0.5 * jnp.vdot(state, state) - log_norm / beta

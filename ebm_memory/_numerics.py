@@ -5,7 +5,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-__all__ = ["log_cosh", "safe_norm", "softplus"]
+__all__ = ["log_cosh", "safe_norm", "scaled_logsumexp", "scaled_softmax", "softplus"]
 
 
 @jax.custom_jvp
@@ -45,3 +45,25 @@ def _safe_norm_jvp(primals, tangents):
     norm = safe_norm(x)
     direction = x / jnp.where(norm > 0, norm, 1.0)
     return norm, jnp.vdot(direction, dx)
+
+
+def scaled_logsumexp(scores, scale, axis: int = 0):
+    """``log sum exp(scale * scores)`` along ``axis``, never forming ``scale * scores``.
+
+    Subtracting the peak before scaling keeps the largest term at exactly zero. The naive
+    ``logsumexp(scale * scores)`` is unsafe under ``jit`` at large ``scale``: XLA fuses the
+    product and the peak subtraction into a fused multiply-add, whose exact product differs
+    from the rounded one by up to ``scale * ulp`` (``exp(2048)`` at ``scale = 1e8`` in
+    float32). ``-inf`` scores contribute zero.
+    """
+    peak = jax.lax.stop_gradient(jnp.max(scores, axis=axis, keepdims=True))
+    peak = jnp.where(jnp.isfinite(peak), peak, 0.0)
+    total = jnp.sum(jnp.exp(scale * (scores - peak)), axis=axis)
+    return scale * jnp.squeeze(peak, axis) + jnp.log(total)
+
+
+def scaled_softmax(scores, scale):
+    """``softmax(scale * scores)`` over a vector, with the same safety as above."""
+    peak = jax.lax.stop_gradient(jnp.max(scores))
+    weights = jnp.exp(scale * (scores - jnp.where(jnp.isfinite(peak), peak, 0.0)))
+    return weights / jnp.sum(weights)

@@ -31,7 +31,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
-from ebm_memory._numerics import log_cosh, safe_norm, softplus
+from ebm_memory._numerics import log_cosh, safe_norm, scaled_logsumexp, softplus
 from ebm_memory._validation import check_integer, check_positive
 
 __all__ = [
@@ -120,7 +120,7 @@ def softmax(beta: float = 1.0) -> Lagrangian:
     check_positive("beta", beta)
     return _make(
         "softmax",
-        lambda x: jax.nn.logsumexp(beta * x) / beta,
+        lambda x: scaled_logsumexp(x, beta) / beta,
         convex=True,
         beta=beta,
     )

@@ -19,6 +19,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Bool, Float
 
+from ebm_memory._numerics import scaled_logsumexp
 from ebm_memory.energies.effective import attraction
 from ebm_memory.energies.interactions import Interaction
 
@@ -54,7 +55,9 @@ def synchronous_step(
 
 def _total(overlaps, interaction):
     terms = interaction.term(overlaps)
-    return jax.nn.logsumexp(terms) if interaction.log_domain else jnp.sum(terms)
+    if interaction.log_domain:
+        return scaled_logsumexp(terms, interaction.log_scale)
+    return jnp.sum(terms)
 
 
 def asynchronous_sweep(

@@ -43,6 +43,7 @@ def spherical_step(
         _, pull = softmax_expectation(
             lambda patterns: interaction.term(patterns @ direction),
             memories,
+            interaction.log_scale,
             chunk_size=chunk_size,
         )
     else:
@@ -50,7 +51,6 @@ def spherical_step(
         pull = reduce_memories(
             lambda patterns: slope(patterns @ direction)[:, None] * patterns,
             memories,
-            log_domain=False,
             chunk_size=chunk_size,
         )
     new = normalise(pull)

@@ -3,7 +3,7 @@
 from ebm_memory.energies import interactions
 from ebm_memory.energies.effective import (
     SIMILARITIES,
-    attention_logits,
+    attention_scores,
     attraction,
     binary_energy,
     softmax_energy,
@@ -17,7 +17,7 @@ from ebm_memory.energies.two_layer import legendre_term, two_layer_energy
 __all__ = [
     "SIMILARITIES",
     "Interaction",
-    "attention_logits",
+    "attention_scores",
     "attraction",
     "binary_energy",
     "chunk_memories",

@@ -32,7 +32,7 @@ from ebm_memory._numerics import safe_norm
 
 __all__ = [
     "SIMILARITIES",
-    "attention_logits",
+    "attention_scores",
     "attraction",
     "binary_energy",
     "softmax_energy",
@@ -66,7 +66,7 @@ def attraction(
     return reduce_memories(
         lambda patterns: interaction.term(overlap_fn(patterns)),
         memories,
-        log_domain=interaction.log_domain,
+        log_scale=interaction.log_scale,
         chunk_size=chunk_size,
     )
 
@@ -110,14 +110,14 @@ def spherical_energy(
     return _energy_from_attraction(value, interaction)
 
 
-def attention_logits(
-    state: Float[Array, " D"], patterns: Float[Array, "S D"], beta, similarity: str
+def attention_scores(
+    state: Float[Array, " D"], patterns: Float[Array, "S D"], similarity: str
 ) -> Float[Array, " S"]:
-    """``beta (xi v + b)``: attention logits of Model B for dot or euclidean similarity."""
+    """``xi v + b``: Model B similarities; the attention logits are ``beta`` times these."""
     if similarity == "dot":
-        return beta * (patterns @ state)
+        return patterns @ state
     if similarity == "euclidean":
-        return beta * (patterns @ state - 0.5 * jnp.sum(patterns**2, axis=-1))
+        return patterns @ state - 0.5 * jnp.sum(patterns**2, axis=-1)
     raise ValueError(f"similarity must be one of {SIMILARITIES}, got {similarity!r}.")
 
 
@@ -137,8 +137,9 @@ def softmax_update(
     _check_state(state, memories)
     check_positive("beta", beta)
     log_norm, expectation = softmax_expectation(
-        lambda patterns: attention_logits(state, patterns, beta, similarity),
+        lambda patterns: attention_scores(state, patterns, similarity),
         memories,
+        beta,
         chunk_size=chunk_size,
     )
     energy = 0.5 * jnp.vdot(state, state) - log_norm / beta
@@ -162,9 +163,9 @@ def softmax_energy(
     _check_state(state, memories)
     check_positive("beta", beta)
     log_norm = reduce_memories(
-        lambda patterns: attention_logits(state, patterns, beta, similarity),
+        lambda patterns: attention_scores(state, patterns, similarity),
         memories,
-        log_domain=True,
+        log_scale=beta,
         chunk_size=chunk_size,
     )
     return 0.5 * jnp.vdot(state, state) - log_norm / beta

@@ -37,16 +37,21 @@ class Interaction:
     name, params
         Identity of the function, e.g. ``("polynomial", (("n", 3),))``.
     term : callable
-        Elementwise per-memory term: ``F(h)`` when ``log_domain`` is False, ``log F(h)``
-        when it is True.
-    log_domain : bool
-        Whether memory terms combine by log-sum-exp (the attraction is ``exp`` of the result).
+        Elementwise per-memory term: ``F(h)`` when ``log_scale`` is None, else ``h`` itself.
+    log_scale : float or None
+        For ``F(h) = exp(beta h)``: ``beta``. Terms then combine as
+        ``logsumexp(beta h)`` and the attraction is ``exp`` of the result.
     """
 
     name: str
     params: tuple[tuple[str, float], ...]
     term: Callable
-    log_domain: bool
+    log_scale: float | None = None
+
+    @property
+    def log_domain(self) -> bool:
+        """Whether the attraction is carried as its logarithm."""
+        return self.log_scale is not None
 
     def __eq__(self, other) -> bool:
         if not isinstance(other, Interaction):
@@ -64,7 +69,7 @@ class Interaction:
 def polynomial(n: int) -> Interaction:
     """``F(x) = x^n``: the polynomial Dense Associative Memory, capacity ~ N^(n-1)."""
     n = check_integer("n", n, minimum=1)
-    return Interaction("polynomial", (("n", n),), lambda h: h**n, log_domain=False)
+    return Interaction("polynomial", (("n", n),), lambda h: h**n)
 
 
 def classical() -> Interaction:
@@ -79,7 +84,6 @@ def rectified_polynomial(n: int) -> Interaction:
         "rectified_polynomial",
         (("n", n),),
         lambda h: jnp.maximum(h, 0) ** n,
-        log_domain=False,
     )
 
 
@@ -89,6 +93,4 @@ def exponential(beta: float = 1.0) -> Interaction:
     The attraction is carried as ``log sum exp(beta h)``.
     """
     check_positive("beta", beta)
-    return Interaction(
-        "exponential", (("beta", beta),), lambda h: beta * h, log_domain=True
-    )
+    return Interaction("exponential", (("beta", beta),), lambda h: h, log_scale=beta)

@@ -15,6 +15,8 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Bool, Float
 
+from ebm_memory._numerics import scaled_logsumexp, scaled_softmax
+
 __all__ = ["MemoryChunks", "chunk_memories", "reduce_memories", "softmax_expectation"]
 
 
@@ -47,10 +49,10 @@ def reduce_memories(
     term_fn: Callable[[Float[Array, "S D"]], Float[Array, "S ..."]],
     memories: Float[Array, "K D"],
     *,
-    log_domain: bool,
+    log_scale=None,
     chunk_size: int | None = None,
 ) -> Array:
-    """``sum_mu term_fn(xi)[mu]`` (or its log-sum-exp when ``log_domain``), over chunks.
+    """``sum_mu t_mu`` with ``t = term_fn(xi)``, or ``logsumexp_mu(log_scale * t_mu)``.
 
     ``term_fn`` maps a block of memory rows (S, D) to per-row terms with leading axis S; the
     result has the trailing shape of those terms.
@@ -59,13 +61,13 @@ def reduce_memories(
 
     def chunk_reduce(patterns, valid):
         terms = term_fn(patterns)
-        if log_domain:
-            return jax.nn.logsumexp(_masked(terms, valid, -jnp.inf), axis=0)
+        if log_scale is not None:
+            return scaled_logsumexp(_masked(terms, valid, -jnp.inf), log_scale)
         return jnp.sum(_masked(terms, valid, 0), axis=0)
 
     if chunks.patterns.shape[0] == 1:
         return chunk_reduce(chunks.patterns[0], chunks.valid[0])
-    combine = jnp.logaddexp if log_domain else jnp.add
+    combine = jnp.add if log_scale is None else jnp.logaddexp
 
     def body(carry, chunk):
         return combine(carry, chunk_reduce(*chunk)), None
@@ -77,12 +79,13 @@ def reduce_memories(
 
 
 def softmax_expectation(
-    logit_fn: Callable[[Float[Array, "S D"]], Float[Array, " S"]],
+    score_fn: Callable[[Float[Array, "S D"]], Float[Array, " S"]],
     memories: Float[Array, "K D"],
+    scale,
     *,
     chunk_size: int | None = None,
 ) -> tuple[Float[Array, ""], Float[Array, " D"]]:
-    """Online softmax: ``(logsumexp(l), sum_mu softmax(l)_mu xi_mu)`` with ``l = logit_fn(xi)``.
+    """Online softmax: ``(logsumexp(l), sum_mu softmax(l)_mu xi_mu)``, ``l = scale * score_fn(xi)``.
 
     One pass over the chunks, carrying the running log-normaliser and the running weighted
     mean (the flash-attention recurrence), so no (K,) weight vector is ever materialised.
@@ -90,9 +93,8 @@ def softmax_expectation(
     chunks = chunk_memories(memories, chunk_size)
 
     def chunk_stats(patterns, valid):
-        logits = _masked(logit_fn(patterns), valid, -jnp.inf)
-        log_norm = jax.nn.logsumexp(logits)
-        return log_norm, jax.nn.softmax(logits) @ patterns
+        scores = _masked(score_fn(patterns), valid, -jnp.inf)
+        return scaled_logsumexp(scores, scale), scaled_softmax(scores, scale) @ patterns
 
     if chunks.patterns.shape[0] == 1:
         return chunk_stats(chunks.patterns[0], chunks.valid[0])

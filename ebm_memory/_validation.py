@@ -50,11 +50,13 @@ def as_float_array(name: str, value, *, ndim: tuple[int, ...]) -> jax.Array:
     if not is_concrete(value):
         array = value
     else:
+        if not isinstance(value, jax.Array):
+            value = np.asarray(value)
+            if value.dtype.kind not in "biuf":
+                raise TypeError(f"{name} must hold real numbers, got dtype {value.dtype}.")
         array = jnp.asarray(value)
         if not jnp.issubdtype(array.dtype, jnp.floating):
-            if not (
-                jnp.issubdtype(array.dtype, jnp.integer) or array.dtype == jnp.bool_
-            ):
+            if not (jnp.issubdtype(array.dtype, jnp.integer) or array.dtype == jnp.bool_):
                 raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}.")
             array = array.astype(jnp.result_type(float))
         if not bool(jnp.all(jnp.isfinite(array))):

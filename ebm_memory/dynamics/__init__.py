@@ -1,6 +1,6 @@
 """Dynamics: continuous two-layer integration and discrete retrieval of the effective models."""
 
-from ebm_memory.dynamics.binary import asynchronous_sweep, binarize, synchronous_step
+from ebm_memory.dynamics.binary import asynchronous_sweep, decide_unknown_bits, synchronous_step
 from ebm_memory.dynamics.continuous import normalise, spherical_step
 from ebm_memory.dynamics.loops import Retrieval, iterate
 from ebm_memory.dynamics.network import Trajectory, TwoLayerNetwork
@@ -17,7 +17,7 @@ __all__ = [
     "Trajectory",
     "TwoLayerNetwork",
     "asynchronous_sweep",
-    "binarize",
+    "decide_unknown_bits",
     "iterate",
     "normalise",
     "retrieve_binary",

@@ -23,12 +23,7 @@ from ebm_memory._numerics import scaled_logsumexp
 from ebm_memory.energies.effective import attraction
 from ebm_memory.energies.interactions import Interaction
 
-__all__ = ["asynchronous_sweep", "binarize", "synchronous_step"]
-
-
-def binarize(x: Array) -> Array:
-    """Map real values to +-1 by sign, with 0 -> +1."""
-    return jnp.where(x >= 0, 1, -1).astype(x.dtype)
+__all__ = ["asynchronous_sweep", "decide_unknown_bits", "synchronous_step"]
 
 
 def synchronous_step(
@@ -51,6 +46,30 @@ def synchronous_step(
     if clamped is not None:
         flip = flip & ~clamped
     return jnp.where(flip, -state, state)
+
+
+def decide_unknown_bits(
+    state: Float[Array, " D"],
+    memories: Float[Array, "K D"],
+    interaction: Interaction,
+    *,
+    chunk_size: int | None = None,
+) -> Float[Array, " D"]:
+    """Set the unknown (zero) entries of a partial +-1 state, each to the sign of lower energy
+    given the known entries alone; known entries are returned unchanged.
+
+    This is the natural start for pattern completion: a missing pixel carries no overlap, so
+    it cannot bias the first decisions the way an arbitrary fill value would.
+    """
+
+    def overlaps(patterns):
+        known = (patterns @ state)[:, None]
+        return jnp.concatenate([known + patterns, known - patterns], axis=1)
+
+    totals = attraction(overlaps, memories, interaction, chunk_size)
+    size = state.shape[0]
+    decided = jnp.where(totals[:size] >= totals[size:], 1.0, -1.0).astype(state.dtype)
+    return jnp.where(state == 0, decided, state)
 
 
 def _total(overlaps, interaction):

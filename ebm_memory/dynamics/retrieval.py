@@ -31,7 +31,11 @@ from ebm_memory._validation import (
     check_integer,
     check_positive,
 )
-from ebm_memory.dynamics.binary import asynchronous_sweep, binarize, synchronous_step
+from ebm_memory.dynamics.binary import (
+    asynchronous_sweep,
+    decide_unknown_bits,
+    synchronous_step,
+)
 from ebm_memory.dynamics.continuous import spherical_step
 from ebm_memory.dynamics.loops import Retrieval, iterate
 from ebm_memory.energies.effective import (
@@ -100,8 +104,9 @@ def _binary_batch(states, memories, mask, interaction, update, max_iter, chunk_s
         energy = functools.partial(
             binary_energy, memories=memories, interaction=interaction, chunk_size=chunk_size
         )
+        start = decide_unknown_bits(state, memories, interaction, chunk_size=chunk_size)
         return iterate(
-            step, energy, state, max_iter=max_iter, tol=0.0, change=_changed_bits,
+            step, energy, start, max_iter=max_iter, tol=0.0, change=_changed_bits,
             record_energy=record,
         )
 
@@ -119,7 +124,10 @@ def retrieve_binary(
     chunk_size: int | None = None,
     record_energy: bool = False,
 ) -> Retrieval:
-    """Model A retrieval of +-1 states (inputs are binarised by sign, 0 -> +1).
+    """Model A retrieval of +-1 states.
+
+    Inputs are reduced to their signs; entries equal to 0 count as unknown and are first set
+    by :func:`~ebm_memory.dynamics.binary.decide_unknown_bits` from the known ones.
 
     ``update="async"`` sweeps the bits in order (energy strictly decreases; converges);
     ``"sync"`` updates all bits at once and may end in a 2-cycle (reported as not converged).
@@ -134,7 +142,7 @@ def retrieve_binary(
         raise ValueError(f"update must be one of {UPDATES}, got {update!r}.")
     states, memories, mask, batch = _prepare(states, memories, mask, max_iter, chunk_size)
     result = _binary_batch(
-        binarize(states), memories, mask, interaction, update, max_iter, chunk_size,
+        jnp.sign(states), memories, mask, interaction, update, max_iter, chunk_size,
         record_energy,
     )
     return _unbatch(result, batch)

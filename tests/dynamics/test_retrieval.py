@@ -89,6 +89,16 @@ def test_mask_clamps_known_bits_and_completes_the_rest(update):
     np.testing.assert_allclose(soft.states, PATTERNS, atol=1e-6)
 
 
+@pytest.mark.parametrize("interaction", BINARY, ids=repr)
+def test_unknown_zero_entries_are_decided_from_the_known_ones(interaction):
+    """Half the bits unknown (0): the first decision alone already restores the pattern."""
+    queries = PATTERNS.copy()
+    queries[:, N // 2 :] = 0.0
+    result = retrieve_binary(queries, PATTERNS, interaction, max_iter=1, update="sync")
+    np.testing.assert_array_equal(result.states, PATTERNS)
+    assert np.all(result.converged)
+
+
 def test_chunked_and_unchunked_retrieval_agree():
     queries = corrupt(PATTERNS, 0.3, 8)
     for chunk in (1, 5, 12):

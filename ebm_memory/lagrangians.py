@@ -31,6 +31,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
+from ebm_memory._named import NamedBySettings
 from ebm_memory._numerics import log_cosh, safe_norm, scaled_logsumexp, softplus
 from ebm_memory._validation import check_integer, check_positive
 
@@ -50,8 +51,8 @@ __all__ = [
 ]
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
-class Lagrangian:
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class Lagrangian(NamedBySettings):
     """A named Lagrangian ``L: R^n -> R`` of one vector.
 
     Equality and hashing use ``name`` and ``params`` (not the function object), so two
@@ -75,6 +76,7 @@ class Lagrangian:
     params: tuple[tuple[str, float], ...]
     convex: bool
     fn: Callable[[Float[Array, " n"]], Float[Array, ""]]
+    _namespace = "lagrangians"
 
     def __call__(self, x: Float[Array, " n"]) -> Float[Array, ""]:
         if jnp.ndim(x) != 1:
@@ -88,17 +90,6 @@ class Lagrangian:
         """The activation ``g = dL/dx`` of one vector."""
         return jax.grad(self.__call__)(x)
 
-    def __eq__(self, other) -> bool:
-        if not isinstance(other, Lagrangian):
-            return NotImplemented
-        return (self.name, self.params) == (other.name, other.params)
-
-    def __hash__(self) -> int:
-        return hash((self.name, self.params))
-
-    def __repr__(self) -> str:
-        settings = ", ".join(f"{key}={value!r}" for key, value in self.params)
-        return f"lagrangians.{self.name}({settings})"
 
 
 def _make(name: str, fn, *, convex: bool, **params) -> Lagrangian:

@@ -8,22 +8,9 @@ from hypothesis.extra.numpy import arrays
 from jax.test_util import check_grads
 
 from ebm_memory import lagrangians
+from tests.cases import CONVEX_LAGRANGIANS
 
-CONVEX = [
-    lagrangians.quadratic(),
-    lagrangians.absolute(),
-    lagrangians.softmax(2.0),
-    lagrangians.polynomial(2),
-    lagrangians.polynomial(4),
-    lagrangians.rectified_polynomial(3),
-    lagrangians.relu(),
-    lagrangians.exponential(0.5),
-    lagrangians.spherical(),
-    lagrangians.tanh(1.5),
-    lagrangians.sigmoid(2.0),
-    lagrangians.layernorm(1.3, 0.2),
-]
-SMOOTH = [lag for lag in CONVEX if lag.name not in ("absolute", "relu", "rectified_polynomial")]
+SMOOTH = [lag for lag in CONVEX_LAGRANGIANS if lag.name not in ("absolute", "relu", "rectified_polynomial")]
 
 x = jnp.array([0.3, -1.2, 2.0, 0.7])
 
@@ -57,7 +44,7 @@ def test_gradients_match_finite_differences(lagrangian):
     check_grads(lagrangian, (x,), order=2, modes=["fwd", "rev"])
 
 
-@pytest.mark.parametrize("lagrangian", CONVEX, ids=repr)
+@pytest.mark.parametrize("lagrangian", CONVEX_LAGRANGIANS, ids=repr)
 @given(point=arrays(np.float64, 4, elements=st.floats(-3, 3)), direction=arrays(
     np.float64, 4, elements=st.floats(-1, 1)))
 def test_convex_along_every_line(lagrangian, point, direction):

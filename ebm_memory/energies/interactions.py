@@ -23,13 +23,14 @@ from collections.abc import Callable
 
 import jax.numpy as jnp
 
+from ebm_memory._named import NamedBySettings
 from ebm_memory._validation import check_integer, check_positive
 
 __all__ = ["Interaction", "classical", "exponential", "polynomial", "rectified_polynomial"]
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
-class Interaction:
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class Interaction(NamedBySettings):
     """An interaction function, hashable by ``(name, params)`` for use as a static jit argument.
 
     Attributes
@@ -47,23 +48,13 @@ class Interaction:
     params: tuple[tuple[str, float], ...]
     term: Callable
     log_scale: float | None = None
+    _namespace = "interactions"
 
     @property
     def log_domain(self) -> bool:
         """Whether the attraction is carried as its logarithm."""
         return self.log_scale is not None
 
-    def __eq__(self, other) -> bool:
-        if not isinstance(other, Interaction):
-            return NotImplemented
-        return (self.name, self.params) == (other.name, other.params)
-
-    def __hash__(self) -> int:
-        return hash((self.name, self.params))
-
-    def __repr__(self) -> str:
-        settings = ", ".join(f"{key}={value!r}" for key, value in self.params)
-        return f"interactions.{self.name}({settings})"
 
 
 def polynomial(n: int) -> Interaction:

@@ -10,26 +10,14 @@ from hypothesis.extra.numpy import arrays
 
 from ebm_memory import TwoLayerNetwork, lagrangians
 from ebm_memory.energies import binary_energy, interactions, softmax_energy
+from tests.cases import CONVEX_LAGRANGIANS
 
-CONVEX = [
-    lagrangians.quadratic(),
-    lagrangians.absolute(),
-    lagrangians.softmax(2.0),
-    lagrangians.polynomial(4),
-    lagrangians.rectified_polynomial(3),
-    lagrangians.relu(),
-    lagrangians.exponential(0.5),
-    lagrangians.spherical(),
-    lagrangians.tanh(1.5),
-    lagrangians.sigmoid(2.0),
-    lagrangians.layernorm(1.0, 0.1),
-]
 N_F, N_H, STEPS = 5, 4, 40
 values = st.floats(-1.5, 1.5)
 
 
 @pytest.mark.parametrize(
-    ("lag_v", "lag_h"), list(itertools.product(CONVEX, CONVEX)), ids=lambda lag: lag.name
+    ("lag_v", "lag_h"), list(itertools.product(CONVEX_LAGRANGIANS, CONVEX_LAGRANGIANS)), ids=lambda lag: lag.name
 )
 @settings(max_examples=4)
 @given(

@@ -1,11 +1,13 @@
 """Retrieval throughput of the JAX core against a plain NumPy implementation.
 
 Model B (attention) retrieval of random +-1 patterns with 10% flipped bits to convergence
-(at most ``n_steps`` updates), NumPy running as many CCCP updates as ours needed, on the same float32 data in one process, alternating,
-median of several repeats; JIT compile time is measured separately. Also times streamed
-energies against a memory matrix too large to materialise per batch.
+(at most ``n_steps`` updates), NumPy running as many CCCP updates as ours needed, on the
+same float32 data in one process, alternating, median of several repeats; JIT compile time
+is measured separately. Also times streamed energies against a memory matrix too large to
+materialise per batch.
 
     python benchmarks/retrieval.py [--quick] [--out DIR]
+
 """
 
 from __future__ import annotations
@@ -60,8 +62,9 @@ def retrieval_case(n_memories, n_features, n_queries, beta, n_steps, chunk_size,
     device_memories, device_queries = jnp.asarray(memories), jnp.asarray(queries)
 
     def ours():
-        result = retrieve_softmax(device_queries, device_memories, beta, max_iter=n_steps,
-                                  tol=0.0, chunk_size=chunk_size)
+        result = retrieve_softmax(
+            device_queries, device_memories, beta, max_iter=n_steps, tol=0.0, chunk_size=chunk_size
+        )
         return jax.block_until_ready(result)
 
     start = time.perf_counter()
@@ -71,15 +74,21 @@ def retrieval_case(n_memories, n_features, n_queries, beta, n_steps, chunk_size,
     ours_times, numpy_times = [], []
     for _ in range(repeats):  # alternate the two sides
         ours_times.append(_median_seconds(ours, 1))
-        numpy_times.append(_median_seconds(
-            lambda: numpy_retrieve(queries, memories, beta, n_steps), 1))
+        numpy_times.append(
+            _median_seconds(lambda: numpy_retrieve(queries, memories, beta, n_steps), 1)
+        )
     reference, reference_energies = numpy_retrieve(queries, memories, beta, n_steps)
     ours_seconds, numpy_seconds = statistics.median(ours_times), statistics.median(numpy_times)
     flops = (2 * n_steps + 1) * 2 * n_queries * n_memories * n_features
     return {
         "case": "model B retrieval",
-        "sizes": {"memories": n_memories, "features": n_features, "queries": n_queries,
-                  "steps": n_steps, "chunk_size": chunk_size},
+        "sizes": {
+            "memories": n_memories,
+            "features": n_features,
+            "queries": n_queries,
+            "steps": n_steps,
+            "chunk_size": chunk_size,
+        },
         "ours_seconds": ours_seconds,
         "compile_seconds": first_call - ours_seconds,
         "peer": "numpy",
@@ -87,11 +96,15 @@ def retrieval_case(n_memories, n_features, n_queries, beta, n_steps, chunk_size,
         "speedup": numpy_seconds / ours_seconds,
         "ours_gflops": flops / ours_seconds / 1e9,
         "max_abs_difference": float(np.abs(np.asarray(result.states) - reference).max()),
-        "max_energy_relative_difference": float(np.max(
-            np.abs(np.asarray(result.energies) - reference_energies)
-            / np.abs(reference_energies))),
-        "retrieved": float(np.mean(np.all(np.sign(np.asarray(result.states))
-                                          == memories[picks], axis=1))),
+        "max_energy_relative_difference": float(
+            np.max(
+                np.abs(np.asarray(result.energies) - reference_energies)
+                / np.abs(reference_energies)
+            )
+        ),
+        "retrieved": float(
+            np.mean(np.all(np.sign(np.asarray(result.states)) == memories[picks], axis=1))
+        ),
     }
 
 
@@ -99,15 +112,23 @@ def streaming_case(n_memories, n_features, n_queries, chunk_size, repeats):
     rng = np.random.default_rng(1)
     memories = jnp.asarray(rng.normal(size=(n_memories, n_features)).astype(np.float32))
     queries = jnp.asarray(rng.normal(size=(n_queries, n_features)).astype(np.float32))
-    energies = jax.jit(jax.vmap(
-        lambda q: softmax_energy(q, memories, 0.1, similarity="euclidean",
-                                 chunk_size=chunk_size)))
+    energies = jax.jit(
+        jax.vmap(
+            lambda q: softmax_energy(
+                q, memories, 0.1, similarity="euclidean", chunk_size=chunk_size
+            )
+        )
+    )
     jax.block_until_ready(energies(queries))
     seconds = _median_seconds(lambda: jax.block_until_ready(energies(queries)), repeats)
     return {
         "case": "streamed euclidean energies",
-        "sizes": {"memories": n_memories, "features": n_features, "queries": n_queries,
-                  "chunk_size": chunk_size},
+        "sizes": {
+            "memories": n_memories,
+            "features": n_features,
+            "queries": n_queries,
+            "chunk_size": chunk_size,
+        },
         "ours_seconds": seconds,
         "memory_matrix_mb": n_memories * n_features * 4 / 1e6,
         "dense_logits_mb_avoided": n_memories * n_queries * 4 / 1e6,
@@ -121,18 +142,24 @@ def main():
     parser.add_argument("--out", default="benchmarks/results", help="output folder")
     args = parser.parse_args()
     if args.quick:
-        cases = [retrieval_case(2000, 784, 200, 0.05, 5, None, 3),
-                 streaming_case(100_000, 64, 200, 8192, 3)]
+        cases = [
+            retrieval_case(2000, 784, 200, 0.05, 5, None, 3),
+            streaming_case(100_000, 64, 200, 8192, 3),
+        ]
     else:
-        cases = [retrieval_case(10_000, 784, 1000, 0.05, 5, None, 5),
-                 retrieval_case(10_000, 784, 1000, 0.05, 5, 2048, 5),
-                 streaming_case(1_000_000, 64, 1000, 16384, 3)]
-    machine = {"platform": platform.platform(), "jax": jax.__version__,
-               "device": str(jax.devices()[0])}
+        cases = [
+            retrieval_case(10_000, 784, 1000, 0.05, 5, None, 5),
+            retrieval_case(10_000, 784, 1000, 0.05, 5, 2048, 5),
+            streaming_case(1_000_000, 64, 1000, 16384, 3),
+        ]
+    machine = {
+        "platform": platform.platform(),
+        "jax": jax.__version__,
+        "device": str(jax.devices()[0]),
+    }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "retrieval.json").write_text(json.dumps({"machine": machine, "cases": cases},
-                                                  indent=2))
+    (out / "retrieval.json").write_text(json.dumps({"machine": machine, "cases": cases}, indent=2))
     print(json.dumps({"machine": machine, "cases": cases}, indent=2))
 
 

@@ -22,9 +22,7 @@ def check_positive(name: str, value, *, allow_zero: bool = False):
     """Raise ``ValueError`` unless ``value`` is a finite positive real (or zero if allowed)."""
     if not is_concrete(value):
         return value
-    if isinstance(value, bool) or not (
-        isinstance(value, numbers.Real) or np.ndim(value) == 0
-    ):
+    if isinstance(value, bool) or not (isinstance(value, numbers.Real) or np.ndim(value) == 0):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}.")
     number = float(value)
     if not np.isfinite(number) or number < 0 or (number == 0 and not allow_zero):

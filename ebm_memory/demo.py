@@ -2,9 +2,9 @@
 
 Training digits (binarised to +-1) are the memories. Held-out digits are corrupted in two
 ways: 15 % of their pixels flipped, and the bottom three rows occluded (those pixels set to
-0, "unknown"; the rest clamped during retrieval). Each model retrieves every corrupted digit; the report
-gives the pixel error against the clean digit and the label accuracy (the label of the
-memory closest to the retrieved state), next to the nearest-memory reference.
+0, "unknown"; the rest clamped during retrieval). Each model retrieves every corrupted
+digit; the report gives the pixel error against the clean digit and the label accuracy (the
+label of the memory closest to the retrieved state), next to the nearest-memory reference.
 """
 
 from __future__ import annotations
@@ -107,8 +107,7 @@ def run_demo(out_dir: str | Path, *, n_queries: int | None = None, seed: int = 0
                     "pixel_error_before": float(np.mean(queries != held_out)),
                     "pixel_error_after": float(np.mean(states != held_out)),
                     "label_accuracy": float(
-                        np.mean(_nearest_labels(states, memories, memory_labels)
-                                == held_out_labels)
+                        np.mean(_nearest_labels(states, memories, memory_labels) == held_out_labels)
                     ),
                     "converged": float(np.mean(np.asarray(result.converged))),
                     "mean_steps": float(np.mean(np.asarray(result.n_steps))),

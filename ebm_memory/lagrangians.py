@@ -91,7 +91,6 @@ class Lagrangian(NamedBySettings):
         return jax.grad(self.__call__)(x)
 
 
-
 def _make(name: str, fn, *, convex: bool, **params) -> Lagrangian:
     return Lagrangian(name, tuple(params.items()), convex, fn)
 
@@ -157,17 +156,13 @@ def exponential(beta: float = 1.0) -> Lagrangian:
 def tanh(beta: float = 1.0) -> Lagrangian:
     """``L = sum log cosh(beta x_i) / beta``; activation ``tanh(beta x)``."""
     check_positive("beta", beta)
-    return _make(
-        "tanh", lambda x: jnp.sum(log_cosh(beta * x)) / beta, convex=True, beta=beta
-    )
+    return _make("tanh", lambda x: jnp.sum(log_cosh(beta * x)) / beta, convex=True, beta=beta)
 
 
 def sigmoid(beta: float = 1.0) -> Lagrangian:
     """``L = sum softplus(beta x_i) / beta``; activation ``sigmoid(beta x)``."""
     check_positive("beta", beta)
-    return _make(
-        "sigmoid", lambda x: jnp.sum(softplus(beta * x)) / beta, convex=True, beta=beta
-    )
+    return _make("sigmoid", lambda x: jnp.sum(softplus(beta * x)) / beta, convex=True, beta=beta)
 
 
 def spherical() -> Lagrangian:

@@ -10,7 +10,8 @@ from jax.test_util import check_grads
 from ebm_memory import lagrangians
 from tests.cases import CONVEX_LAGRANGIANS
 
-SMOOTH = [lag for lag in CONVEX_LAGRANGIANS if lag.name not in ("absolute", "relu", "rectified_polynomial")]
+NON_SMOOTH = ("absolute", "relu", "rectified_polynomial")
+SMOOTH = [lag for lag in CONVEX_LAGRANGIANS if lag.name not in NON_SMOOTH]
 
 x = jnp.array([0.3, -1.2, 2.0, 0.7])
 
@@ -45,8 +46,10 @@ def test_gradients_match_finite_differences(lagrangian):
 
 
 @pytest.mark.parametrize("lagrangian", CONVEX_LAGRANGIANS, ids=repr)
-@given(point=arrays(np.float64, 4, elements=st.floats(-3, 3)), direction=arrays(
-    np.float64, 4, elements=st.floats(-1, 1)))
+@given(
+    point=arrays(np.float64, 4, elements=st.floats(-3, 3)),
+    direction=arrays(np.float64, 4, elements=st.floats(-1, 1)),
+)
 def test_convex_along_every_line(lagrangian, point, direction):
     """Second differences of a convex function are >= 0 (up to rounding of the values)."""
     step = 1e-2
@@ -89,8 +92,9 @@ def test_equal_settings_compare_equal_for_jit_reuse():
     assert repr(lagrangians.softmax(2.0)) == "lagrangians.softmax(beta=2.0)"
 
 
-@pytest.mark.parametrize("factory", [lagrangians.softmax, lagrangians.exponential,
-                                     lagrangians.tanh, lagrangians.sigmoid])
+@pytest.mark.parametrize(
+    "factory", [lagrangians.softmax, lagrangians.exponential, lagrangians.tanh, lagrangians.sigmoid]
+)
 @pytest.mark.parametrize("beta", [0.0, -1.0, float("nan"), float("inf")])
 def test_non_positive_beta_is_rejected(factory, beta):
     with pytest.raises(ValueError, match="beta"):

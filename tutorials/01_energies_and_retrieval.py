@@ -22,7 +22,6 @@
 # never increases along the network's dynamics when both Lagrangians are convex.
 
 # %%
-import jax
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -39,8 +38,9 @@ rng = np.random.default_rng(0)
 
 # %%
 memories = rng.choice([-1.0, 1.0], size=(10, 32))
-net = TwoLayerNetwork(lagrangians.quadratic(), lagrangians.softmax(beta=0.2), memories,
-                      tau_f=1.0, tau_h=0.2)
+net = TwoLayerNetwork(
+    lagrangians.quadratic(), lagrangians.softmax(beta=0.2), memories, tau_f=1.0, tau_h=0.2
+)
 start = flip_pixels(memories[0], 0.25, rng)
 path = net.integrate(start, t1=15.0, dt=0.05)
 overlap = np.asarray(path.v) @ memories[0] / 32
@@ -62,8 +62,11 @@ assert np.all(np.diff(np.asarray(path.energy)) <= 1e-5)
 # %%
 patterns = rng.choice([-1.0, 1.0], size=(30, 64))
 noisy = flip_pixels(patterns, 0.1, rng)
-for interaction in (interactions.classical(), interactions.polynomial(3),
-                    interactions.exponential(1.0)):
+for interaction in (
+    interactions.classical(),
+    interactions.polynomial(3),
+    interactions.exponential(1.0),
+):
     result = retrieve_binary(noisy, patterns, interaction)
     exact = np.mean(np.all(np.asarray(result.states) == patterns, axis=1))
     print(f"{interaction!r:40} patterns restored exactly: {exact:.0%}")

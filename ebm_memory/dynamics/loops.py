@@ -28,9 +28,9 @@ class Retrieval(NamedTuple):
     """
 
     states: Float[Array, "... D"]
-    energies: Float[Array, "..."]
-    n_steps: Int[Array, "..."]
-    converged: Bool[Array, "..."]
+    energies: Float[Array, ...]
+    n_steps: Int[Array, ...]
+    converged: Bool[Array, ...]
     energy_trace: Float[Array, "... T"] | None = None
 
 

@@ -155,9 +155,7 @@ class TwoLayerNetwork:
         memories = self.memories.astype(v.dtype)
 
         def one(vi, hi):
-            return two_layer_energy(
-                vi, hi, memories, self.lagrangian_v, self.lagrangian_h, current
-            )
+            return two_layer_energy(vi, hi, memories, self.lagrangian_v, self.lagrangian_h, current)
 
         return one(v, h) if v.ndim == 1 else jax.vmap(one)(v, h)
 

@@ -106,7 +106,12 @@ def _binary_batch(states, memories, mask, interaction, update, max_iter, chunk_s
         )
         start = decide_unknown_bits(state, memories, interaction, chunk_size=chunk_size)
         return iterate(
-            step, energy, start, max_iter=max_iter, tol=0.0, change=_changed_bits,
+            step,
+            energy,
+            start,
+            max_iter=max_iter,
+            tol=0.0,
+            change=_changed_bits,
             record_energy=record,
         )
 
@@ -142,29 +147,37 @@ def retrieve_binary(
         raise ValueError(f"update must be one of {UPDATES}, got {update!r}.")
     states, memories, mask, batch = _prepare(states, memories, mask, max_iter, chunk_size)
     result = _binary_batch(
-        jnp.sign(states), memories, mask, interaction, update, max_iter, chunk_size,
+        jnp.sign(states),
+        memories,
+        mask,
+        interaction,
+        update,
+        max_iter,
+        chunk_size,
         record_energy,
     )
     return _unbatch(result, batch)
 
 
-@functools.partial(
-    jax.jit, static_argnames=("similarity", "max_iter", "chunk_size", "record")
-)
+@functools.partial(jax.jit, static_argnames=("similarity", "max_iter", "chunk_size", "record"))
 def _softmax_batch(states, memories, mask, beta, tol, similarity, max_iter, chunk_size, record):
     def one(state, clamped):
         def update(v):
-            return softmax_update(
-                v, memories, beta, similarity=similarity, chunk_size=chunk_size
-            )[0]
+            return softmax_update(v, memories, beta, similarity=similarity, chunk_size=chunk_size)[
+                0
+            ]
 
         def energy(v):
-            return softmax_update(
-                v, memories, beta, similarity=similarity, chunk_size=chunk_size
-            )[1]
+            return softmax_update(v, memories, beta, similarity=similarity, chunk_size=chunk_size)[
+                1
+            ]
 
         return iterate(
-            _clamped(update, state, clamped), energy, state, max_iter=max_iter, tol=tol,
+            _clamped(update, state, clamped),
+            energy,
+            state,
+            max_iter=max_iter,
+            tol=tol,
             record_energy=record,
         )
 
@@ -199,9 +212,7 @@ def retrieve_softmax(
     return _unbatch(result, batch)
 
 
-@functools.partial(
-    jax.jit, static_argnames=("interaction", "max_iter", "chunk_size", "record")
-)
+@functools.partial(jax.jit, static_argnames=("interaction", "max_iter", "chunk_size", "record"))
 def _spherical_batch(states, memories, mask, tol, interaction, max_iter, chunk_size, record):
     def one(state, clamped):
         step = functools.partial(
@@ -211,7 +222,11 @@ def _spherical_batch(states, memories, mask, tol, interaction, max_iter, chunk_s
             spherical_energy, memories=memories, interaction=interaction, chunk_size=chunk_size
         )
         return iterate(
-            _clamped(step, state, clamped), energy, state, max_iter=max_iter, tol=tol,
+            _clamped(step, state, clamped),
+            energy,
+            state,
+            max_iter=max_iter,
+            tol=tol,
             record_energy=record,
         )
 
@@ -235,9 +250,7 @@ def retrieve_spherical(
     re-normalised and energy descent is no longer guaranteed.
     """
     if not isinstance(interaction, Interaction):
-        raise TypeError(
-            f"interaction must be an Interaction, got {type(interaction).__name__}."
-        )
+        raise TypeError(f"interaction must be an Interaction, got {type(interaction).__name__}.")
     check_positive("tol", tol, allow_zero=True)
     states, memories, mask, batch = _prepare(states, memories, mask, max_iter, chunk_size)
     if not bool(jnp.all(jnp.any(states != 0, axis=-1))):

@@ -25,10 +25,10 @@ from __future__ import annotations
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
+from ebm_memory._numerics import safe_norm
 from ebm_memory._validation import check_positive
 from ebm_memory.energies.interactions import Interaction
 from ebm_memory.energies.streaming import reduce_memories, softmax_expectation
-from ebm_memory._numerics import safe_norm
 
 __all__ = [
     "SIMILARITIES",
@@ -104,9 +104,7 @@ def spherical_energy(
     _check_state(state, memories)
     norm = safe_norm(state)
     direction = state / jnp.where(norm > 0, norm, 1.0)
-    value = attraction(
-        lambda patterns: patterns @ direction, memories, interaction, chunk_size
-    )
+    value = attraction(lambda patterns: patterns @ direction, memories, interaction, chunk_size)
     return _energy_from_attraction(value, interaction)
 
 

@@ -56,7 +56,6 @@ class Interaction(NamedBySettings):
         return self.log_scale is not None
 
 
-
 def polynomial(n: int) -> Interaction:
     """``F(x) = x^n``: the polynomial Dense Associative Memory, capacity ~ N^(n-1)."""
     n = check_integer("n", n, minimum=1)

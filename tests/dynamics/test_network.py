@@ -17,7 +17,9 @@ values = st.floats(-1.5, 1.5)
 
 
 @pytest.mark.parametrize(
-    ("lag_v", "lag_h"), list(itertools.product(CONVEX_LAGRANGIANS, CONVEX_LAGRANGIANS)), ids=lambda lag: lag.name
+    ("lag_v", "lag_h"),
+    list(itertools.product(CONVEX_LAGRANGIANS, CONVEX_LAGRANGIANS)),
+    ids=lambda lag: lag.name,
 )
 @settings(max_examples=4)
 @given(
@@ -52,10 +54,11 @@ def test_instant_hidden_layer_with_unit_step_is_the_attention_update():
     rng = np.random.default_rng(0)
     memories = rng.normal(size=(6, 5))
     beta = 1.5
-    net = TwoLayerNetwork(lagrangians.quadratic(), lagrangians.softmax(beta), memories,
-                          tau_f=1.0, tau_h=0.0)
+    net = TwoLayerNetwork(
+        lagrangians.quadratic(), lagrangians.softmax(beta), memories, tau_f=1.0, tau_h=0.0
+    )
     path = net.integrate(rng.normal(size=5), t1=5.0, dt=1.0)
-    for before, after in zip(path.v[:-1], path.v[1:]):
+    for before, after in zip(path.v[:-1], path.v[1:], strict=False):
         scores = beta * memories @ before
         expected = jax.nn.softmax(scores) @ memories
         np.testing.assert_allclose(after, expected, rtol=1e-12)
@@ -74,8 +77,9 @@ def test_fast_hidden_layer_reproduces_model_b_dynamics(tau_h):
     """tau_h -> 0: feature dynamics become tau_f dv/dt = -grad E_B(v)."""
     rng = np.random.default_rng(1)
     memories, v0, beta, dt = rng.normal(size=(6, 5)), rng.normal(size=5), 2.0, 1e-2
-    net = TwoLayerNetwork(lagrangians.quadratic(), lagrangians.softmax(beta), memories,
-                          tau_f=0.5, tau_h=tau_h)
+    net = TwoLayerNetwork(
+        lagrangians.quadratic(), lagrangians.softmax(beta), memories, tau_f=0.5, tau_h=tau_h
+    )
     path = net.integrate(v0, t1=2.0, dt=dt)
     gradient = jax.jit(jax.grad(lambda v: softmax_energy(v, memories, beta)))
     effective = _euler(gradient, v0, dt, 200, 0.5)
@@ -87,8 +91,9 @@ def test_fast_hidden_layer_reproduces_model_a_dynamics():
     """Binary features: tau_f dv/dt = -dE_A/ds (s = sign v) - v + I."""
     rng = np.random.default_rng(2)
     memories, v0, current, dt = rng.normal(size=(6, 5)), rng.normal(size=5), rng.normal(size=5), 0.1
-    net = TwoLayerNetwork(lagrangians.absolute(), lagrangians.polynomial(4), memories,
-                          tau_f=1.0, tau_h=0.0)
+    net = TwoLayerNetwork(
+        lagrangians.absolute(), lagrangians.polynomial(4), memories, tau_f=1.0, tau_h=0.0
+    )
     path = net.integrate(v0, t1=3.0, dt=dt, input=current)
     force = jax.grad(lambda s: binary_energy(s, memories, interactions.polynomial(4)) / 4)
     effective = _euler(lambda v: force(jnp.sign(v)) - current + v, v0, dt, 30, 1.0)
@@ -107,8 +112,9 @@ def test_batch_integration_matches_single_runs():
 
 
 def test_float32_stays_float32():
-    net = TwoLayerNetwork(lagrangians.quadratic(), lagrangians.softmax(),
-                          np.ones((3, 2), np.float32))
+    net = TwoLayerNetwork(
+        lagrangians.quadratic(), lagrangians.softmax(), np.ones((3, 2), np.float32)
+    )
     path = net.integrate(np.ones(2, np.float32), t1=1.0, dt=0.5)
     assert path.v.dtype == jnp.float32 and path.energy.dtype == jnp.float32
 

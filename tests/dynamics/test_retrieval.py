@@ -71,8 +71,13 @@ def test_classical_capacity_is_between_005n_and_03n():
 
 def test_exponential_dam_stores_far_beyond_classical_capacity_without_overflow():
     patterns = np.random.default_rng(5).choice([-1.0, 1.0], size=(400, 100)).astype(np.float32)
-    result = retrieve_binary(corrupt(patterns, 0.1, 6), patterns, interactions.exponential(),
-                             update="sync", chunk_size=64)
+    result = retrieve_binary(
+        corrupt(patterns, 0.1, 6),
+        patterns,
+        interactions.exponential(),
+        update="sync",
+        chunk_size=64,
+    )
     np.testing.assert_array_equal(result.states, patterns)
 
 
@@ -81,8 +86,9 @@ def test_mask_clamps_known_bits_and_completes_the_rest(update):
     mask = np.zeros(N, bool)
     mask[: N // 2] = True
     queries = np.where(mask, PATTERNS, np.random.default_rng(7).choice([-1.0, 1.0], size=(12, N)))
-    result = retrieve_binary(queries, PATTERNS, interactions.exponential(), update=update,
-                             mask=mask)
+    result = retrieve_binary(
+        queries, PATTERNS, interactions.exponential(), update=update, mask=mask
+    )
     np.testing.assert_array_equal(result.states, PATTERNS)
     soft = retrieve_softmax(queries * np.where(mask, 1.0, 0.0), PATTERNS, 0.5, mask=mask)
     np.testing.assert_array_equal(np.asarray(soft.states)[:, mask], PATTERNS[:, mask])
@@ -106,21 +112,26 @@ def test_chunked_and_unchunked_retrieval_agree():
         b = retrieve_softmax(queries, PATTERNS, 0.1, record_energy=True)
         np.testing.assert_allclose(a.states, b.states, rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(a.energy_trace, b.energy_trace, rtol=1e-10)
-        c = retrieve_binary(queries, PATTERNS, interactions.polynomial(2), update="sync",
-                            chunk_size=chunk)
+        c = retrieve_binary(
+            queries, PATTERNS, interactions.polynomial(2), update="sync", chunk_size=chunk
+        )
         d = retrieve_binary(queries, PATTERNS, interactions.polynomial(2), update="sync")
         np.testing.assert_array_equal(c.states, d.states)
 
 
 @settings(max_examples=20)
-@given(seed=st.integers(0, 2**31), beta=st.floats(0.01, 5.0),
-       similarity=st.sampled_from(["dot", "euclidean"]))
+@given(
+    seed=st.integers(0, 2**31),
+    beta=st.floats(0.01, 5.0),
+    similarity=st.sampled_from(["dot", "euclidean"]),
+)
 def test_cccp_update_never_increases_energy(seed, beta, similarity):
     generator = np.random.default_rng(seed)
     memories = generator.normal(size=(9, 6)) * generator.uniform(0.1, 3)
     states = generator.normal(size=(4, 6)) * 3
-    result = retrieve_softmax(states, memories, beta, similarity=similarity, max_iter=15,
-                              chunk_size=4, record_energy=True)
+    result = retrieve_softmax(
+        states, memories, beta, similarity=similarity, max_iter=15, chunk_size=4, record_energy=True
+    )
     trace = np.asarray(result.energy_trace)
     assert np.all(np.diff(trace, axis=1) <= 1e-12 * (1 + np.abs(trace[:, :-1])))
 

@@ -20,6 +20,7 @@ MEMORIES = rng.normal(size=(7, 5))
 STATE = rng.normal(size=5)
 SIGNS = rng.choice([-1.0, 1.0], size=5)
 
+
 def _name(value):
     return repr(value) if isinstance(value, interactions.Interaction) else ""
 
@@ -58,7 +59,9 @@ def test_softmax_energy_dot_and_euclidean_closed_forms(chunk_size):
 @pytest.mark.parametrize("chunk_size", [None, 3])
 def test_update_is_softmax_weighted_memories_and_energy_matches(similarity, chunk_size):
     beta = 0.9
-    new, energy = softmax_update(STATE, MEMORIES, beta, similarity=similarity, chunk_size=chunk_size)
+    new, energy = softmax_update(
+        STATE, MEMORIES, beta, similarity=similarity, chunk_size=chunk_size
+    )
     bias = 0.0 if similarity == "dot" else -0.5 * np.sum(MEMORIES**2, axis=1)
     weights = np.exp(beta * (MEMORIES @ STATE + bias) - logsumexp(beta * (MEMORIES @ STATE + bias)))
     np.testing.assert_allclose(new, weights @ MEMORIES, rtol=1e-12)
@@ -80,8 +83,9 @@ def test_boltzmann_density_is_the_stated_gaussian_mixture(similarity):
     memories = np.array([[-1.0], [0.5], [2.0]])
 
     def unnormalised(x):
-        return np.exp(-beta * float(softmax_energy(jnp.array([x]), memories, beta,
-                                                   similarity=similarity)))
+        return np.exp(
+            -beta * float(softmax_energy(jnp.array([x]), memories, beta, similarity=similarity))
+        )
 
     value, _ = integrate.quad(unnormalised, -12, 12, limit=200)
     # dot: weights exp(beta |xi|^2 / 2); euclidean: equal weights (a Gaussian KDE).
@@ -92,18 +96,28 @@ def test_boltzmann_density_is_the_stated_gaussian_mixture(similarity):
 
 @pytest.mark.parametrize("similarity", ["dot", "euclidean"])
 def test_energy_gradients(similarity):
-    check_grads(jax.jit(lambda v, m: softmax_energy(v, m, 1.3, similarity=similarity,
-                                                    chunk_size=3)),
-                (jnp.asarray(STATE), jnp.asarray(MEMORIES)), order=2, modes=["fwd", "rev"])
+    check_grads(
+        jax.jit(lambda v, m: softmax_energy(v, m, 1.3, similarity=similarity, chunk_size=3)),
+        (jnp.asarray(STATE), jnp.asarray(MEMORIES)),
+        order=2,
+        modes=["fwd", "rev"],
+    )
 
 
-@pytest.mark.parametrize(("interaction", "F"), INTERACTIONS[:2] + INTERACTIONS[3:],
-                         ids=_name)
+@pytest.mark.parametrize(("interaction", "F"), INTERACTIONS[:2] + INTERACTIONS[3:], ids=_name)
 def test_model_a_and_c_gradients(interaction, F):
-    check_grads(jax.jit(lambda s: binary_energy(s, MEMORIES, interaction, chunk_size=3)),
-                (jnp.asarray(SIGNS),), order=2, modes=["fwd", "rev"])
-    check_grads(jax.jit(lambda v: spherical_energy(v, MEMORIES, interaction)),
-                (jnp.asarray(STATE),), order=2, modes=["fwd", "rev"])
+    check_grads(
+        jax.jit(lambda s: binary_energy(s, MEMORIES, interaction, chunk_size=3)),
+        (jnp.asarray(SIGNS),),
+        order=2,
+        modes=["fwd", "rev"],
+    )
+    check_grads(
+        jax.jit(lambda v: spherical_energy(v, MEMORIES, interaction)),
+        (jnp.asarray(STATE),),
+        order=2,
+        modes=["fwd", "rev"],
+    )
 
 
 @pytest.mark.parametrize("dtype", [jnp.float32, jnp.float64])

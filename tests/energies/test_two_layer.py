@@ -46,8 +46,9 @@ def test_gradients_of_the_two_layer_energy():
     v, h = jnp.asarray(rng.normal(size=4)), jnp.asarray(rng.normal(size=6))
 
     def energy(v, h, memories):
-        return two_layer_energy(v, h, memories, lagrangians.tanh(1.5),
-                                lagrangians.softmax(2.0), CURRENT)
+        return two_layer_energy(
+            v, h, memories, lagrangians.tanh(1.5), lagrangians.softmax(2.0), CURRENT
+        )
 
     check_grads(jax.jit(energy), (v, h, MEMORIES), order=2, modes=["fwd", "rev"])
 
@@ -69,5 +70,6 @@ def test_finite_at_large_beta_and_inputs(dtype, beta):
 
 def test_shapes_are_checked():
     with pytest.raises(ValueError, match="N_h, N_f"):
-        two_layer_energy(jnp.ones(4), jnp.ones(5), MEMORIES, lagrangians.quadratic(),
-                         lagrangians.softmax())
+        two_layer_energy(
+            jnp.ones(4), jnp.ones(5), MEMORIES, lagrangians.quadratic(), lagrangians.softmax()
+        )

@@ -1,23 +1,30 @@
 """ebm_memory: associative memories as energy-based probabilistic models, on JAX.
 
 Layers (each imports only from those above it): :mod:`~ebm_memory.lagrangians`,
-:mod:`~ebm_memory.energies`, :mod:`~ebm_memory.dynamics`, then the edges
+:mod:`~ebm_memory.energies`, :mod:`~ebm_memory.dynamics`, :mod:`~ebm_memory.density`,
+:mod:`~ebm_memory.learning`, :mod:`~ebm_memory.estimators`, then the edges
 (:mod:`~ebm_memory.datasets`, :mod:`~ebm_memory.plotting`, :mod:`~ebm_memory.cli`).
 """
 
-from ebm_memory import dynamics, energies, lagrangians
+from ebm_memory import density, dynamics, energies, estimators, lagrangians, learning
 from ebm_memory.dynamics import Retrieval, Trajectory, TwoLayerNetwork
 from ebm_memory.energies import interactions
+from ebm_memory.estimators import DenseAssociativeMemory, MetastableRetrievalWarning
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "DenseAssociativeMemory",
+    "MetastableRetrievalWarning",
     "Retrieval",
     "Trajectory",
     "TwoLayerNetwork",
     "__version__",
+    "density",
     "dynamics",
     "energies",
+    "estimators",
     "interactions",
     "lagrangians",
+    "learning",
 ]

@@ -24,6 +24,6 @@ def test_demo_writes_report_and_figures(tmp_path, capsys):
     # dense memories beat the classical network on 1,437 correlated digits
     flip = {model: row for (corruption, model), row in rows.items() if corruption == "flip 15%"}
     assert flip["exponential"]["label_accuracy"] > flip["classical"]["label_accuracy"] + 0.3
-    softmax = flip["softmax beta=2"]
+    softmax = flip["softmax"]
     assert softmax["pixel_error_after"] < softmax["pixel_error_before"]
     assert str(tmp_path) in capsys.readouterr().out

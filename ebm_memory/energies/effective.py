@@ -9,7 +9,8 @@ All functions take ONE state vector and the memory matrix ``xi`` (K, D); batch w
   with ``b = 0`` for dot similarity and ``b_mu = -|xi_mu|^2 / 2`` for euclidean similarity,
   where it equals ``-logsumexp(-beta |v - xi_mu|^2 / 2) / beta`` (the ClAM / Gaussian KDE
   energy).
-- Model C (spherical):        ``E(v) = -sum_mu F(xi_mu . v / |v|)``
+- Model C (spherical):        ``E(v) = -sum_mu F(xi_mu . v / |v|)``; with the exponential
+  interaction ``-logsumexp(beta xi . v_hat) / beta``
 
 Examples
 --------
@@ -100,12 +101,20 @@ def spherical_energy(
     *,
     chunk_size: int | None = None,
 ) -> Float[Array, ""]:
-    """Model C energy ``-sum_mu F(xi_mu . v / |v|)``: invariant to the scale of ``v``."""
+    """Model C energy ``-sum_mu F(xi_mu . v / |v|)``: invariant to the scale of ``v``.
+
+    For the exponential interaction this is Model C with the log-sum-exp hidden Lagrangian,
+    ``-logsumexp(beta xi . v_hat) / beta`` (the spherical counterpart of Model B, whose
+    Boltzmann density at ``T = 1 / beta`` is a von Mises-Fisher mixture); it has the same
+    minima and dynamics as ``-sum exp(beta xi . v_hat)``.
+    """
     _check_state(state, memories)
     norm = safe_norm(state)
     direction = state / jnp.where(norm > 0, norm, 1.0)
     value = attraction(lambda patterns: patterns @ direction, memories, interaction, chunk_size)
-    return _energy_from_attraction(value, interaction)
+    if interaction.log_domain:
+        return -value / interaction.log_scale
+    return -value
 
 
 def attention_scores(

@@ -1,0 +1,58 @@
+"""Pattern separation and the inverse temperature needed to retrieve single patterns.
+
+Ramsauer et al. call pattern ``i`` separated by ``Delta_i`` when its own attention score at
+``x = xi_i`` exceeds every other memory's by ``Delta_i``; the one-step retrieval error is then
+of order ``(K - 1) exp(-beta Delta_i)``. With dot similarity
+``Delta_i = xi_i . xi_i - max_j xi_i . xi_j``; with euclidean similarity the scores
+``xi . x - |xi|^2 / 2`` give ``Delta_i = min_j |xi_i - xi_j|^2 / 2``.
+
+Examples
+--------
+>>> import numpy as np
+>>> from ebm_memory.dynamics.separation import pattern_separation
+>>> pattern_separation(np.array([[1.0, 1.0], [1.0, -1.0]]), "dot").tolist()
+[2.0, 2.0]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["beta_for_separation", "pattern_separation"]
+
+
+def pattern_separation(
+    memories: np.ndarray, similarity: str = "dot", *, block_size: int = 1024
+) -> np.ndarray:
+    """Separation ``Delta_i`` of every memory from the others, (K,); ``inf`` when K = 1.
+
+    Computed in blocks of rows so the (K, K) similarity matrix is never held whole.
+    """
+    memories = np.asarray(memories, dtype=np.float64)
+    squared = np.sum(memories**2, axis=1)
+    separation = np.full(len(memories), np.inf)
+    for start in range(0, len(memories), block_size):
+        rows = slice(start, start + block_size)
+        scores = memories[rows] @ memories.T
+        if similarity == "euclidean":
+            scores = scores - 0.5 * squared[None, :]
+        own = scores[np.arange(scores.shape[0]), np.arange(start, start + scores.shape[0])]
+        scores[np.arange(scores.shape[0]), np.arange(start, start + scores.shape[0])] = -np.inf
+        if len(memories) > 1:
+            separation[rows] = own - scores.max(axis=1)
+    return separation
+
+
+def beta_for_separation(
+    separation: np.ndarray, n_memories: int, *, error: float = 0.01, quantile: float = 0.1
+) -> float:
+    """Smallest ``beta`` with ``(K - 1) exp(-beta Delta) <= error`` for the given quantile of
+    the positive separations (duplicates, with ``Delta = 0``, can never be told apart).
+
+    Returns 1.0 when there is a single memory or no positive separation.
+    """
+    positive = separation[np.isfinite(separation) & (separation > 0)]
+    if n_memories < 2 or positive.size == 0:
+        return 1.0
+    delta = float(np.quantile(positive, quantile))
+    return float(np.log(max(n_memories - 1, 1) / error) / delta)

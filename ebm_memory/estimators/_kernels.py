@@ -1,0 +1,115 @@
+"""Jitted batch computations behind the estimators.
+
+Each kernel vmaps a single-state function over a block of queries; :func:`map_blocks` feeds
+fixed-size blocks (the last one padded) so a kernel compiles once per block shape, and memory
+stays O(block x chunk) however many queries there are.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ebm_memory._numerics import scaled_softmax
+from ebm_memory.density.gaussian import gaussian_log_density
+from ebm_memory.dynamics.continuous import normalise
+from ebm_memory.energies.effective import (
+    attention_scores,
+    binary_energy,
+    softmax_energy,
+    spherical_energy,
+)
+from ebm_memory.energies.interactions import Interaction
+
+__all__ = ["ModelSpec", "batch_energy", "batch_log_density", "batch_responsibilities", "map_blocks"]
+
+
+class ModelSpec(NamedTuple):
+    """Static description of a memory model (hashable: a ``jax.jit`` static argument).
+
+    ``kind`` is "binary" (Model A), "softmax" (Model B) or "spherical" (Model C);
+    ``interaction`` is used by the binary and spherical kinds.
+    """
+
+    kind: str
+    similarity: str
+    interaction: Interaction | None
+    chunk_size: int | None
+
+
+def _energy_fn(spec: ModelSpec, memories, beta):
+    if spec.kind == "softmax":
+        return lambda x: softmax_energy(
+            x, memories, beta, similarity=spec.similarity, chunk_size=spec.chunk_size
+        )
+    energy = binary_energy if spec.kind == "binary" else spherical_energy
+    return lambda x: energy(x, memories, spec.interaction, chunk_size=spec.chunk_size)
+
+
+@functools.partial(jax.jit, static_argnames="spec")
+def batch_energy(states, memories, beta, spec: ModelSpec):
+    """Energies of a block of states, (B,)."""
+    return jax.vmap(_energy_fn(spec, memories, beta))(states)
+
+
+@functools.partial(jax.jit, static_argnames="spec")
+def batch_log_density(states, memories, beta, temperature, log_norm, spec: ModelSpec):
+    """Normalised log densities of a block of states, (B,).
+
+    softmax: ``-beta E - log Z`` (Gaussian mixture); spherical: ``-beta E + log C_D - log K``
+    with ``log_norm = log K - log C_D`` (vMF mixture on the sphere); binary:
+    ``-E / T - log Z``.
+    """
+    if spec.kind == "softmax":
+        return jax.vmap(
+            lambda x: gaussian_log_density(
+                x, memories, beta, spec.similarity, log_norm, chunk_size=spec.chunk_size
+            )
+        )(states)
+    energies = jax.vmap(_energy_fn(spec, memories, beta))(states)
+    if spec.kind == "spherical":
+        return -beta * energies - log_norm
+    return -energies / temperature - log_norm
+
+
+@functools.partial(jax.jit, static_argnames="spec")
+def batch_responsibilities(states, memories, beta, spec: ModelSpec):
+    """Share of each memory in the state's attraction, (B, K), rows summing to one.
+
+    softmax and spherical: the attention weights (mixture posterior); binary exponential:
+    ``softmax(beta xi . s)``; binary polynomial: ``|F(xi_mu . s)| / sum |F|``.
+    """
+
+    def one(x):
+        if spec.kind == "softmax":
+            return scaled_softmax(attention_scores(x, memories, spec.similarity), beta)
+        if spec.kind == "spherical":
+            return scaled_softmax(memories @ normalise(x), beta)
+        overlaps = memories @ x
+        if spec.interaction.log_domain:
+            return scaled_softmax(overlaps, spec.interaction.log_scale)
+        magnitude = jnp.abs(spec.interaction.term(overlaps))
+        total = jnp.sum(magnitude)
+        uniform = jnp.full_like(magnitude, 1.0 / magnitude.shape[0])
+        return jnp.where(total > 0, magnitude / jnp.where(total > 0, total, 1.0), uniform)
+
+    return jax.vmap(one)(states)
+
+
+def map_blocks(kernel, states: np.ndarray, *args, block_size: int = 1024, **kwargs) -> np.ndarray:
+    """Apply ``kernel(block, *args, **kwargs)`` to fixed-size row blocks of ``states`` and
+    concatenate the results as numpy arrays."""
+    n_rows = states.shape[0]
+    size = min(block_size, n_rows)
+    outputs = []
+    for start in range(0, n_rows, size):
+        block = states[start : start + size]
+        rows = block.shape[0]
+        if rows < size:
+            block = np.concatenate([block, np.repeat(block[-1:], size - rows, axis=0)])
+        outputs.append(np.asarray(kernel(jnp.asarray(block), *args, **kwargs))[:rows])
+    return np.concatenate(outputs)

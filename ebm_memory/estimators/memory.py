@@ -1,0 +1,484 @@
+"""``DenseAssociativeMemory``: a scikit-learn density estimator over the JAX memory models."""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral, Real
+
+import jax
+import numpy as np
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    DensityMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ebm_memory.density import gaussian
+from ebm_memory.density.binary import (
+    MAX_EXACT_DIM,
+    binary_log_partition_ais,
+    binary_log_partition_exact,
+    sample_binary_exact,
+)
+from ebm_memory.dynamics.retrieval import retrieve_binary, retrieve_softmax, retrieve_spherical
+from ebm_memory.dynamics.separation import beta_for_separation, pattern_separation
+from ebm_memory.energies import interactions
+from ebm_memory.estimators._kernels import (
+    ModelSpec,
+    batch_energy,
+    batch_log_density,
+    batch_responsibilities,
+    map_blocks,
+)
+from ebm_memory.learning import fit_binary_memories, fit_gaussian_memories
+from ebm_memory.learning.spherical import fit_spherical_memories
+
+__all__ = ["DenseAssociativeMemory", "MetastableRetrievalWarning"]
+
+BINARY_MODELS = ("classical", "polynomial", "exponential")
+METASTABLE_WEIGHT = 0.5
+
+
+class MetastableRetrievalWarning(UserWarning):
+    """Retrieval ended in a mixture of memories rather than a single one."""
+
+
+class DenseAssociativeMemory(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, BaseEstimator
+):
+    """Dense associative memory as a density estimator and pattern-completion model.
+
+    The memories define an energy ``E(x)`` and a density ``exp(-E(x) / T) / Z``:
+
+    - ``model="softmax"`` (Model B, modern Hopfield): ``T = 1 / beta``; the density is a
+      Gaussian mixture with covariance ``I / beta``. With ``similarity="euclidean"`` it is
+      exactly a Gaussian KDE with bandwidth ``beta ** -0.5``; with ``"dot"`` the mixing
+      weights are ``softmax(beta |xi|^2 / 2)``.
+    - ``model="spherical"`` (Model C): inputs and memories are normalised to unit length;
+      ``E = -logsumexp(beta xi . x_hat) / beta``; the density (on the unit sphere) is an
+      equal-weight von Mises-Fisher mixture with concentration ``beta``.
+    - ``model`` in {"classical", "polynomial", "exponential"} (Model A, binary neurons):
+      ``E(s) = -sum_mu F(xi_mu . s)`` with ``F = x^2``, ``x^degree`` or ``exp(beta x)``, over
+      states ``s`` in {-1, +1}^D at temperature ``temperature``. Inputs are binarised: an entry
+      is +1 when it exceeds ``threshold_``, the midpoint of the training data's range
+      (0 for +-1 data, 8 for scikit-learn's 0-16 digits), else -1.
+
+    Parameters
+    ----------
+    model : {"softmax", "spherical", "classical", "polynomial", "exponential"}, default="softmax"
+    beta : float > 0 or "auto", default="auto"
+        Inverse temperature / sharpness (softmax, spherical, exponential). "auto" picks the
+        smallest beta that retrieves single patterns: ``(K - 1) exp(-beta Delta) <= 0.01``
+        for the 10th percentile of the memories' separations ``Delta`` (Ramsauer et al.).
+    degree : int >= 1, default=3
+        Interaction degree of ``model="polynomial"``.
+    similarity : {"dot", "euclidean"}, default="dot"
+        Similarity of the softmax model.
+    n_memories : int or None, default=None
+        None: the training rows are the memories. An int K: K memories are learned, by EM on
+        the equivalent mixture (softmax, spherical) or by the Krotov-Hopfield (2016) rule
+        (binary models).
+    max_iter : int, default=100
+        Maximum retrieval updates (and learning iterations when ``n_memories`` is an int).
+    tol : float, default=1e-6
+        Convergence tolerance of retrieval and learning.
+    update : {"async", "sync"}, default="async"
+        Update order of the binary models.
+    temperature : float > 0, default=1.0
+        Temperature of the binary models' Boltzmann density.
+    chunk_size : int or None, default=None
+        Stream over the memories in chunks of this many (memory O(batch x chunk)).
+    random_state : int, RandomState instance or None, default=None
+        Seeds learning, sampling and the AIS estimate of the binary normaliser.
+
+    Attributes
+    ----------
+    memories_ : ndarray (n_memories, n_features)
+    beta_ : float
+        The inverse temperature in use (resolved from "auto").
+    separation_ : ndarray (n_memories,)
+        Separation of each memory from the others (see ``beta``).
+    threshold_ : float
+        Binarisation threshold (binary models; NaN otherwise).
+    n_iter_ : int
+        Learning iterations (0 when the rows are the memories).
+    converged_ : bool
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str, when X had string column names
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ebm_memory import DenseAssociativeMemory
+    >>> rng = np.random.default_rng(0)
+    >>> patterns = rng.choice([-1.0, 1.0], size=(20, 32))
+    >>> noisy = patterns * np.where(rng.random(patterns.shape) < 0.1, -1, 1)
+    >>> dam = DenseAssociativeMemory(model="softmax").fit(patterns)
+    >>> bool(np.array_equal(np.sign(dam.predict(noisy)), patterns))
+    True
+    >>> dam.transform(noisy).shape
+    (20, 20)
+    """
+
+    _parameter_constraints: dict = {
+        "model": [StrOptions({"softmax", "spherical", *BINARY_MODELS})],
+        "beta": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "degree": [Interval(Integral, 1, None, closed="left")],
+        "similarity": [StrOptions({"dot", "euclidean"})],
+        "n_memories": [Interval(Integral, 1, None, closed="left"), None],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "update": [StrOptions({"async", "sync"})],
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+        "chunk_size": [Interval(Integral, 1, None, closed="left"), None],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        model="softmax",
+        *,
+        beta="auto",
+        degree=3,
+        similarity="dot",
+        n_memories=None,
+        max_iter=100,
+        tol=1e-6,
+        update="async",
+        temperature=1.0,
+        chunk_size=None,
+        random_state=None,
+    ):
+        self.model = model
+        self.beta = beta
+        self.degree = degree
+        self.similarity = similarity
+        self.n_memories = n_memories
+        self.max_iter = max_iter
+        self.tol = tol
+        self.update = update
+        self.temperature = temperature
+        self.chunk_size = chunk_size
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ model description
+    @property
+    def _kind(self) -> str:
+        return "binary" if self.model in BINARY_MODELS else self.model
+
+    def _interaction(self, beta: float):
+        if self.model == "classical":
+            return interactions.classical()
+        if self.model == "polynomial":
+            return interactions.polynomial(self.degree)
+        return interactions.exponential(beta)
+
+    def _spec(self) -> ModelSpec:
+        interaction = None if self._kind == "softmax" else self._interaction(self.beta_)
+        return ModelSpec(self._kind, self.similarity, interaction, self.chunk_size)
+
+    def _separation_similarity(self) -> str:
+        return self.similarity if self._kind == "softmax" else "dot"
+
+    def _prepare(self, X: np.ndarray) -> np.ndarray:
+        """Map validated inputs to model states: +-1 (binary) or unit rows (spherical)."""
+        if self._kind == "binary":
+            return np.where(X > self.threshold_, 1.0, -1.0)
+        if self._kind == "spherical":
+            norms = np.linalg.norm(X, axis=1, keepdims=True)
+            if np.any(norms == 0):
+                raise ValueError(
+                    "The spherical model needs non-zero rows: it depends on x / |x|."
+                )
+            return X / norms
+        return X
+
+    def _validate(self, X) -> np.ndarray:
+        check_is_fitted(self)
+        return self._prepare(validate_data(self, X, dtype=np.float64, reset=False))
+
+    @property
+    def _n_features_out(self) -> int:
+        return self.memories_.shape[0]
+
+    # ------------------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Store (``n_memories=None``) or learn (``n_memories=K``) the memories.
+
+        Parameters
+        ----------
+        X : array-like (n_samples, n_features)
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        X = validate_data(self, X, dtype=np.float64)
+        self.threshold_ = (
+            float((X.min() + X.max()) / 2) if self._kind == "binary" else float("nan")
+        )
+        data = self._prepare(X)
+        rng = check_random_state(self.random_state)
+        if self.n_memories is not None and self.n_memories > len(data):
+            raise ValueError(
+                f"n_memories={self.n_memories} exceeds n_samples={len(data)}: cannot "
+                "initialise that many memories from the data."
+            )
+        with jax.enable_x64(True):
+            if self.n_memories is None:
+                self.memories_ = data.copy()
+                self.beta_ = self._resolve_beta(self.memories_)
+                self.n_iter_, self.converged_ = 0, True
+            else:
+                seeds = data[rng.choice(len(data), self.n_memories, replace=False)]
+                self.beta_ = self._resolve_beta(seeds)
+                self._learn(data, jax.random.key(rng.randint(2**31 - 1)))
+        self.separation_ = pattern_separation(self.memories_, self._separation_similarity())
+        return self
+
+    def _resolve_beta(self, memories: np.ndarray) -> float:
+        if self.beta != "auto":
+            return float(self.beta)
+        separation = pattern_separation(memories, self._separation_similarity())
+        return beta_for_separation(separation, len(memories))
+
+    def _learn(self, data: np.ndarray, key) -> None:
+        settings = {"key": key, "max_iter": self.max_iter, "tol": self.tol}
+        if self._kind == "softmax":
+            result = fit_gaussian_memories(
+                data, self.n_memories, self.beta_, similarity=self.similarity,
+                chunk_size=self.chunk_size, **settings,
+            )
+            memories, n_iter, converged = result.memories, result.n_iter, result.converged
+        elif self._kind == "spherical":
+            memories, n_iter, converged, _ = fit_spherical_memories(
+                data, self.n_memories, self.beta_, **settings
+            )
+        else:
+            result = fit_binary_memories(
+                data, self.n_memories, self._interaction(self.beta_), **settings
+            )
+            memories, n_iter, converged = result.memories, result.n_iter, result.converged
+        self.memories_ = np.asarray(memories, dtype=np.float64)
+        self.n_iter_, self.converged_ = int(n_iter), bool(converged)
+        if not self.converged_:
+            warnings.warn(
+                f"Learning the memories did not converge in max_iter={self.max_iter} "
+                "iterations; increase max_iter or tol.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+
+    # ------------------------------------------------------------------------ retrieval
+    def predict(self, X):
+        """The fixed point reached from each row: same as :meth:`retrieve`."""
+        return self.retrieve(X)
+
+    def retrieve(self, X, *, mask=None, return_info=False):
+        """Run the memory dynamics from each row of ``X`` to a fixed point.
+
+        Parameters
+        ----------
+        X : array-like (n_samples, n_features)
+        mask : bool array (n_features,) or (n_samples, n_features), optional
+            True marks known entries, clamped during the dynamics. The other entries are
+            unknown and their values are ignored: binary models decide them from the known
+            bits first, dot similarity starts them at 0, euclidean at the memories' mean.
+        return_info : bool
+            Also return a dict with ``n_steps``, ``converged``, ``energy`` (final) and
+            ``energy_trace`` (n_samples, max_iter + 1).
+
+        Returns
+        -------
+        states : ndarray (n_samples, n_features), float64
+            Retrieved states: +-1 for binary models, unit vectors for the spherical model.
+        info : dict, only with ``return_info=True``
+        """
+        states = self._validate(X)
+        if mask is not None:
+            mask = np.broadcast_to(self._check_mask(mask, states), states.shape)
+            states = np.where(mask, states, self._unknown_fill())
+        with jax.enable_x64(True):
+            result = self._run_dynamics(states, mask, return_info)
+            retrieved = np.asarray(result.states, dtype=np.float64)
+            self._warn_if_unsettled(result, retrieved)
+        if not return_info:
+            return retrieved
+        info = {
+            "n_steps": np.asarray(result.n_steps),
+            "converged": np.asarray(result.converged),
+            "energy": np.asarray(result.energies, dtype=np.float64),
+            "energy_trace": np.asarray(result.energy_trace, dtype=np.float64),
+        }
+        return retrieved, info
+
+    def _check_mask(self, mask, states):
+        mask = np.asarray(mask)
+        if mask.dtype != bool:
+            raise TypeError(f"mask must be boolean, got dtype {mask.dtype}.")
+        if mask.shape not in ((states.shape[1],), states.shape):
+            raise ValueError(
+                f"mask must have shape ({states.shape[1]},) or {states.shape}, "
+                f"got {mask.shape}."
+            )
+        return mask
+
+    def _unknown_fill(self):
+        if self._kind == "softmax" and self.similarity == "euclidean":
+            return self.memories_.mean(axis=0)
+        return 0.0
+
+    def _run_dynamics(self, states, mask, record):
+        common = {"max_iter": self.max_iter, "mask": mask, "chunk_size": self.chunk_size,
+                  "record_energy": record}
+        if self._kind == "binary":
+            return retrieve_binary(
+                states, self.memories_, self._interaction(self.beta_), update=self.update,
+                **common,
+            )
+        if self._kind == "softmax":
+            return retrieve_softmax(
+                states, self.memories_, self.beta_, similarity=self.similarity, tol=self.tol,
+                **common,
+            )
+        return retrieve_spherical(
+            states, self.memories_, interactions.exponential(self.beta_), tol=self.tol,
+            **common,
+        )
+
+    def _warn_if_unsettled(self, result, retrieved):
+        unconverged = int(np.sum(~np.asarray(result.converged)))
+        if unconverged:
+            warnings.warn(
+                f"{unconverged} of {len(retrieved)} retrievals did not reach a fixed point in "
+                f"max_iter={self.max_iter} updates"
+                + (" (synchronous updates can cycle; try update='async')."
+                   if self.update == "sync" and self._kind == "binary" else "."),
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        if self._kind == "binary" or len(self.memories_) < 2:
+            return
+        weights = map_blocks(
+            batch_responsibilities, retrieved, self.memories_, self.beta_, self._spec()
+        )
+        # identical memories share their weight: settling on either is not a mixture
+        _, group = np.unique(self.memories_, axis=0, return_inverse=True)
+        group_weights = np.zeros((len(weights), group.max() + 1))
+        np.add.at(group_weights.T, group.ravel(), weights.T)
+        mixed = int(np.sum(group_weights.max(axis=1) < METASTABLE_WEIGHT))
+        if mixed:
+            needed = beta_for_separation(self.separation_, len(self.memories_))
+            positive = self.separation_[self.separation_ > 0]
+            typical = float(np.quantile(positive, 0.1)) if positive.size else 0.0
+            warnings.warn(
+                f"{mixed} of {len(retrieved)} retrievals ended in a metastable mixture of "
+                f"memories (largest attention weight < {METASTABLE_WEIGHT}). The memories' "
+                f"separation (10th percentile) is {typical:.3g}; with beta={self.beta_:.3g} "
+                f"single-pattern retrieval needs beta >= {needed:.3g} (beta='auto').",
+                MetastableRetrievalWarning,
+                stacklevel=3,
+            )
+
+    # -------------------------------------------------------------------------- density
+    def energy(self, X):
+        """Energy of each row, (n_samples,) float64 (binary models: of the binarised row)."""
+        states = self._validate(X)
+        with jax.enable_x64(True):
+            return map_blocks(batch_energy, states, self.memories_, self.beta_, self._spec())
+
+    def log_partition(self):
+        """``(log Z, standard error)`` of the model's density.
+
+        Closed form (error 0) for the softmax and spherical models; exact enumeration for
+        binary models with ``n_features <= 20``, otherwise annealed importance sampling
+        seeded by ``random_state``.
+        """
+        check_is_fitted(self)
+        with jax.enable_x64(True):
+            if self._kind == "softmax":
+                return float(gaussian.log_partition(self.memories_, self.beta_,
+                                                    self.similarity)), 0.0
+            if self._kind == "spherical":
+                log_norm = np.log(len(self.memories_)) - gaussian.vmf_log_normaliser(
+                    self.n_features_in_, self.beta_)
+                return float(log_norm), 0.0
+            interaction = self._interaction(self.beta_)
+            if self.n_features_in_ <= MAX_EXACT_DIM:
+                value = binary_log_partition_exact(self.memories_, interaction, self.temperature)
+                return float(value), 0.0
+            seed = check_random_state(self.random_state).randint(2**31 - 1)
+            value, error = binary_log_partition_ais(
+                jax.random.key(seed), self.memories_, interaction, self.temperature
+            )
+            return float(value), float(error)
+
+    def score_samples(self, X):
+        """Normalised log density of each row, (n_samples,) float64.
+
+        Softmax: Gaussian-mixture density on R^D. Spherical: vMF-mixture density of
+        ``x / |x|`` on the unit sphere. Binary: probability of the binarised row.
+        """
+        states = self._validate(X)
+        log_norm, _ = self.log_partition()
+        with jax.enable_x64(True):
+            return map_blocks(
+                batch_log_density, states, self.memories_, self.beta_, self.temperature,
+                log_norm, self._spec(),
+            )
+
+    def score(self, X, y=None):
+        """Total log-likelihood of ``X`` (as :class:`sklearn.neighbors.KernelDensity`)."""
+        return float(np.sum(self.score_samples(X)))
+
+    def transform(self, X):
+        """Responsibilities of the memories for each row, (n_samples, n_memories) float64:
+        the mixture posterior / attention weights (binary polynomial models: each memory's
+        share ``|F(xi . s)|`` of the attraction)."""
+        states = self._validate(X)
+        with jax.enable_x64(True):
+            return map_blocks(
+                batch_responsibilities, states, self.memories_, self.beta_, self._spec()
+            )
+
+    def sample(self, n_samples=1, random_state=None, method="exact"):
+        """Draw samples from the model's density, (n_samples, n_features) float64.
+
+        ``method="exact"``: ancestral sampling of the Gaussian or vMF mixture, or exact
+        enumeration for binary models with ``n_features <= 20``.
+        """
+        check_is_fitted(self)
+        if method != "exact":
+            raise ValueError(f"method must be 'exact', got {method!r}.")
+        if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        rng = check_random_state(random_state)
+        if self._kind == "spherical":
+            return gaussian.sample_von_mises_fisher_mixture(
+                rng, self.memories_, self.beta_, n_samples
+            )
+        key = jax.random.key(rng.randint(2**31 - 1))
+        with jax.enable_x64(True):
+            if self._kind == "softmax":
+                draws = gaussian.sample_gaussian_mixture(
+                    key, self.memories_, self.beta_, self.similarity, n_samples
+                )
+            else:
+                if self.n_features_in_ > MAX_EXACT_DIM:
+                    raise ValueError(
+                        f"Exact sampling of a binary model enumerates 2^D states and needs "
+                        f"n_features <= {MAX_EXACT_DIM}; got {self.n_features_in_}."
+                    )
+                draws = sample_binary_exact(
+                    key, self.memories_, self._interaction(self.beta_), self.temperature,
+                    n_samples,
+                )
+            return np.asarray(draws, dtype=np.float64)

@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 import matplotlib.pyplot as plt
 import numpy as np
+from scipy.special import logsumexp
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.model_selection import GridSearchCV, train_test_split
@@ -86,8 +87,7 @@ def _retrieval_rows(memories, memory_labels, held_out, held_out_labels, corrupti
                     "pixel_error_before": float(np.mean(queries != held_out)),
                     "pixel_error_after": float(np.mean(states != held_out)),
                     "label_accuracy": float(
-                        np.mean(_nearest_labels(states, memories, memory_labels)
-                                == held_out_labels)
+                        np.mean(_nearest_labels(states, memories, memory_labels) == held_out_labels)
                     ),
                     "converged": 1.0 if info is None else float(np.mean(info["converged"])),
                     "mean_steps": 1.0 if info is None else float(np.mean(info["n_steps"])),
@@ -117,6 +117,12 @@ def _beta_search(seed: int) -> dict:
     beta = search.best_params_["beta"]
     ours = search.best_estimator_.score_samples(test)
     kde = KernelDensity(bandwidth=beta**-0.5).fit(train).score_samples(test)
+    squared = np.sum((test[:, None, :] - train[None, :, :]) ** 2, axis=-1)
+    direct = (
+        logsumexp(-beta * squared / 2, axis=1)
+        - np.log(len(train))
+        - 0.5 * train.shape[1] * np.log(2 * np.pi / beta)
+    )
     return {
         "grid": list(BETA_GRID),
         "cv_mean_log_likelihood": [float(v) for v in search.cv_results_["mean_test_score"]],
@@ -124,6 +130,8 @@ def _beta_search(seed: int) -> dict:
         "test_mean_log_likelihood": float(ours.mean()),
         "kernel_density_test_mean_log_likelihood": float(kde.mean()),
         "max_abs_difference_to_kernel_density": float(np.abs(ours - kde).max()),
+        "max_abs_difference_to_direct_logsumexp": float(np.abs(ours - direct).max()),
+        "kernel_density_max_abs_error": float(np.abs(kde - direct).max()),
     }
 
 
@@ -197,12 +205,17 @@ def _markdown(report: dict) -> str:
         "| beta | " + " | ".join(f"{b:g}" for b in search["grid"]) + " |",
         "|---|" + "---|" * len(search["grid"]),
         "| mean CV log-likelihood | "
-        + " | ".join(f"{v:.1f}" for v in search["cv_mean_log_likelihood"]) + " |",
+        + " | ".join(f"{v:.1f}" for v in search["cv_mean_log_likelihood"])
+        + " |",
         "",
         f"Chosen beta = {search['chosen_beta']:g}; test mean log-likelihood "
-        f"{search['test_mean_log_likelihood']:.2f} (KernelDensity at the same bandwidth: "
-        f"{search['kernel_density_test_mean_log_likelihood']:.2f}, max |difference| "
-        f"{search['max_abs_difference_to_kernel_density']:.1e}).",
+        f"{search['test_mean_log_likelihood']:.2f}. Against a direct float64 log-sum-exp over "
+        f"all kernels our log densities differ by at most "
+        f"{search['max_abs_difference_to_direct_logsumexp']:.1e}; scikit-learn's "
+        f"KernelDensity at the same bandwidth scores "
+        f"{search['kernel_density_test_mean_log_likelihood']:.2f} and is off by up to "
+        f"{search['kernel_density_max_abs_error']:.1f} nats (its tree sums kernels in linear "
+        "space, which underflows far from the data in 64 dimensions).",
         "",
     ]
     lines += [f"![{name}]({file})" for name, file in report["figures"].items()]

@@ -104,8 +104,8 @@ print(f"label of the most responsible memory: accuracy {np.mean(predicted == tes
 # ## Sample: exact draws from the mixture
 
 # %%
-draws = DenseAssociativeMemory(similarity="euclidean", beta=0.05).fit(train).sample(
-    8, random_state=0
+draws = (
+    DenseAssociativeMemory(similarity="euclidean", beta=0.05).fit(train).sample(8, random_state=0)
 )
 figure, axes = plt.subplots(1, 8, figsize=(8, 1.2))
 for axis, image in zip(axes, draws, strict=True):

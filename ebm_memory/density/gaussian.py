@@ -45,9 +45,7 @@ __all__ = [
 ]
 
 
-def log_mixing_weights(
-    memories: Float[Array, "K D"], beta, similarity: str
-) -> Float[Array, " K"]:
+def log_mixing_weights(memories: Float[Array, "K D"], beta, similarity: str) -> Float[Array, " K"]:
     """Log mixing weights of the Gaussian mixture equivalent to Model B."""
     if similarity == "dot":
         return jax.nn.log_softmax(beta * 0.5 * jnp.sum(memories**2, axis=1))

@@ -107,7 +107,7 @@ class DenseAssociativeMemory(
     threshold_ : float
         Binarisation threshold (binary models; NaN otherwise).
     n_iter_ : int
-        Learning iterations (0 when the rows are the memories).
+        Learning iterations (1 when the rows are stored: a single pass over the data).
     converged_ : bool
     n_features_in_ : int
     feature_names_in_ : ndarray of str, when X had string column names
@@ -193,9 +193,7 @@ class DenseAssociativeMemory(
         if self._kind == "spherical":
             norms = np.linalg.norm(X, axis=1, keepdims=True)
             if np.any(norms == 0):
-                raise ValueError(
-                    "The spherical model needs non-zero rows: it depends on x / |x|."
-                )
+                raise ValueError("The spherical model needs non-zero rows: it depends on x / |x|.")
             return X / norms
         return X
 
@@ -222,9 +220,7 @@ class DenseAssociativeMemory(
         self
         """
         X = validate_data(self, X, dtype=np.float64)
-        self.threshold_ = (
-            float((X.min() + X.max()) / 2) if self._kind == "binary" else float("nan")
-        )
+        self.threshold_ = float((X.min() + X.max()) / 2) if self._kind == "binary" else float("nan")
         data = self._prepare(X)
         rng = check_random_state(self.random_state)
         if self.n_memories is not None and self.n_memories > len(data):
@@ -236,7 +232,7 @@ class DenseAssociativeMemory(
             if self.n_memories is None:
                 self.memories_ = data.copy()
                 self.beta_ = self._resolve_beta(self.memories_)
-                self.n_iter_, self.converged_ = 0, True
+                self.n_iter_, self.converged_ = 1, True
             else:
                 seeds = data[rng.choice(len(data), self.n_memories, replace=False)]
                 self.beta_ = self._resolve_beta(seeds)
@@ -254,8 +250,12 @@ class DenseAssociativeMemory(
         settings = {"key": key, "max_iter": self.max_iter, "tol": self.tol}
         if self._kind == "softmax":
             result = fit_gaussian_memories(
-                data, self.n_memories, self.beta_, similarity=self.similarity,
-                chunk_size=self.chunk_size, **settings,
+                data,
+                self.n_memories,
+                self.beta_,
+                similarity=self.similarity,
+                chunk_size=self.chunk_size,
+                **settings,
             )
             memories, n_iter, converged = result.memories, result.n_iter, result.converged
         elif self._kind == "spherical":
@@ -326,8 +326,7 @@ class DenseAssociativeMemory(
             raise TypeError(f"mask must be boolean, got dtype {mask.dtype}.")
         if mask.shape not in ((states.shape[1],), states.shape):
             raise ValueError(
-                f"mask must have shape ({states.shape[1]},) or {states.shape}, "
-                f"got {mask.shape}."
+                f"mask must have shape ({states.shape[1]},) or {states.shape}, got {mask.shape}."
             )
         return mask
 
@@ -337,20 +336,34 @@ class DenseAssociativeMemory(
         return 0.0
 
     def _run_dynamics(self, states, mask, record):
-        common = {"max_iter": self.max_iter, "mask": mask, "chunk_size": self.chunk_size,
-                  "record_energy": record}
+        common = {
+            "max_iter": self.max_iter,
+            "mask": mask,
+            "chunk_size": self.chunk_size,
+            "record_energy": record,
+        }
         if self._kind == "binary":
             return retrieve_binary(
-                states, self.memories_, self._interaction(self.beta_), update=self.update,
+                states,
+                self.memories_,
+                self._interaction(self.beta_),
+                update=self.update,
                 **common,
             )
         if self._kind == "softmax":
             return retrieve_softmax(
-                states, self.memories_, self.beta_, similarity=self.similarity, tol=self.tol,
+                states,
+                self.memories_,
+                self.beta_,
+                similarity=self.similarity,
+                tol=self.tol,
                 **common,
             )
         return retrieve_spherical(
-            states, self.memories_, interactions.exponential(self.beta_), tol=self.tol,
+            states,
+            self.memories_,
+            interactions.exponential(self.beta_),
+            tol=self.tol,
             **common,
         )
 
@@ -360,8 +373,11 @@ class DenseAssociativeMemory(
             warnings.warn(
                 f"{unconverged} of {len(retrieved)} retrievals did not reach a fixed point in "
                 f"max_iter={self.max_iter} updates"
-                + (" (synchronous updates can cycle; try update='async')."
-                   if self.update == "sync" and self._kind == "binary" else "."),
+                + (
+                    " (synchronous updates can cycle; try update='async')."
+                    if self.update == "sync" and self._kind == "binary"
+                    else "."
+                ),
                 ConvergenceWarning,
                 stacklevel=3,
             )
@@ -405,11 +421,13 @@ class DenseAssociativeMemory(
         check_is_fitted(self)
         with jax.enable_x64(True):
             if self._kind == "softmax":
-                return float(gaussian.log_partition(self.memories_, self.beta_,
-                                                    self.similarity)), 0.0
+                return float(
+                    gaussian.log_partition(self.memories_, self.beta_, self.similarity)
+                ), 0.0
             if self._kind == "spherical":
                 log_norm = np.log(len(self.memories_)) - gaussian.vmf_log_normaliser(
-                    self.n_features_in_, self.beta_)
+                    self.n_features_in_, self.beta_
+                )
                 return float(log_norm), 0.0
             interaction = self._interaction(self.beta_)
             if self.n_features_in_ <= MAX_EXACT_DIM:
@@ -431,8 +449,13 @@ class DenseAssociativeMemory(
         log_norm, _ = self.log_partition()
         with jax.enable_x64(True):
             return map_blocks(
-                batch_log_density, states, self.memories_, self.beta_, self.temperature,
-                log_norm, self._spec(),
+                batch_log_density,
+                states,
+                self.memories_,
+                self.beta_,
+                self.temperature,
+                log_norm,
+                self._spec(),
             )
 
     def score(self, X, y=None):
@@ -478,7 +501,10 @@ class DenseAssociativeMemory(
                         f"n_features <= {MAX_EXACT_DIM}; got {self.n_features_in_}."
                     )
                 draws = sample_binary_exact(
-                    key, self.memories_, self._interaction(self.beta_), self.temperature,
+                    key,
+                    self.memories_,
+                    self._interaction(self.beta_),
+                    self.temperature,
                     n_samples,
                 )
             return np.asarray(draws, dtype=np.float64)

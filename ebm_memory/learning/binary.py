@@ -16,6 +16,8 @@ by full-batch Adam, clipped to ``[-1, 1]`` after every step. They start at
 ``normal(0, 0.1)``, so no data row is favoured. The default ``sharpness`` is
 ``1 / std`` of the initial differences over the data and bits, which puts the initial
 ``tanh`` arguments at unit scale; KH2016's annealing of this temperature is not used.
+From such small starts a rectified polynomial can stall (no positive overlap, no gradient)
+and odd polynomials learn slowly; the exponential and even interactions learn well.
 
 Examples
 --------
@@ -92,9 +94,7 @@ def _fit(X, key, tol, learning_rate, sharpness, n_memories, interaction, max_ite
         INITIAL_SCALE * jax.random.normal(key, (n_memories, X.shape[1]), X.dtype), -1, 1
     )
     if sharpness is None:
-        differences = jax.vmap(bit_differences, in_axes=(0, None, None))(
-            X, memories, interaction
-        )
+        differences = jax.vmap(bit_differences, in_axes=(0, None, None))(X, memories, interaction)
         spread = jnp.std(differences)
         sharpness = jnp.where(spread > 0, 1 / spread, 1.0)
     optimiser = optax.adam(learning_rate)

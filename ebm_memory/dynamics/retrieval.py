@@ -3,7 +3,9 @@
 Each driver accepts one state (D,) or a batch (B, D) and returns a
 :class:`~ebm_memory.dynamics.loops.Retrieval` with the same leading shape. ``mask`` marks
 known entries (True) that stay clamped to their initial values during the dynamics (pattern
-completion). ``chunk_size`` streams the memories so that memory use is O(batch x chunk).
+completion). ``chunk_size`` streams the memories so that memory use is O(batch x chunk);
+``memory_sharding`` (see :func:`ebm_memory.energies.streaming.memory_sharding`) splits them
+across devices.
 
 Examples
 --------
@@ -45,6 +47,7 @@ from ebm_memory.energies.effective import (
     spherical_energy,
 )
 from ebm_memory.energies.interactions import Interaction
+from ebm_memory.energies.streaming import constrain_memories
 
 __all__ = ["UPDATES", "retrieve_binary", "retrieve_softmax", "retrieve_spherical"]
 
@@ -85,9 +88,14 @@ def _clamped(step, initial, mask):
 
 
 @functools.partial(
-    jax.jit, static_argnames=("interaction", "update", "max_iter", "chunk_size", "record")
+    jax.jit,
+    static_argnames=("interaction", "update", "max_iter", "chunk_size", "record", "sharding"),
 )
-def _binary_batch(states, memories, mask, interaction, update, max_iter, chunk_size, record):
+def _binary_batch(
+    states, memories, mask, interaction, update, max_iter, chunk_size, record, sharding
+):
+    memories = constrain_memories(memories, sharding)
+
     def one(state, clamped):
         if update == "sync":
             step = functools.partial(
@@ -128,6 +136,7 @@ def retrieve_binary(
     mask=None,
     chunk_size: int | None = None,
     record_energy: bool = False,
+    memory_sharding=None,
 ) -> Retrieval:
     """Model A retrieval of +-1 states.
 
@@ -155,12 +164,19 @@ def retrieve_binary(
         max_iter,
         chunk_size,
         record_energy,
+        memory_sharding,
     )
     return _unbatch(result, batch)
 
 
-@functools.partial(jax.jit, static_argnames=("similarity", "max_iter", "chunk_size", "record"))
-def _softmax_batch(states, memories, mask, beta, tol, similarity, max_iter, chunk_size, record):
+@functools.partial(
+    jax.jit, static_argnames=("similarity", "max_iter", "chunk_size", "record", "sharding")
+)
+def _softmax_batch(
+    states, memories, mask, beta, tol, similarity, max_iter, chunk_size, record, sharding
+):
+    memories = constrain_memories(memories, sharding)
+
     def one(state, clamped):
         def update(v):
             return softmax_update(v, memories, beta, similarity=similarity, chunk_size=chunk_size)[
@@ -195,6 +211,7 @@ def retrieve_softmax(
     mask=None,
     chunk_size: int | None = None,
     record_energy: bool = False,
+    memory_sharding=None,
 ) -> Retrieval:
     """Model B retrieval by the CCCP / attention update; ``max_iter=1`` is one-step retrieval.
 
@@ -207,13 +224,28 @@ def retrieve_softmax(
         raise ValueError(f"similarity must be one of {SIMILARITIES}, got {similarity!r}.")
     states, memories, mask, batch = _prepare(states, memories, mask, max_iter, chunk_size)
     result = _softmax_batch(
-        states, memories, mask, beta, tol, similarity, max_iter, chunk_size, record_energy
+        states,
+        memories,
+        mask,
+        beta,
+        tol,
+        similarity,
+        max_iter,
+        chunk_size,
+        record_energy,
+        memory_sharding,
     )
     return _unbatch(result, batch)
 
 
-@functools.partial(jax.jit, static_argnames=("interaction", "max_iter", "chunk_size", "record"))
-def _spherical_batch(states, memories, mask, tol, interaction, max_iter, chunk_size, record):
+@functools.partial(
+    jax.jit, static_argnames=("interaction", "max_iter", "chunk_size", "record", "sharding")
+)
+def _spherical_batch(
+    states, memories, mask, tol, interaction, max_iter, chunk_size, record, sharding
+):
+    memories = constrain_memories(memories, sharding)
+
     def one(state, clamped):
         step = functools.partial(
             spherical_step, memories=memories, interaction=interaction, chunk_size=chunk_size
@@ -243,6 +275,7 @@ def retrieve_spherical(
     mask=None,
     chunk_size: int | None = None,
     record_energy: bool = False,
+    memory_sharding=None,
 ) -> Retrieval:
     """Model C retrieval on the unit sphere; returned states are unit vectors.
 
@@ -256,6 +289,14 @@ def retrieve_spherical(
     if not bool(jnp.all(jnp.any(states != 0, axis=-1))):
         raise ValueError("Model C states must be non-zero: the energy depends on v / |v|.")
     result = _spherical_batch(
-        states, memories, mask, tol, interaction, max_iter, chunk_size, record_energy
+        states,
+        memories,
+        mask,
+        tol,
+        interaction,
+        max_iter,
+        chunk_size,
+        record_energy,
+        memory_sharding,
     )
     return _unbatch(result, batch)

@@ -13,11 +13,20 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from jaxtyping import Array, Bool, Float
 
 from ebm_memory._numerics import scaled_logsumexp, scaled_softmax
 
-__all__ = ["MemoryChunks", "chunk_memories", "reduce_memories", "softmax_expectation"]
+__all__ = [
+    "MemoryChunks",
+    "chunk_memories",
+    "constrain_memories",
+    "memory_sharding",
+    "reduce_memories",
+    "softmax_expectation",
+]
 
 
 class MemoryChunks(NamedTuple):
@@ -110,3 +119,23 @@ def softmax_expectation(
     rest = MemoryChunks(chunks.patterns[1:], chunks.valid[1:])
     result, _ = jax.lax.scan(body, first, rest)
     return result
+
+
+def memory_sharding() -> NamedSharding | None:
+    """Sharding of a (K, D) memory matrix over all devices along K, or None on one device.
+
+    Pass it to the batch drivers: inside ``jit`` the memories are constrained to it, so each
+    device holds and reduces over K / n_devices memories and XLA combines the partial
+    log-sum-exps with all-reduces. K need not divide evenly (XLA pads internally).
+    """
+    devices = jax.devices()
+    if len(devices) < 2:
+        return None
+    return NamedSharding(Mesh(np.array(devices), ("memories",)), PartitionSpec("memories", None))
+
+
+def constrain_memories(memories: Array, sharding: NamedSharding | None) -> Array:
+    """Apply a memory sharding inside ``jit`` (identity when ``sharding`` is None)."""
+    if sharding is None:
+        return memories
+    return jax.lax.with_sharding_constraint(memories, sharding)

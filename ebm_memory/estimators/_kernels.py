@@ -13,6 +13,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.sharding import NamedSharding
 
 from ebm_memory._numerics import scaled_softmax
 from ebm_memory.density.gaussian import gaussian_log_density
@@ -24,6 +25,7 @@ from ebm_memory.energies.effective import (
     spherical_energy,
 )
 from ebm_memory.energies.interactions import Interaction
+from ebm_memory.energies.streaming import constrain_memories
 
 __all__ = ["ModelSpec", "batch_energy", "batch_log_density", "batch_responsibilities", "map_blocks"]
 
@@ -32,16 +34,19 @@ class ModelSpec(NamedTuple):
     """Static description of a memory model (hashable: a ``jax.jit`` static argument).
 
     ``kind`` is "binary" (Model A), "softmax" (Model B) or "spherical" (Model C);
-    ``interaction`` is used by the binary and spherical kinds.
+    ``interaction`` is used by the binary and spherical kinds; ``sharding`` splits the
+    memories across devices.
     """
 
     kind: str
     similarity: str
     interaction: Interaction | None
     chunk_size: int | None
+    sharding: NamedSharding | None = None
 
 
 def _energy_fn(spec: ModelSpec, memories, beta):
+    memories = constrain_memories(memories, spec.sharding)
     if spec.kind == "softmax":
         return lambda x: softmax_energy(
             x, memories, beta, similarity=spec.similarity, chunk_size=spec.chunk_size
@@ -64,6 +69,7 @@ def batch_log_density(states, memories, beta, temperature, log_norm, spec: Model
     with ``log_norm = log K - log C_D`` (vMF mixture on the sphere); binary:
     ``-E / T - log Z``.
     """
+    memories = constrain_memories(memories, spec.sharding)
     if spec.kind == "softmax":
         return jax.vmap(
             lambda x: gaussian_log_density(
@@ -83,6 +89,8 @@ def batch_responsibilities(states, memories, beta, spec: ModelSpec):
     softmax and spherical: the attention weights (mixture posterior); binary exponential:
     ``softmax(beta xi . s)``; binary polynomial: ``|F(xi_mu . s)| / sum |F|``.
     """
+
+    memories = constrain_memories(memories, spec.sharding)
 
     def one(x):
         if spec.kind == "softmax":

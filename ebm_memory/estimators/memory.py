@@ -29,6 +29,7 @@ from ebm_memory.density.binary import (
 from ebm_memory.dynamics.retrieval import retrieve_binary, retrieve_softmax, retrieve_spherical
 from ebm_memory.dynamics.separation import beta_for_separation, pattern_separation
 from ebm_memory.energies import interactions
+from ebm_memory.energies.streaming import memory_sharding
 from ebm_memory.estimators._kernels import (
     ModelSpec,
     batch_energy,
@@ -93,7 +94,8 @@ class DenseAssociativeMemory(
     temperature : float > 0, default=1.0
         Temperature of the binary models' Boltzmann density.
     chunk_size : int or None, default=None
-        Stream over the memories in chunks of this many (memory O(batch x chunk)).
+        Stream over the memories in chunks of this many (memory O(batch x chunk)). When
+        several JAX devices exist, the memories are also sharded across them.
     random_state : int, RandomState instance or None, default=None
         Seeds learning, sampling and the AIS estimate of the binary normaliser.
 
@@ -181,7 +183,9 @@ class DenseAssociativeMemory(
 
     def _spec(self) -> ModelSpec:
         interaction = None if self._kind == "softmax" else self._interaction(self.beta_)
-        return ModelSpec(self._kind, self.similarity, interaction, self.chunk_size)
+        return ModelSpec(
+            self._kind, self.similarity, interaction, self.chunk_size, memory_sharding()
+        )
 
     def _separation_similarity(self) -> str:
         return self.similarity if self._kind == "softmax" else "dot"
@@ -341,6 +345,7 @@ class DenseAssociativeMemory(
             "mask": mask,
             "chunk_size": self.chunk_size,
             "record_energy": record,
+            "memory_sharding": memory_sharding(),
         }
         if self._kind == "binary":
             return retrieve_binary(

@@ -22,24 +22,35 @@ __all__ = ["beta_for_separation", "pattern_separation"]
 
 
 def pattern_separation(
-    memories: np.ndarray, similarity: str = "dot", *, block_size: int = 1024
+    memories: np.ndarray,
+    similarity: str = "dot",
+    *,
+    rows: np.ndarray | None = None,
+    block_elements: int = 2**23,
 ) -> np.ndarray:
-    """Separation ``Delta_i`` of every memory from the others, (K,); ``inf`` when K = 1.
+    """Separation ``Delta_i`` of memories ``i`` in ``rows`` (default: all) from all the others;
+    ``inf`` when K = 1.
 
-    Computed in blocks of rows so the (K, K) similarity matrix is never held whole.
+    Computed in blocks of rows holding at most ``block_elements`` similarities, so the
+    (K, K) matrix is never held whole; pass a subset of ``rows`` to estimate the
+    distribution of separations of a large memory in O(len(rows) x K) time.
     """
     memories = np.asarray(memories, dtype=np.float64)
+    rows = np.arange(len(memories)) if rows is None else np.asarray(rows)
     squared = np.sum(memories**2, axis=1)
-    separation = np.full(len(memories), np.inf)
-    for start in range(0, len(memories), block_size):
-        rows = slice(start, start + block_size)
-        scores = memories[rows] @ memories.T
+    separation = np.full(len(rows), np.inf)
+    if len(memories) < 2:
+        return separation
+    block_size = max(1, block_elements // len(memories))
+    for start in range(0, len(rows), block_size):
+        block = rows[start : start + block_size]
+        scores = memories[block] @ memories.T
         if similarity == "euclidean":
             scores = scores - 0.5 * squared[None, :]
-        own = scores[np.arange(scores.shape[0]), np.arange(start, start + scores.shape[0])]
-        scores[np.arange(scores.shape[0]), np.arange(start, start + scores.shape[0])] = -np.inf
-        if len(memories) > 1:
-            separation[rows] = own - scores.max(axis=1)
+        positions = np.arange(len(block))
+        own = scores[positions, block]
+        scores[positions, block] = -np.inf
+        separation[start : start + len(block)] = own - scores.max(axis=1)
     return separation
 
 

@@ -44,6 +44,7 @@ __all__ = ["DenseAssociativeMemory", "MetastableRetrievalWarning"]
 
 BINARY_MODELS = ("classical", "polynomial", "exponential")
 METASTABLE_WEIGHT = 0.5
+SEPARATION_SAMPLE = 256
 
 
 class MetastableRetrievalWarning(UserWarning):
@@ -104,8 +105,9 @@ class DenseAssociativeMemory(
     memories_ : ndarray (n_memories, n_features)
     beta_ : float
         The inverse temperature in use (resolved from "auto").
-    separation_ : ndarray (n_memories,)
-        Separation of each memory from the others (see ``beta``).
+    separation_ : ndarray (min(n_memories, 256),)
+        Separation from all the others of each memory, or of 256 memories drawn at random
+        when there are more (see ``beta``).
     threshold_ : float
         Binarisation threshold (binary models; NaN otherwise).
     n_iter_ : int
@@ -235,20 +237,25 @@ class DenseAssociativeMemory(
         with jax.enable_x64(True):
             if self.n_memories is None:
                 self.memories_ = data.copy()
-                self.beta_ = self._resolve_beta(self.memories_)
+                self.beta_ = self._resolve_beta(self.memories_, rng)
                 self.n_iter_, self.converged_ = 1, True
             else:
                 seeds = data[rng.choice(len(data), self.n_memories, replace=False)]
-                self.beta_ = self._resolve_beta(seeds)
+                self.beta_ = self._resolve_beta(seeds, rng)
                 self._learn(data, jax.random.key(rng.randint(2**31 - 1)))
-        self.separation_ = pattern_separation(self.memories_, self._separation_similarity())
+        self.separation_ = self._separation(self.memories_, rng)
         return self
 
-    def _resolve_beta(self, memories: np.ndarray) -> float:
+    def _separation(self, memories: np.ndarray, rng) -> np.ndarray:
+        rows = None
+        if len(memories) > SEPARATION_SAMPLE:
+            rows = np.sort(rng.choice(len(memories), SEPARATION_SAMPLE, replace=False))
+        return pattern_separation(memories, self._separation_similarity(), rows=rows)
+
+    def _resolve_beta(self, memories: np.ndarray, rng) -> float:
         if self.beta != "auto":
             return float(self.beta)
-        separation = pattern_separation(memories, self._separation_similarity())
-        return beta_for_separation(separation, len(memories))
+        return beta_for_separation(self._separation(memories, rng), len(memories))
 
     def _learn(self, data: np.ndarray, key) -> None:
         settings = {"key": key, "max_iter": self.max_iter, "tol": self.tol}

@@ -181,12 +181,14 @@ def main():
         cases = [
             retrieval_case(2000, 784, 200, 0.05, 5, None, 3),
             streaming_case(100_000, 64, 200, 8192, 3),
+            estimator_scale_case(100_000, 64, 1000, 8192),
         ]
     else:
         cases = [
             retrieval_case(10_000, 784, 1000, 0.05, 5, None, 5),
             retrieval_case(10_000, 784, 1000, 0.05, 5, 2048, 5),
             streaming_case(1_000_000, 64, 1000, 16384, 3),
+            estimator_scale_case(1_000_000, 64, 1000, 16384),
         ]
     machine = {
         "platform": platform.platform(),

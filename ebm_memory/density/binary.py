@@ -71,7 +71,11 @@ def _state_from_index(index: Int[Array, ""], dim: int, dtype) -> Float[Array, " 
 def _block_log_weights(start, memories, temperature, interaction, block_size):
     def one(index):
         state = _state_from_index(index, memories.shape[1], memories.dtype)
-        return _log_weight(memories @ state, interaction, temperature)
+        return _log_weight(
+            jnp.matmul(memories, state, precision=jax.lax.Precision.HIGHEST),
+            interaction,
+            temperature,
+        )
 
     return jax.vmap(one)(start + jnp.arange(block_size))
 
@@ -257,7 +261,7 @@ def _ais_chain(key, memories, temperature, betas, interaction, n_sweeps) -> Floa
     """Log importance weight of one AIS chain along ``betas`` (n + 1,): ``E[w] = Z / 2^D``."""
     init_key, anneal_key = jax.random.split(key)
     state = jax.random.rademacher(init_key, (memories.shape[1],), memories.dtype)
-    overlaps = memories @ state
+    overlaps = jnp.matmul(memories, state, precision=jax.lax.Precision.HIGHEST)
     chain = (state, overlaps, _log_weight(overlaps, interaction, temperature))
     increments = jnp.diff(betas)
 

@@ -19,17 +19,16 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ebm_memory.density import gaussian
-from ebm_memory.density.binary import (
-    MAX_EXACT_DIM,
-    binary_log_partition_ais,
-    binary_log_partition_exact,
-    sample_binary_exact,
-)
 from ebm_memory.dynamics.retrieval import retrieve_binary, retrieve_softmax, retrieve_spherical
 from ebm_memory.dynamics.separation import beta_for_separation, pattern_separation
 from ebm_memory.energies import interactions
 from ebm_memory.energies.streaming import memory_sharding
+from ebm_memory.estimators._density import log_partition, sample_exact
+from ebm_memory.estimators._diagnostics import (
+    MetastableRetrievalWarning,
+    warn_metastable,
+    warn_unconverged,
+)
 from ebm_memory.estimators._kernels import (
     ModelSpec,
     batch_energy,
@@ -37,18 +36,16 @@ from ebm_memory.estimators._kernels import (
     batch_responsibilities,
     map_blocks,
 )
-from ebm_memory.learning import fit_binary_memories, fit_gaussian_memories
-from ebm_memory.learning.spherical import fit_spherical_memories
+from ebm_memory.learning import (
+    fit_binary_memories,
+    fit_gaussian_memories,
+    fit_spherical_memories,
+)
 
 __all__ = ["DenseAssociativeMemory", "MetastableRetrievalWarning"]
 
 BINARY_MODELS = ("classical", "polynomial", "exponential")
-METASTABLE_WEIGHT = 0.5
 SEPARATION_SAMPLE = 256
-
-
-class MetastableRetrievalWarning(UserWarning):
-    """Retrieval ended in a mixture of memories rather than a single one."""
 
 
 class DenseAssociativeMemory(
@@ -380,41 +377,17 @@ class DenseAssociativeMemory(
         )
 
     def _warn_if_unsettled(self, result, retrieved):
-        unconverged = int(np.sum(~np.asarray(result.converged)))
-        if unconverged:
-            warnings.warn(
-                f"{unconverged} of {len(retrieved)} retrievals did not reach a fixed point in "
-                f"max_iter={self.max_iter} updates"
-                + (
-                    " (synchronous updates can cycle; try update='async')."
-                    if self.update == "sync" and self._kind == "binary"
-                    else "."
-                ),
-                ConvergenceWarning,
-                stacklevel=3,
-            )
-        if self._kind == "binary" or len(self.memories_) < 2:
-            return
-        weights = map_blocks(
-            batch_responsibilities, retrieved, self.memories_, self.beta_, self._spec()
+        cycles = self.update == "sync" and self._kind == "binary"
+        warn_unconverged(
+            np.asarray(result.converged),
+            self.max_iter,
+            " (synchronous updates can cycle; try update='async')" if cycles else "",
         )
-        # identical memories share their weight: settling on either is not a mixture
-        _, group = np.unique(self.memories_, axis=0, return_inverse=True)
-        group_weights = np.zeros((len(weights), group.max() + 1))
-        np.add.at(group_weights.T, group.ravel(), weights.T)
-        mixed = int(np.sum(group_weights.max(axis=1) < METASTABLE_WEIGHT))
-        if mixed:
-            needed = beta_for_separation(self.separation_, len(self.memories_))
-            positive = self.separation_[self.separation_ > 0]
-            typical = float(np.quantile(positive, 0.1)) if positive.size else 0.0
-            warnings.warn(
-                f"{mixed} of {len(retrieved)} retrievals ended in a metastable mixture of "
-                f"memories (largest attention weight < {METASTABLE_WEIGHT}). The memories' "
-                f"separation (10th percentile) is {typical:.3g}; with beta={self.beta_:.3g} "
-                f"single-pattern retrieval needs beta >= {needed:.3g} (beta='auto').",
-                MetastableRetrievalWarning,
-                stacklevel=3,
+        if self._kind != "binary" and len(self.memories_) > 1:
+            weights = map_blocks(
+                batch_responsibilities, retrieved, self.memories_, self.beta_, self._spec()
             )
+            warn_metastable(weights, self.memories_, self.separation_, self.beta_)
 
     # -------------------------------------------------------------------------- density
     def energy(self, X):
@@ -431,25 +404,9 @@ class DenseAssociativeMemory(
         seeded by ``random_state``.
         """
         check_is_fitted(self)
+        seed = check_random_state(self.random_state).randint(2**31 - 1)
         with jax.enable_x64(True):
-            if self._kind == "softmax":
-                return float(
-                    gaussian.log_partition(self.memories_, self.beta_, self.similarity)
-                ), 0.0
-            if self._kind == "spherical":
-                log_norm = np.log(len(self.memories_)) - gaussian.vmf_log_normaliser(
-                    self.n_features_in_, self.beta_
-                )
-                return float(log_norm), 0.0
-            interaction = self._interaction(self.beta_)
-            if self.n_features_in_ <= MAX_EXACT_DIM:
-                value = binary_log_partition_exact(self.memories_, interaction, self.temperature)
-                return float(value), 0.0
-            seed = check_random_state(self.random_state).randint(2**31 - 1)
-            value, error = binary_log_partition_ais(
-                jax.random.key(seed), self.memories_, interaction, self.temperature
-            )
-            return float(value), float(error)
+            return log_partition(self._spec(), self.memories_, self.beta_, self.temperature, seed)
 
     def score_samples(self, X):
         """Normalised log density of each row, (n_samples,) float64.
@@ -495,28 +452,12 @@ class DenseAssociativeMemory(
             raise ValueError(f"method must be 'exact', got {method!r}.")
         if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
-        rng = check_random_state(random_state)
-        if self._kind == "spherical":
-            return gaussian.sample_von_mises_fisher_mixture(
-                rng, self.memories_, self.beta_, n_samples
-            )
-        key = jax.random.key(rng.randint(2**31 - 1))
         with jax.enable_x64(True):
-            if self._kind == "softmax":
-                draws = gaussian.sample_gaussian_mixture(
-                    key, self.memories_, self.beta_, self.similarity, n_samples
-                )
-            else:
-                if self.n_features_in_ > MAX_EXACT_DIM:
-                    raise ValueError(
-                        f"Exact sampling of a binary model enumerates 2^D states and needs "
-                        f"n_features <= {MAX_EXACT_DIM}; got {self.n_features_in_}."
-                    )
-                draws = sample_binary_exact(
-                    key,
-                    self.memories_,
-                    self._interaction(self.beta_),
-                    self.temperature,
-                    n_samples,
-                )
-            return np.asarray(draws, dtype=np.float64)
+            return sample_exact(
+                self._spec(),
+                self.memories_,
+                self.beta_,
+                self.temperature,
+                n_samples,
+                check_random_state(random_state),
+            )

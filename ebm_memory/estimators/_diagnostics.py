@@ -1,0 +1,59 @@
+"""Warnings that tell a user when retrieval did not do what they expect."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from ebm_memory.dynamics.separation import beta_for_separation
+
+__all__ = ["METASTABLE_WEIGHT", "MetastableRetrievalWarning", "warn_metastable", "warn_unconverged"]
+
+METASTABLE_WEIGHT = 0.5
+
+
+class MetastableRetrievalWarning(UserWarning):
+    """Retrieval ended in a mixture of memories rather than a single one."""
+
+
+def warn_unconverged(converged: np.ndarray, max_iter: int, hint: str = "") -> None:
+    """``ConvergenceWarning`` naming how many retrievals did not reach a fixed point."""
+    unconverged = int(np.sum(~converged))
+    if unconverged:
+        warnings.warn(
+            f"{unconverged} of {len(converged)} retrievals did not reach a fixed point in "
+            f"max_iter={max_iter} updates{hint}.",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+
+
+def metastable_count(weights: np.ndarray, memories: np.ndarray) -> int:
+    """Rows whose largest weight on one distinct memory is below ``METASTABLE_WEIGHT``.
+
+    Identical memories share their weight: settling on either is not a mixture.
+    """
+    _, group = np.unique(memories, axis=0, return_inverse=True)
+    group_weights = np.zeros((len(weights), group.max() + 1))
+    np.add.at(group_weights.T, group.ravel(), weights.T)
+    return int(np.sum(group_weights.max(axis=1) < METASTABLE_WEIGHT))
+
+
+def warn_metastable(weights, memories, separation, beta) -> None:
+    """``MetastableRetrievalWarning`` with the separation and the beta that would suffice."""
+    mixed = metastable_count(weights, memories)
+    if not mixed:
+        return
+    needed = beta_for_separation(separation, len(memories))
+    positive = separation[separation > 0]
+    typical = float(np.quantile(positive, 0.1)) if positive.size else 0.0
+    warnings.warn(
+        f"{mixed} of {len(weights)} retrievals ended in a metastable mixture of memories "
+        f"(largest attention weight < {METASTABLE_WEIGHT}). The memories' separation (10th "
+        f"percentile) is {typical:.3g}; with beta={beta:.3g} single-pattern retrieval needs "
+        f"beta >= {needed:.3g} (beta='auto').",
+        MetastableRetrievalWarning,
+        stacklevel=4,
+    )

@@ -43,6 +43,7 @@ from ebm_memory.dynamics.loops import Retrieval, iterate
 from ebm_memory.energies.effective import (
     SIMILARITIES,
     binary_energy,
+    softmax_energy,
     softmax_update,
     spherical_energy,
 )
@@ -83,8 +84,16 @@ def _changed_bits(new, old):
     return jnp.sum(new != old).astype(new.dtype)
 
 
-def _clamped(step, initial, mask):
-    return lambda state: jnp.where(mask, initial, step(state))
+def _iterate_clamped(step, energy, state, clamped, max_iter, tol, record):
+    """Iterate ``step`` with the ``clamped`` entries held at their initial values."""
+    return iterate(
+        lambda current: jnp.where(clamped, state, step(current)),
+        energy,
+        state,
+        max_iter=max_iter,
+        tol=tol,
+        record_energy=record,
+    )
 
 
 @functools.partial(
@@ -183,19 +192,14 @@ def _softmax_batch(
                 0
             ]
 
-        def energy(v):
-            return softmax_update(v, memories, beta, similarity=similarity, chunk_size=chunk_size)[
-                1
-            ]
-
-        return iterate(
-            _clamped(update, state, clamped),
-            energy,
-            state,
-            max_iter=max_iter,
-            tol=tol,
-            record_energy=record,
+        energy = functools.partial(
+            softmax_energy,
+            memories=memories,
+            beta=beta,
+            similarity=similarity,
+            chunk_size=chunk_size,
         )
+        return _iterate_clamped(update, energy, state, clamped, max_iter, tol, record)
 
     return jax.vmap(one)(states, mask)
 
@@ -253,14 +257,7 @@ def _spherical_batch(
         energy = functools.partial(
             spherical_energy, memories=memories, interaction=interaction, chunk_size=chunk_size
         )
-        return iterate(
-            _clamped(step, state, clamped),
-            energy,
-            state,
-            max_iter=max_iter,
-            tol=tol,
-            record_energy=record,
-        )
+        return _iterate_clamped(step, energy, state, clamped, max_iter, tol, record)
 
     return jax.vmap(one)(states, mask)
 

@@ -2,9 +2,10 @@
 
 Examples
 --------
+>>> import numpy as np
 >>> from ebm_memory.datasets import load_binary_digits
 >>> data = load_binary_digits()
->>> data.patterns.shape, sorted(set(data.patterns.ravel()))
+>>> data.patterns.shape, np.unique(data.patterns).tolist()
 ((1797, 64), [-1.0, 1.0])
 """
 

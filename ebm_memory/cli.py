@@ -17,9 +17,10 @@ def _demo(args) -> int:
     out = Path(args.out).resolve()
     report = run_demo(out, n_queries=args.n_queries, seed=args.seed)
     width = max(len(row["model"]) for row in report["results"])
+    corruption_width = max(len(row["corruption"]) for row in report["results"])
     for row in report["results"]:
         print(
-            f"{row['corruption']:>15} | {row['model']:<{width}} | pixel error "
+            f"{row['corruption']:>{corruption_width}} | {row['model']:<{width}} | pixel error "
             f"{row['pixel_error_before']:.3f} -> {row['pixel_error_after']:.3f} | "
             f"label accuracy {row['label_accuracy']:.3f}"
         )

@@ -83,7 +83,7 @@ def _retrieval_rows(memories, memory_labels, held_out, held_out_labels, corrupti
                 {
                     "corruption": corruption,
                     "model": name,
-                    "beta": None if name == "nearest memory" else fitted[name].beta_,
+                    "beta": fitted[name].beta_ if name in ("exponential", "softmax") else None,
                     "pixel_error_before": float(np.mean(queries != held_out)),
                     "pixel_error_after": float(np.mean(states != held_out)),
                     "label_accuracy": float(

@@ -49,7 +49,7 @@ print("separation (10th / 50th percentile):", np.percentile(memory.separation_, 
 # %%
 known = np.zeros(64, bool)
 known[:32] = True
-completed, info = memory.retrieve(test[:8], mask=known, return_info=True)
+completed, info = memory.retrieve(test[:8], mask=known, return_info=True, trace_energy=True)
 print("steps:", info["n_steps"], "converged:", info["converged"].all())
 
 figure, axes = plt.subplots(3, 8, figsize=(8, 3.2))

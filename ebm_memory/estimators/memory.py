@@ -290,7 +290,7 @@ class DenseAssociativeMemory(
         """The fixed point reached from each row: same as :meth:`retrieve`."""
         return self.retrieve(X)
 
-    def retrieve(self, X, *, mask=None, return_info=False):
+    def retrieve(self, X, *, mask=None, return_info=False, trace_energy=False):
         """Run the memory dynamics from each row of ``X`` to a fixed point.
 
         Parameters
@@ -301,8 +301,11 @@ class DenseAssociativeMemory(
             unknown and their values are ignored: binary models decide them from the known
             bits first, dot similarity starts them at 0, euclidean at the memories' mean.
         return_info : bool
-            Also return a dict with ``n_steps``, ``converged``, ``energy`` (final) and
-            ``energy_trace`` (n_samples, max_iter + 1).
+            Also return a dict with ``n_steps``, ``converged`` and ``energy`` (final).
+        trace_energy : bool
+            Add ``energy_trace`` (n_samples, max_iter + 1) to the info: the energy after
+            every update. This runs all ``max_iter`` updates (converged states stay fixed),
+            so it costs more than stopping at convergence.
 
         Returns
         -------
@@ -315,7 +318,7 @@ class DenseAssociativeMemory(
             mask = np.broadcast_to(self._check_mask(mask, states), states.shape)
             states = np.where(mask, states, self._unknown_fill())
         with jax.enable_x64(True):
-            result = self._run_dynamics(states, mask, return_info)
+            result = self._run_dynamics(states, mask, trace_energy)
             retrieved = np.asarray(result.states, dtype=np.float64)
             self._warn_if_unsettled(result, retrieved)
         if not return_info:
@@ -324,8 +327,9 @@ class DenseAssociativeMemory(
             "n_steps": np.asarray(result.n_steps),
             "converged": np.asarray(result.converged),
             "energy": np.asarray(result.energies, dtype=np.float64),
-            "energy_trace": np.asarray(result.energy_trace, dtype=np.float64),
         }
+        if trace_energy:
+            info["energy_trace"] = np.asarray(result.energy_trace, dtype=np.float64)
         return retrieved, info
 
     def _check_mask(self, mask, states):

@@ -189,11 +189,14 @@ def test_mask_completes_half_known_patterns_and_info():
     queries = np.where(mask, PATTERNS, 5.0)  # unknown values are ignored
     for model in ("softmax", "exponential"):
         memory = DenseAssociativeMemory(model).fit(PATTERNS)
-        states, info = memory.retrieve(queries, mask=mask, return_info=True)
+        states, info = memory.retrieve(queries, mask=mask, return_info=True, trace_energy=True)
         np.testing.assert_array_equal(np.sign(states), PATTERNS)
         assert info["converged"].all() and info["energy_trace"].shape == (16, 101)
         assert np.all(np.diff(info["energy_trace"], axis=1) <= 1e-9)
         np.testing.assert_allclose(info["energy"], memory.energy(states))
+        _, quick = memory.retrieve(queries, mask=mask, return_info=True)
+        assert "energy_trace" not in quick
+        np.testing.assert_array_equal(quick["n_steps"], info["n_steps"])
 
 
 def test_auto_beta_retrieves_correlated_digits_and_small_beta_warns():

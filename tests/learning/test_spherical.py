@@ -23,7 +23,8 @@ def test_em_recovers_mean_directions_and_never_lowers_the_likelihood():
     assert np.all(cosines.max(axis=0) > np.cos(np.radians(3)))
     previous = -np.inf
     for max_iter in (1, 2, 4, 8):
-        *_, value = fit_spherical_memories(units, 3, 20.0, key=jax.random.key(0),
-                                           max_iter=max_iter, tol=0.0)
+        *_, value = fit_spherical_memories(
+            units, 3, 20.0, key=jax.random.key(0), max_iter=max_iter, tol=0.0
+        )
         assert float(value) >= previous - 1e-12
         previous = float(value)

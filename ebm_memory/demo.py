@@ -17,9 +17,12 @@ import warnings
 from pathlib import Path
 from typing import NamedTuple
 
+import jax
+import jax.numpy as jnp
 import matplotlib.pyplot as plt
 import numpy as np
 from scipy.special import logsumexp
+from scipy.stats import ks_2samp
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.model_selection import GridSearchCV, train_test_split
@@ -27,8 +30,10 @@ from sklearn.neighbors import KernelDensity
 from tqdm.auto import tqdm
 
 from ebm_memory.datasets import flip_pixels, load_binary_digits, occlude_rows
+from ebm_memory.energies import softmax_energy
 from ebm_memory.estimators import DenseAssociativeMemory, MetastableRetrievalWarning
 from ebm_memory.plotting import plot_retrieval_grid
+from ebm_memory.samplers import sample
 
 __all__ = ["DEMO_MODELS", "DemoModel", "nearest_memory", "run_demo"]
 
@@ -106,7 +111,7 @@ def _retrieval_rows(memories, memory_labels, held_out, held_out_labels, corrupti
     return rows, figures
 
 
-def _beta_search(seed: int) -> dict:
+def _beta_search(seed: int) -> tuple[dict, DenseAssociativeMemory]:
     """Choose beta of the euclidean softmax memory (a Gaussian KDE) by 3-fold held-out
     log-likelihood on the grey-level digits, then score a test split."""
     grey = load_digits().data
@@ -132,7 +137,37 @@ def _beta_search(seed: int) -> dict:
         "max_abs_difference_to_kernel_density": float(np.abs(ours - kde).max()),
         "max_abs_difference_to_direct_logsumexp": float(np.abs(ours - direct).max()),
         "kernel_density_max_abs_error": float(np.abs(kde - direct).max()),
-    }
+    }, search.best_estimator_
+
+
+def _sampling(best: DenseAssociativeMemory, out_dir: Path, seed: int) -> dict:
+    """Sample the grey-level digit memory chosen by the grid search with MALA, HMC and NUTS
+    (4 chains each) and compare every sampler with exact mixture samples."""
+    memories = jnp.asarray(best.memories_)
+    beta = best.beta_
+
+    def energy(x):
+        return softmax_energy(x, memories, beta, similarity="euclidean")
+
+    rng = np.random.default_rng(seed)
+    starts = memories[rng.integers(0, len(memories), 4)]
+    exact = best.sample(4000, random_state=seed)
+    directions = rng.normal(size=(8, memories.shape[1]))
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    rows, columns = [], {"exact": exact[:8] / 8 - 1}
+    for method in ("mala", "hmc", "nuts"):
+        with jax.enable_x64(True):
+            result = sample(energy, starts, method=method, num_samples=500, num_warmup=300,
+                            num_chains=4, temperature=1 / beta, key=jax.random.key(seed),
+                            progress_bar=False)
+        draws = result.draws.reshape(-1, memories.shape[1])
+        ks = max(ks_2samp(draws @ d, exact @ d).statistic for d in directions)
+        rows.append({**result.summary(), "seconds": result.seconds, "max_ks_statistic": ks})
+        columns[method] = result.draws[:, -1][np.arange(8) % 4] / 8 - 1
+    figure = plot_retrieval_grid(columns, (8, 8), title="Samples of the digit density")
+    figure.savefig(out_dir / "samples.png", dpi=120)
+    plt.close(figure)
+    return {"beta": beta, "results": rows, "figure": "samples.png"}
 
 
 def run_demo(out_dir: str | Path, *, n_queries: int | None = None, seed: int = 0) -> dict:
@@ -165,8 +200,9 @@ def run_demo(out_dir: str | Path, *, n_queries: int | None = None, seed: int = 0
         "seed": seed,
         "results": rows,
         "figures": figures,
-        "beta_search": _beta_search(seed),
     }
+    report["beta_search"], best = _beta_search(seed)
+    report["sampling"] = _sampling(best, out_dir, seed)
     (out_dir / "report.json").write_text(json.dumps(report, indent=2))
     (out_dir / "report.md").write_text(_markdown(report))
     return report
@@ -218,5 +254,24 @@ def _markdown(report: dict) -> str:
         "space, which underflows far from the data in 64 dimensions).",
         "",
     ]
+    sampling = report["sampling"]
+    lines += [
+        "## Sampling the digit density",
+        "",
+        f"The memory above (beta = {sampling['beta']:g}) sampled at T = 1 / beta by each "
+        "method, 4 chains x 500 draws after 300 warm-up steps. KS: the largest "
+        "Kolmogorov-Smirnov statistic between the draws and 4,000 exact mixture samples over "
+        "8 random 1-D projections.",
+        "",
+        "| method | min ESS | max R-hat | acceptance | divergences | ESS / s | KS |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in sampling["results"]:
+        lines.append(
+            f"| {row['method']} | {row['min_ess']:.0f} | {row['max_r_hat']:.3f} "
+            f"| {row['acceptance_rate']:.2f} | {row['divergences']} "
+            f"| {row['ess_per_second']:.1f} | {row['max_ks_statistic']:.3f} |"
+        )
+    lines += ["", f"![samples]({sampling['figure']})", ""]
     lines += [f"![{name}]({file})" for name, file in report["figures"].items()]
     return "\n".join(lines) + "\n"

@@ -1,0 +1,236 @@
+"""``sample``: one entry point to our Langevin / MALA / HMC kernels and numpyro's NUTS.
+
+The target density is ``exp(-energy(x) / T)``: the potential handed to every kernel (and to
+numpyro as ``potential_fn``) is ``energy / T``. Chains run in parallel with ``vmap``; warm-up
+adapts the step size by dual averaging and a diagonal mass matrix (MALA, HMC; numpyro's
+own adaptation for NUTS).
+
+Examples
+--------
+>>> import jax
+>>> import jax.numpy as jnp
+>>> from ebm_memory.samplers import sample
+>>> energy = lambda x: 0.5 * jnp.sum(x**2)
+>>> result = sample(energy, jnp.zeros(2), method="mala", num_samples=200, num_warmup=100,
+...                 num_chains=2, key=jax.random.key(0), progress_bar=False)
+>>> result.draws.shape
+(2, 200, 2)
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from numpyro.infer import MCMC, NUTS
+from tqdm.auto import tqdm
+
+from ebm_memory._validation import check_integer, check_positive
+from ebm_memory.samplers.adaptation import window_adaptation
+from ebm_memory.samplers.diagnostics import SamplingResult, summarise
+from ebm_memory.samplers.kernels import hmc, mala, run_chain, ula
+
+__all__ = ["METHODS", "sample"]
+
+METHODS = ("ula", "mala", "hmc", "nuts")
+SEGMENTS = 10
+
+
+def _kernel_factory(method: str, num_integration_steps: int):
+    if method == "hmc":
+        return functools.partial(hmc, num_integration_steps=num_integration_steps)
+    return {"ula": ula, "mala": mala}[method]
+
+
+def _check_start(potential, init):
+    values, grads = jax.vmap(jax.value_and_grad(potential))(init)
+    bad = ~(jnp.isfinite(values) & jnp.all(jnp.isfinite(grads), axis=-1))
+    if bool(jnp.any(bad)):
+        chains = np.flatnonzero(np.asarray(bad)).tolist()
+        raise ValueError(
+            f"The energy or its gradient is not finite at the initial position of chains "
+            f"{chains}; start the chains where the density is positive and smooth."
+        )
+
+
+@functools.partial(
+    jax.jit, static_argnames=("potential", "method", "num_warmup", "num_integration_steps")
+)
+def _warmup(keys, init, potential, method, num_warmup, num_integration_steps, step_size,
+            target_acceptance):
+    factory = _kernel_factory(method, num_integration_steps)
+
+    def one(key, position):
+        if method == "ula" or num_warmup == 0:
+            kernel = factory(potential, step_size)
+            state = kernel.init(position)
+            if num_warmup:
+                state, _, _ = run_chain(key, kernel, state, num_warmup)
+            return state, step_size, jnp.ones_like(position)
+        adapted = window_adaptation(
+            key, factory, potential, position, num_warmup,
+            target_acceptance=target_acceptance, initial_step_size=step_size,
+        )
+        return adapted.state, adapted.step_size, adapted.inverse_mass
+
+    return jax.vmap(one)(keys, init)
+
+
+@functools.partial(
+    jax.jit, static_argnames=("potential", "method", "length", "num_integration_steps")
+)
+def _segment(keys, states, step_sizes, inverse_masses, potential, method, length,
+             num_integration_steps):
+    factory = _kernel_factory(method, num_integration_steps)
+
+    def one(key, state, step, mass):
+        return run_chain(key, factory(potential, step, mass), state, length)
+
+    return jax.vmap(one)(keys, states, step_sizes, inverse_masses)
+
+
+def _run_ours(key, potential, init, method, num_samples, num_warmup, step_size,
+              target_acceptance, num_integration_steps, progress_bar):
+    warm_key, sample_key = jax.random.split(key)
+    chains = init.shape[0]
+    states, steps, masses = _warmup(
+        jax.random.split(warm_key, chains), init, potential, method, num_warmup,
+        num_integration_steps, step_size, target_acceptance,
+    )
+    length = -(-num_samples // SEGMENTS)
+    positions, accept, diverging = [], [], []
+    segment_keys = jax.random.split(sample_key, SEGMENTS)
+    for index in tqdm(range(SEGMENTS), desc=f"{method} sampling", disable=not progress_bar):
+        states, draws, info = _segment(
+            jax.random.split(segment_keys[index], chains), states, steps, masses, potential,
+            method, length, num_integration_steps,
+        )
+        positions.append(draws)
+        accept.append(info.acceptance_rate)
+        diverging.append(info.is_divergent)
+    stats = {
+        "acceptance_rate": np.concatenate(accept, axis=1)[:, :num_samples],
+        "diverging": np.concatenate(diverging, axis=1)[:, :num_samples],
+    }
+    return np.concatenate(positions, axis=1)[:, :num_samples], stats, np.asarray(steps)
+
+
+def _run_nuts(key, potential, init, num_samples, num_warmup, target_acceptance,
+              progress_bar):
+    chains = init.shape[0]
+    mcmc = MCMC(
+        NUTS(potential_fn=potential, target_accept_prob=target_acceptance),
+        num_warmup=num_warmup,
+        num_samples=num_samples,
+        num_chains=chains,
+        chain_method="sequential" if chains == 1 else "vectorized",
+        progress_bar=progress_bar and chains == 1,
+    )
+    mcmc.run(key, init_params=init[0] if chains == 1 else init,
+             extra_fields=("accept_prob", "diverging", "adapt_state.step_size"))
+    draws = np.asarray(mcmc.get_samples(group_by_chain=True)).reshape(chains, num_samples, -1)
+    extra = mcmc.get_extra_fields(group_by_chain=True)
+    stats = {
+        "acceptance_rate": np.asarray(extra["accept_prob"]).reshape(chains, num_samples),
+        "diverging": np.asarray(extra["diverging"]).reshape(chains, num_samples),
+    }
+    steps = np.asarray(extra["adapt_state.step_size"]).reshape(chains, num_samples)[:, -1]
+    return draws, stats, steps
+
+
+def sample(
+    energy_fn: Callable,
+    init,
+    *,
+    method: str,
+    num_samples: int,
+    num_warmup: int = 1000,
+    num_chains: int = 1,
+    temperature: float = 1.0,
+    key,
+    step_size: float = 0.1,
+    target_acceptance: float | None = None,
+    num_integration_steps: int = 10,
+    progress_bar: bool = True,
+) -> SamplingResult:
+    """Draw from ``exp(-energy_fn(x) / temperature)``.
+
+    Parameters
+    ----------
+    energy_fn : callable
+        Energy of ONE position (D,) -> scalar; must be differentiable with JAX. Reusing the
+        same function object across calls of the same shape reuses the compiled sampler.
+    init : array (D,) or (num_chains, D)
+        Initial positions (a single one is shared by all chains).
+    method : {"ula", "mala", "hmc", "nuts"}
+        Our unadjusted Langevin, Metropolis-adjusted Langevin and Hamiltonian kernels, or
+        numpyro's NUTS.
+    num_samples, num_warmup, num_chains : int
+        Draws kept per chain, warm-up iterations per chain, parallel chains.
+    temperature : float
+        ``T > 0``; the potential is ``energy / T``.
+    key : jax PRNG key
+    step_size : float
+        Initial step size (MALA, HMC: adapted during warm-up); ULA's fixed step size. ULA
+        has no accept step, so its stationary law is biased by O(step_size).
+    target_acceptance : float, optional
+        Warm-up target: 0.574 for MALA, 0.65 for HMC, 0.8 for NUTS by default.
+    num_integration_steps : int
+        Largest number of leapfrog steps per HMC iteration (jittered uniformly).
+    progress_bar : bool
+
+    Returns
+    -------
+    SamplingResult
+        Draws (num_chains, num_samples, D) with ESS, split R-hat, acceptance and
+        divergences, and ``to_arviz()``.
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}.")
+    num_samples = check_integer("num_samples", num_samples, minimum=2)
+    num_warmup = check_integer("num_warmup", num_warmup, minimum=0)
+    num_chains = check_integer("num_chains", num_chains, minimum=1)
+    check_integer("num_integration_steps", num_integration_steps, minimum=1)
+    check_positive("temperature", temperature)
+    check_positive("step_size", step_size)
+    if not callable(energy_fn):
+        raise TypeError(f"energy_fn must be callable, got {type(energy_fn).__name__}.")
+    init = jnp.asarray(init)
+    if not jnp.issubdtype(init.dtype, jnp.floating):
+        init = init.astype(jnp.result_type(float))
+    if init.ndim == 1:
+        init = jnp.broadcast_to(init, (num_chains, init.shape[0]))
+    if init.ndim != 2 or init.shape[0] != num_chains:
+        raise ValueError(
+            f"init must have shape (D,) or (num_chains, D) = ({num_chains}, D); "
+            f"got {tuple(init.shape)}."
+        )
+    energy_shape = jax.eval_shape(energy_fn, jax.ShapeDtypeStruct(init.shape[1:], init.dtype))
+    if energy_shape.shape != ():
+        raise ValueError(f"energy_fn must return a scalar, got shape {energy_shape.shape}.")
+    potential = _potential(energy_fn, float(temperature))
+    _check_start(potential, init)
+    target = target_acceptance or {"ula": 1.0, "mala": 0.574, "hmc": 0.65, "nuts": 0.8}[method]
+    start = time.perf_counter()
+    if method == "nuts":
+        draws, stats, steps = _run_nuts(
+            key, potential, init, num_samples, num_warmup, target, progress_bar
+        )
+    else:
+        draws, stats, steps = _run_ours(
+            key, potential, init, method, num_samples, num_warmup, step_size, target,
+            num_integration_steps, progress_bar,
+        )
+    return summarise(draws, method, stats, steps, time.perf_counter() - start)
+
+
+@functools.lru_cache(maxsize=64)
+def _potential(energy_fn, temperature):
+    """``energy / T``, cached per (function, T) so jit caches keyed on it are reused."""
+    if temperature == 1.0:
+        return energy_fn
+    return lambda x: energy_fn(x) / temperature

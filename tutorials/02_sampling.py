@@ -1,0 +1,121 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Sampling from memory energies
+#
+# A memory energy is a negative log density: `p(x) = exp(-E(x) / T) / Z`. For the softmax
+# memory at `T = 1 / beta` the density is a Gaussian mixture, so exact samples exist and
+# every Markov chain can be checked against them. This tutorial draws from one memory with
+# our Langevin (MALA) and Hamiltonian kernels and numpyro's NUTS, reads the diagnostics,
+# samples a binary memory with Gibbs sweeps, and infers beta with numpyro.
+
+# %%
+import importlib.util
+
+import jax
+import jax.numpy as jnp
+import matplotlib.pyplot as plt
+import numpy as np
+import numpyro
+import numpyro.distributions as dist
+from numpyro.infer import MCMC, NUTS
+from sklearn.datasets import make_moons
+
+from ebm_memory import DenseAssociativeMemory
+from ebm_memory.datasets import load_binary_digits
+from ebm_memory.energies import softmax_energy
+from ebm_memory.samplers import sample
+from ebm_memory.samplers.distribution import MemoryMixture
+
+# %% [markdown]
+# ## A memory of 60 points on two moons
+# With euclidean similarity the memory is a Gaussian KDE with bandwidth `beta ** -0.5`.
+
+# %%
+points, _ = make_moons(60, noise=0.05, random_state=0)
+memory = DenseAssociativeMemory(similarity="euclidean", beta=30.0).fit(points)
+memories = jnp.asarray(memory.memories_)
+
+
+def energy(x):
+    return softmax_energy(x, memories, 30.0, similarity="euclidean")
+
+
+exact = memory.sample(2000, random_state=0)
+results = {
+    method: sample(energy, memories[:4], method=method, num_samples=1000, num_warmup=500,
+                   num_chains=4, temperature=1 / 30.0, key=jax.random.key(1),
+                   progress_bar=False)
+    for method in ("mala", "hmc", "nuts")
+}
+
+# %%
+figure, axes = plt.subplots(1, 4, figsize=(12, 3), sharex=True, sharey=True)
+axes[0].scatter(*exact.T, s=2)
+axes[0].set_title("exact")
+for axis, (method, result) in zip(axes[1:], results.items(), strict=True):
+    axis.scatter(*result.draws.reshape(-1, 2).T, s=2)
+    axis.set_title(method)
+
+# %% [markdown]
+# Every result carries numpyro's ESS and split R-hat, the acceptance rate and the divergences.
+
+# %%
+for method, result in results.items():
+    print(result.summary())
+
+# %% [markdown]
+# With arviz installed, `to_arviz()` hands the draws to its plots and diagnostics.
+
+# %%
+if importlib.util.find_spec("arviz"):
+    import arviz
+
+    data = results["hmc"].to_arviz()
+    print(arviz.ess(data))
+    arviz.plot_trace(data)
+
+# %% [markdown]
+# ## Gibbs sampling of a binary memory
+# Binary memories (Model A) sample by heat-bath sweeps over the bits. Here an exponential
+# memory of 100 digits at temperature 2 (in units of its energy).
+
+# %%
+digits = load_binary_digits().patterns[:100]
+binary = DenseAssociativeMemory("exponential", beta=0.2, temperature=2.0).fit(digits)
+draws = binary.sample(8, random_state=0, method="gibbs", num_warmup=200, num_chains=8)
+figure, axes = plt.subplots(1, 8, figsize=(8, 1.2))
+for axis, image in zip(axes, draws, strict=True):
+    axis.imshow(image.reshape(8, 8), cmap="gray_r")
+    axis.axis("off")
+
+# %% [markdown]
+# ## Inferring beta with numpyro
+# `MemoryMixture` is a numpyro distribution with the exact normalised log density, so a
+# memory energy can be a likelihood inside any numpyro model.
+
+# %%
+centres = jnp.array([[0.0, 0.0], [2.0, 0.0], [0.0, 2.0]])
+data = MemoryMixture(centres, 4.0, similarity="euclidean").sample(jax.random.key(2), (400,))
+
+
+def model(observations):
+    beta = numpyro.sample("beta", dist.LogNormal(0.0, 1.0))
+    numpyro.sample("obs", MemoryMixture(centres, beta, similarity="euclidean"),
+                   obs=observations)
+
+
+mcmc = MCMC(NUTS(model), num_warmup=300, num_samples=500, progress_bar=False)
+mcmc.run(jax.random.key(3), data)
+posterior = np.asarray(mcmc.get_samples()["beta"])
+print(f"beta: true 4.0, posterior {posterior.mean():.2f} +- {posterior.std():.2f}")

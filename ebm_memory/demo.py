@@ -157,9 +157,17 @@ def _sampling(best: DenseAssociativeMemory, out_dir: Path, seed: int) -> dict:
     rows, columns = [], {"exact": exact[:8] / 8 - 1}
     for method in ("mala", "hmc", "nuts"):
         with jax.enable_x64(True):
-            result = sample(energy, starts, method=method, num_samples=500, num_warmup=300,
-                            num_chains=4, temperature=1 / beta, key=jax.random.key(seed),
-                            progress_bar=False)
+            result = sample(
+                energy,
+                starts,
+                method=method,
+                num_samples=500,
+                num_warmup=300,
+                num_chains=4,
+                temperature=1 / beta,
+                key=jax.random.key(seed),
+                progress_bar=False,
+            )
         draws = result.draws.reshape(-1, memories.shape[1])
         ks = max(ks_2samp(draws @ d, exact @ d).statistic for d in directions)
         rows.append({**result.summary(), "seconds": result.seconds, "max_ks_statistic": ks})

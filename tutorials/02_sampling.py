@@ -53,9 +53,17 @@ def energy(x):
 
 exact = memory.sample(2000, random_state=0)
 results = {
-    method: sample(energy, memories[:4], method=method, num_samples=1000, num_warmup=500,
-                   num_chains=4, temperature=1 / 30.0, key=jax.random.key(1),
-                   progress_bar=False)
+    method: sample(
+        energy,
+        memories[:4],
+        method=method,
+        num_samples=1000,
+        num_warmup=500,
+        num_chains=4,
+        temperature=1 / 30.0,
+        key=jax.random.key(1),
+        progress_bar=False,
+    )
     for method in ("mala", "hmc", "nuts")
 }
 
@@ -71,7 +79,7 @@ for axis, (method, result) in zip(axes[1:], results.items(), strict=True):
 # Every result carries numpyro's ESS and split R-hat, the acceptance rate and the divergences.
 
 # %%
-for method, result in results.items():
+for result in results.values():
     print(result.summary())
 
 # %% [markdown]
@@ -111,8 +119,7 @@ data = MemoryMixture(centres, 4.0, similarity="euclidean").sample(jax.random.key
 
 def model(observations):
     beta = numpyro.sample("beta", dist.LogNormal(0.0, 1.0))
-    numpyro.sample("obs", MemoryMixture(centres, beta, similarity="euclidean"),
-                   obs=observations)
+    numpyro.sample("obs", MemoryMixture(centres, beta, similarity="euclidean"), obs=observations)
 
 
 mcmc = MCMC(NUTS(model), num_warmup=300, num_samples=500, progress_bar=False)

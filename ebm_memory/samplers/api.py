@@ -20,13 +20,15 @@ Examples
 from __future__ import annotations
 
 import functools
+import math
 import time
 from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from numpyro.infer import MCMC, NUTS
+from jax.tree_util import Partial
+from numpyro.infer import HMC, MCMC, NUTS
 from tqdm.auto import tqdm
 
 from ebm_memory._validation import check_integer, check_positive
@@ -36,7 +38,13 @@ from ebm_memory.samplers.kernels import hmc, mala, run_chain, ula
 
 __all__ = ["METHODS", "sample"]
 
-METHODS = ("ula", "mala", "hmc", "nuts")
+METHODS = ("ula", "mala", "hmc", "nuts", "numpyro_hmc")
+NUMPYRO_METHODS = ("nuts", "numpyro_hmc")
+NUMPYRO_HMC_PATH_LENGTH = math.pi / 2
+"""numpyro HMC's path length: a quarter period of a unit oscillator, so that on a
+mass-adapted (unit-variance) Gaussian successive draws are uncorrelated; numpyro's default
+2 pi is a full period there, which returns each trajectory to its start."""
+_DEFAULT_TARGETS = {"ula": 1.0, "mala": 0.574, "hmc": 0.65, "nuts": 0.8, "numpyro_hmc": 0.8}
 SEGMENTS = 10
 
 
@@ -57,11 +65,10 @@ def _check_start(potential, init):
         )
 
 
-@functools.partial(
-    jax.jit, static_argnames=("potential", "method", "num_warmup", "num_integration_steps")
-)
-def _warmup(keys, init, potential, method, num_warmup, num_integration_steps, step_size,
-            target_acceptance):
+@functools.partial(jax.jit, static_argnames=("method", "num_warmup", "num_integration_steps"))
+def _warmup(
+    keys, init, potential, method, num_warmup, num_integration_steps, step_size, target_acceptance
+):
     factory = _kernel_factory(method, num_integration_steps)
 
     def one(key, position):
@@ -72,19 +79,23 @@ def _warmup(keys, init, potential, method, num_warmup, num_integration_steps, st
                 state, _, _ = run_chain(key, kernel, state, num_warmup)
             return state, step_size, jnp.ones_like(position)
         adapted = window_adaptation(
-            key, factory, potential, position, num_warmup,
-            target_acceptance=target_acceptance, initial_step_size=step_size,
+            key,
+            factory,
+            potential,
+            position,
+            num_warmup,
+            target_acceptance=target_acceptance,
+            initial_step_size=step_size,
         )
         return adapted.state, adapted.step_size, adapted.inverse_mass
 
     return jax.vmap(one)(keys, init)
 
 
-@functools.partial(
-    jax.jit, static_argnames=("potential", "method", "length", "num_integration_steps")
-)
-def _segment(keys, states, step_sizes, inverse_masses, potential, method, length,
-             num_integration_steps):
+@functools.partial(jax.jit, static_argnames=("method", "length", "num_integration_steps"))
+def _segment(
+    keys, states, step_sizes, inverse_masses, potential, method, length, num_integration_steps
+):
     factory = _kernel_factory(method, num_integration_steps)
 
     def one(key, state, step, mass):
@@ -93,21 +104,43 @@ def _segment(keys, states, step_sizes, inverse_masses, potential, method, length
     return jax.vmap(one)(keys, states, step_sizes, inverse_masses)
 
 
-def _run_ours(key, potential, init, method, num_samples, num_warmup, step_size,
-              target_acceptance, num_integration_steps, progress_bar):
+def _run_ours(
+    key,
+    potential,
+    init,
+    method,
+    num_samples,
+    num_warmup,
+    step_size,
+    target_acceptance,
+    num_integration_steps,
+    progress_bar,
+):
     warm_key, sample_key = jax.random.split(key)
     chains = init.shape[0]
     states, steps, masses = _warmup(
-        jax.random.split(warm_key, chains), init, potential, method, num_warmup,
-        num_integration_steps, step_size, target_acceptance,
+        jax.random.split(warm_key, chains),
+        init,
+        potential,
+        method,
+        num_warmup,
+        num_integration_steps,
+        step_size,
+        target_acceptance,
     )
     length = -(-num_samples // SEGMENTS)
     positions, accept, diverging = [], [], []
     segment_keys = jax.random.split(sample_key, SEGMENTS)
     for index in tqdm(range(SEGMENTS), desc=f"{method} sampling", disable=not progress_bar):
         states, draws, info = _segment(
-            jax.random.split(segment_keys[index], chains), states, steps, masses, potential,
-            method, length, num_integration_steps,
+            jax.random.split(segment_keys[index], chains),
+            states,
+            steps,
+            masses,
+            potential,
+            method,
+            length,
+            num_integration_steps,
         )
         positions.append(draws)
         accept.append(info.acceptance_rate)
@@ -119,19 +152,40 @@ def _run_ours(key, potential, init, method, num_samples, num_warmup, step_size,
     return np.concatenate(positions, axis=1)[:, :num_samples], stats, np.asarray(steps)
 
 
-def _run_nuts(key, potential, init, num_samples, num_warmup, target_acceptance,
-              progress_bar):
+def _run_numpyro(
+    key,
+    potential,
+    init,
+    method,
+    num_samples,
+    num_warmup,
+    target_acceptance,
+    progress_bar,
+):
+    """numpyro's NUTS or HMC on ``potential_fn = energy / T``. Chains are vectorised, which
+    works on a single CPU device (``"parallel"`` would need one device per chain)."""
     chains = init.shape[0]
+    if method == "nuts":
+        kernel = NUTS(potential_fn=potential, target_accept_prob=target_acceptance)
+    else:
+        kernel = HMC(
+            potential_fn=potential,
+            target_accept_prob=target_acceptance,
+            trajectory_length=NUMPYRO_HMC_PATH_LENGTH,
+        )
     mcmc = MCMC(
-        NUTS(potential_fn=potential, target_accept_prob=target_acceptance),
+        kernel,
         num_warmup=num_warmup,
         num_samples=num_samples,
         num_chains=chains,
         chain_method="sequential" if chains == 1 else "vectorized",
         progress_bar=progress_bar and chains == 1,
     )
-    mcmc.run(key, init_params=init[0] if chains == 1 else init,
-             extra_fields=("accept_prob", "diverging", "adapt_state.step_size"))
+    mcmc.run(
+        key,
+        init_params=init[0] if chains == 1 else init,
+        extra_fields=("accept_prob", "diverging", "adapt_state.step_size"),
+    )
     draws = np.asarray(mcmc.get_samples(group_by_chain=True)).reshape(chains, num_samples, -1)
     extra = mcmc.get_extra_fields(group_by_chain=True)
     stats = {
@@ -162,13 +216,16 @@ def sample(
     Parameters
     ----------
     energy_fn : callable
-        Energy of ONE position (D,) -> scalar; must be differentiable with JAX. Reusing the
-        same function object across calls of the same shape reuses the compiled sampler.
+        Energy of ONE position (D,) -> scalar; must be differentiable with JAX. Calls with
+        the same function object and shapes reuse the compiled sampler, whatever the
+        temperature. To change array parameters without recompiling, pass them as a
+        ``jax.tree_util.Partial(f, memories, beta)`` (they are then traced arguments).
     init : array (D,) or (num_chains, D)
         Initial positions (a single one is shared by all chains).
-    method : {"ula", "mala", "hmc", "nuts"}
+    method : {"ula", "mala", "hmc", "nuts", "numpyro_hmc"}
         Our unadjusted Langevin, Metropolis-adjusted Langevin and Hamiltonian kernels, or
-        numpyro's NUTS.
+        numpyro's NUTS and HMC (``potential_fn = energy / T``, numpyro's own warm-up; HMC
+        with the path length :data:`NUMPYRO_HMC_PATH_LENGTH`).
     num_samples, num_warmup, num_chains : int
         Draws kept per chain, warm-up iterations per chain, parallel chains.
     temperature : float
@@ -178,9 +235,9 @@ def sample(
         Initial step size (MALA, HMC: adapted during warm-up); ULA's fixed step size. ULA
         has no accept step, so its stationary law is biased by O(step_size).
     target_acceptance : float, optional
-        Warm-up target: 0.574 for MALA, 0.65 for HMC, 0.8 for NUTS by default.
+        Warm-up target: 0.574 for MALA, 0.65 for HMC, 0.8 for numpyro's kernels.
     num_integration_steps : int
-        Largest number of leapfrog steps per HMC iteration (jittered uniformly).
+        Leapfrog steps per HMC iteration (ours: with the step size jittered by ±20%).
     progress_bar : bool
 
     Returns
@@ -212,25 +269,38 @@ def sample(
     energy_shape = jax.eval_shape(energy_fn, jax.ShapeDtypeStruct(init.shape[1:], init.dtype))
     if energy_shape.shape != ():
         raise ValueError(f"energy_fn must return a scalar, got shape {energy_shape.shape}.")
-    potential = _potential(energy_fn, float(temperature))
+    if not isinstance(energy_fn, Partial):
+        energy_fn = Partial(energy_fn)
+    potential = Partial(_tempered, energy_fn, jnp.asarray(1.0 / temperature, init.dtype))
     _check_start(potential, init)
-    target = target_acceptance or {"ula": 1.0, "mala": 0.574, "hmc": 0.65, "nuts": 0.8}[method]
+    target = target_acceptance or _DEFAULT_TARGETS[method]
     start = time.perf_counter()
-    if method == "nuts":
-        draws, stats, steps = _run_nuts(
-            key, potential, init, num_samples, num_warmup, target, progress_bar
+    if method in NUMPYRO_METHODS:
+        draws, stats, steps = _run_numpyro(
+            key,
+            potential,
+            init,
+            method,
+            num_samples,
+            num_warmup,
+            target,
+            progress_bar,
         )
     else:
         draws, stats, steps = _run_ours(
-            key, potential, init, method, num_samples, num_warmup, step_size, target,
-            num_integration_steps, progress_bar,
+            key,
+            potential,
+            init,
+            method,
+            num_samples,
+            num_warmup,
+            step_size,
+            target,
+            num_integration_steps,
+            progress_bar,
         )
     return summarise(draws, method, stats, steps, time.perf_counter() - start)
 
 
-@functools.lru_cache(maxsize=64)
-def _potential(energy_fn, temperature):
-    """``energy / T``, cached per (function, T) so jit caches keyed on it are reused."""
-    if temperature == 1.0:
-        return energy_fn
-    return lambda x: energy_fn(x) / temperature
+def _tempered(energy_fn, inverse_temperature, position):
+    return energy_fn(position) * inverse_temperature

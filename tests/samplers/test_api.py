@@ -3,6 +3,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 import scipy.stats
+from jax.tree_util import Partial
 from numpyro.diagnostics import effective_sample_size
 
 from ebm_memory.density.gaussian import (
@@ -21,7 +22,7 @@ def gaussian_energy(x):
     return 0.5 * jnp.sum(((x - MEAN) / SCALES) ** 2)
 
 
-@pytest.mark.parametrize("method", ["mala", "hmc", "nuts"])
+@pytest.mark.parametrize("method", ["mala", "hmc", "nuts", "numpyro_hmc"])
 def test_gaussian_mean_and_variance_within_mcse(method):
     result = sample(
         gaussian_energy,
@@ -73,12 +74,22 @@ def test_same_key_same_draws():
 
 
 def test_same_shape_calls_do_not_recompile():
+    """New starts, temperatures and Partial-bound parameters reuse the compiled sampler."""
     from ebm_memory.samplers import api
 
+    def shifted(x, centre):
+        return 0.5 * jnp.sum((x - centre) ** 2)
+
     kwargs = dict(method="hmc", num_samples=20, num_warmup=10, progress_bar=False)
-    sample(gaussian_energy, jnp.zeros(2), key=jax.random.key(5), **kwargs)
+    sample(Partial(shifted, jnp.zeros(2)), jnp.zeros(2), key=jax.random.key(5), **kwargs)
     before = (api._warmup._cache_size(), api._segment._cache_size())
-    sample(gaussian_energy, jnp.ones(2), key=jax.random.key(6), **kwargs)
+    sample(
+        Partial(shifted, jnp.ones(2)),
+        jnp.ones(2),
+        key=jax.random.key(6),
+        temperature=3.0,
+        **kwargs,
+    )
     assert (api._warmup._cache_size(), api._segment._cache_size()) == before
 
 
@@ -170,9 +181,7 @@ def mixture_discrepancies(result):
     """
     weight = float(jnp.exp(log_mixing_weights(MIXTURE_MEMORIES, 1.0, "dot"))[1])
     draws = jnp.asarray(result.draws)
-    resp = jax.vmap(jax.vmap(lambda x: responsibilities(x, MIXTURE_MEMORIES, 1.0, "dot")[1]))(
-        draws
-    )
+    resp = jax.vmap(jax.vmap(lambda x: responsibilities(x, MIXTURE_MEMORIES, 1.0, "dot")[1]))(draws)
     resp = np.asarray(resp)
     mcse = resp.std() / np.sqrt(effective_sample_size(resp[..., None])[0])
     first = result.draws[..., 0]

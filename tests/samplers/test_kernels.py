@@ -101,7 +101,12 @@ def test_window_adaptation_learns_scales_and_tracks_the_target(factory):
     def adapt(target):
         return jax.jit(
             lambda key: window_adaptation(
-                key, factory, potential, jnp.ones(10), 1000, target_acceptance=target,
+                key,
+                factory,
+                potential,
+                jnp.ones(10),
+                1000,
+                target_acceptance=target,
                 initial_step_size=0.1,
             )
         )(jax.random.key(6))
@@ -117,7 +122,12 @@ def test_window_adaptation_learns_scales_and_tracks_the_target(factory):
 
 def test_short_warmup_adapts_the_step_only():
     result = window_adaptation(
-        jax.random.key(8), mala, standard_normal, jnp.zeros(3), 10, target_acceptance=0.5,
+        jax.random.key(8),
+        mala,
+        standard_normal,
+        jnp.zeros(3),
+        10,
+        target_acceptance=0.5,
         initial_step_size=0.1,
     )
     np.testing.assert_array_equal(np.asarray(result.inverse_mass), np.ones(3))

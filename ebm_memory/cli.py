@@ -29,6 +29,11 @@ def _demo(args) -> int:
         f"GridSearchCV chose beta={search['chosen_beta']:g} for the digits' density: test mean "
         f"log-likelihood {search['test_mean_log_likelihood']:.2f}"
     )
+    for row in report["sampling"]["results"]:
+        print(
+            f"sampling beta={row['beta']:g} | {row['method']:<4} | min ESS {row['min_ess']:6.0f} "
+            f"| max R-hat {row['max_r_hat']:.3f} | KS vs exact {row['max_ks_statistic']:.3f}"
+        )
     print(f"report and figures written to {out}")
     return 0
 
@@ -46,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Store binarised training digits as memories, corrupt held-out digits "
         "(flipped pixels, unknown bottom half) and retrieve them with the classical, "
         "polynomial, exponential and softmax models; choose beta of the softmax density by "
-        "GridSearchCV; writes report.md, report.json and figures.",
+        "GridSearchCV; sample that density with MALA, HMC and NUTS against exact samples; "
+        "writes report.md, report.json and figures.",
     )
     demo.add_argument("--out", default="ebm_memory_output/demo", help="output folder")
     demo.add_argument("--seed", type=int, default=0, help="random seed (split and noise)")

@@ -17,8 +17,6 @@ import warnings
 from pathlib import Path
 from typing import NamedTuple
 
-import jax
-import jax.numpy as jnp
 import matplotlib.pyplot as plt
 import numpy as np
 from scipy.special import logsumexp
@@ -30,10 +28,8 @@ from sklearn.neighbors import KernelDensity
 from tqdm.auto import tqdm
 
 from ebm_memory.datasets import flip_pixels, load_binary_digits, occlude_rows
-from ebm_memory.energies import softmax_energy
 from ebm_memory.estimators import DenseAssociativeMemory, MetastableRetrievalWarning
 from ebm_memory.plotting import plot_retrieval_grid
-from ebm_memory.samplers import sample
 
 __all__ = ["DEMO_MODELS", "DemoModel", "nearest_memory", "run_demo"]
 
@@ -141,41 +137,31 @@ def _beta_search(seed: int) -> tuple[dict, DenseAssociativeMemory]:
 
 
 def _sampling(best: DenseAssociativeMemory, out_dir: Path, seed: int) -> dict:
-    """Sample the grey-level digit memory chosen by the grid search with MALA, HMC and NUTS
-    (4 chains each) and compare every sampler with exact mixture samples."""
-    memories = jnp.asarray(best.memories_)
-    beta = best.beta_
-
-    def energy(x):
-        return softmax_energy(x, memories, beta, similarity="euclidean")
-
+    """Sample the grey-level digit density chosen by the grid search, and a ten times
+    smoother one, with MALA, HMC and NUTS (4 chains each); compare every run with exact
+    mixture samples. At the chosen beta the modes are separated by energy barriers that the
+    chains do not cross, which R-hat flags; the smoother density mixes."""
     rng = np.random.default_rng(seed)
-    starts = memories[rng.integers(0, len(memories), 4)]
-    exact = best.sample(4000, random_state=seed)
-    directions = rng.normal(size=(8, memories.shape[1]))
+    directions = rng.normal(size=(8, best.n_features_in_))
     directions /= np.linalg.norm(directions, axis=1, keepdims=True)
-    rows, columns = [], {"exact": exact[:8] / 8 - 1}
-    for method in ("mala", "hmc", "nuts"):
-        with jax.enable_x64(True):
-            result = sample(
-                energy,
-                starts,
-                method=method,
-                num_samples=500,
-                num_warmup=300,
-                num_chains=4,
-                temperature=1 / beta,
-                key=jax.random.key(seed),
-                progress_bar=False,
+    smoother = clone(best).set_params(beta=best.beta_ / 10).fit(best.memories_)
+    rows, columns = [], {}
+    for label, memory in (("chosen", best), ("smoother", smoother)):
+        exact = memory.sample(4000, random_state=seed)
+        columns[f"exact, {label}"] = exact[:8]
+        for method in ("mala", "hmc", "nuts"):
+            draws, result = memory.sample(
+                1000, random_state=seed, method=method, num_warmup=300, return_diagnostics=True
             )
-        draws = result.draws.reshape(-1, memories.shape[1])
-        ks = max(ks_2samp(draws @ d, exact @ d).statistic for d in directions)
-        rows.append({**result.summary(), "seconds": result.seconds, "max_ks_statistic": ks})
-        columns[method] = result.draws[:, -1][np.arange(8) % 4] / 8 - 1
-    figure = plot_retrieval_grid(columns, (8, 8), title="Samples of the digit density")
+            ks = max(ks_2samp(draws @ d, exact @ d).statistic for d in directions)
+            rows.append({**result.summary(), "beta": memory.beta_, "max_ks_statistic": ks})
+            if label == "chosen":
+                columns[method] = draws[-8:]
+    scaled = {name: images / 8.0 - 1.0 for name, images in columns.items()}  # [0, 16] -> [-1, 1]
+    figure = plot_retrieval_grid(scaled, (8, 8), title="Samples of the digit density")
     figure.savefig(out_dir / "samples.png", dpi=120)
     plt.close(figure)
-    return {"beta": beta, "results": rows, "figure": "samples.png"}
+    return {"results": rows, "figure": "samples.png"}
 
 
 def run_demo(out_dir: str | Path, *, n_queries: int | None = None, seed: int = 0) -> dict:
@@ -266,18 +252,22 @@ def _markdown(report: dict) -> str:
     lines += [
         "## Sampling the digit density",
         "",
-        f"The memory above (beta = {sampling['beta']:g}) sampled at T = 1 / beta by each "
-        "method, 4 chains x 500 draws after 300 warm-up steps. KS: the largest "
-        "Kolmogorov-Smirnov statistic between the draws and 4,000 exact mixture samples over "
-        "8 random 1-D projections.",
+        "The density above (the chosen beta) and a ten times smoother one (beta / 10), "
+        "sampled by each method: 4 chains x 250 draws after 300 warm-up steps, started at "
+        "random memories. KS: the largest Kolmogorov-Smirnov statistic between the draws and "
+        "4,000 exact mixture samples over 8 random 1-D projections (for 1,000 independent "
+        "draws and one projection its 1% critical value is 0.058). A max R-hat far above "
+        "1.01 means the chains stayed in the modes they started in: the digits' modes are "
+        "separated by energy barriers at the chosen beta, where the exact sampler is the "
+        "tool; compare the rows at the smoother beta.",
         "",
-        "| method | min ESS | max R-hat | acceptance | divergences | ESS / s | KS |",
-        "|---|---|---|---|---|---|---|",
+        "| beta | method | min ESS | max R-hat | acceptance | divergences | ESS / s | KS |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for row in sampling["results"]:
         lines.append(
-            f"| {row['method']} | {row['min_ess']:.0f} | {row['max_r_hat']:.3f} "
-            f"| {row['acceptance_rate']:.2f} | {row['divergences']} "
+            f"| {row['beta']:g} | {row['method']} | {row['min_ess']:.0f} "
+            f"| {row['max_r_hat']:.3f} | {row['acceptance_rate']:.2f} | {row['divergences']} "
             f"| {row['ess_per_second']:.1f} | {row['max_ks_statistic']:.3f} |"
         )
     lines += ["", f"![samples]({sampling['figure']})", ""]

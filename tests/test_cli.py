@@ -26,4 +26,13 @@ def test_demo_writes_report_and_figures(tmp_path, capsys):
     assert flip["exponential"]["label_accuracy"] > flip["classical"]["label_accuracy"] + 0.3
     softmax = flip["softmax"]
     assert softmax["pixel_error_after"] < softmax["pixel_error_before"]
-    assert str(tmp_path) in capsys.readouterr().out
+    sampling = report["sampling"]["results"]
+    assert (tmp_path / report["sampling"]["figure"]).stat().st_size > 10_000
+    assert {row["method"] for row in sampling} == {"mala", "hmc", "nuts"}
+    # R-hat separates the chains stuck in the digits' modes from the smoother density's
+    chosen = [row for row in sampling if row["beta"] == report["beta_search"]["chosen_beta"]]
+    smoother = [row for row in sampling if row not in chosen]
+    assert min(row["max_r_hat"] for row in chosen) > 1.5
+    assert max(row["max_r_hat"] for row in smoother if row["method"] != "mala") < 1.1
+    output = capsys.readouterr().out
+    assert str(tmp_path) in output and "sampling beta=" in output

@@ -19,6 +19,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ebm_memory._validation import check_integer
 from ebm_memory.dynamics.retrieval import retrieve_binary, retrieve_softmax, retrieve_spherical
 from ebm_memory.dynamics.separation import beta_for_separation, pattern_separation
 from ebm_memory.energies import interactions
@@ -36,6 +37,7 @@ from ebm_memory.estimators._kernels import (
     batch_responsibilities,
     map_blocks,
 )
+from ebm_memory.estimators._sampling import MCMC_METHODS, sample_mcmc
 from ebm_memory.learning import (
     fit_binary_memories,
     fit_gaussian_memories,
@@ -445,23 +447,72 @@ class DenseAssociativeMemory(
                 batch_responsibilities, states, self.memories_, self.beta_, self._spec()
             )
 
-    def sample(self, n_samples=1, random_state=None, method="exact"):
+    def sample(
+        self,
+        n_samples=1,
+        random_state=None,
+        method="exact",
+        *,
+        num_warmup=500,
+        num_chains=4,
+        progress_bar=False,
+        return_diagnostics=False,
+    ):
         """Draw samples from the model's density, (n_samples, n_features) float64.
 
-        ``method="exact"``: ancestral sampling of the Gaussian or vMF mixture, or exact
-        enumeration for binary models with ``n_features <= 20``.
+        Parameters
+        ----------
+        n_samples : int
+        random_state : int, RandomState or None
+        method : {"exact", "ula", "mala", "hmc", "nuts", "gibbs"}
+            "exact": ancestral sampling of the Gaussian or vMF mixture, or exact enumeration
+            for binary models with ``n_features <= 20``. "ula", "mala", "hmc", "nuts"
+            (softmax model): Markov chains on ``exp(-beta E(x))`` through
+            :func:`ebm_memory.samplers.sample`, started at random memories. "gibbs" (binary
+            models): heat-bath sweeps at ``temperature`` from random spins.
+        num_warmup, num_chains : int
+            Markov chain methods: warm-up iterations (sweeps) per chain and chains; the
+            ``n_samples`` draws are taken round-robin from the chains.
+        progress_bar : bool
+        return_diagnostics : bool
+            Markov chain methods: also return the
+            :class:`~ebm_memory.samplers.SamplingResult` (ESS, R-hat, acceptance,
+            ``to_arviz()``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from ebm_memory import DenseAssociativeMemory
+        >>> X = np.array([[0.0, 0.0], [3.0, 3.0]])
+        >>> memory = DenseAssociativeMemory(similarity="euclidean", beta=4.0).fit(X)
+        >>> draws, result = memory.sample(200, random_state=0, method="mala", num_warmup=100,
+        ...                               return_diagnostics=True)
+        >>> draws.shape, result.draws.shape
+        ((200, 2), (4, 50, 2))
         """
         check_is_fitted(self)
-        if method != "exact":
-            raise ValueError(f"method must be 'exact', got {method!r}.")
+        if method not in ("exact", *MCMC_METHODS):
+            raise ValueError(f"method must be one of {('exact', *MCMC_METHODS)}, got {method!r}.")
         if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        rng = check_random_state(random_state)
         with jax.enable_x64(True):
-            return sample_exact(
+            if method == "exact":
+                if return_diagnostics:
+                    raise ValueError("return_diagnostics needs a Markov chain method.")
+                return sample_exact(
+                    self._spec(), self.memories_, self.beta_, self.temperature, n_samples, rng
+                )
+            draws, result = sample_mcmc(
                 self._spec(),
                 self.memories_,
                 self.beta_,
                 self.temperature,
                 n_samples,
-                check_random_state(random_state),
+                rng,
+                method=method,
+                num_warmup=check_integer("num_warmup", num_warmup, minimum=0),
+                num_chains=check_integer("num_chains", num_chains, minimum=1),
+                progress_bar=progress_bar,
             )
+        return (draws, result) if return_diagnostics else draws

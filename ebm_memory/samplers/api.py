@@ -269,6 +269,7 @@ def sample(
     energy_shape = jax.eval_shape(energy_fn, jax.ShapeDtypeStruct(init.shape[1:], init.dtype))
     if energy_shape.shape != ():
         raise ValueError(f"energy_fn must return a scalar, got shape {energy_shape.shape}.")
+    init = init.astype(jnp.result_type(init.dtype, energy_shape.dtype))
     if not isinstance(energy_fn, Partial):
         energy_fn = Partial(energy_fn)
     potential = Partial(_tempered, energy_fn, jnp.asarray(1.0 / temperature, init.dtype))
@@ -303,4 +304,5 @@ def sample(
 
 
 def _tempered(energy_fn, inverse_temperature, position):
-    return energy_fn(position) * inverse_temperature
+    """``energy / T`` in the position's dtype (numpyro's tree building needs them equal)."""
+    return (energy_fn(position) * inverse_temperature).astype(position.dtype)

@@ -295,6 +295,6 @@ def test_bad_input_raises_scikit_learn_errors():
     with pytest.raises(TypeError, match="boolean"):
         memory.retrieve(PATTERNS, mask=np.ones(40))
     with pytest.raises(ValueError, match="method"):
-        memory.sample(3, method="nuts")
+        memory.sample(3, method="metropolis")
     with pytest.raises(ValueError, match="non-zero"):
         DenseAssociativeMemory("spherical").fit(np.zeros((3, 4)))

@@ -218,3 +218,17 @@ def test_mixture_check_rejects_a_biased_sampler():
     """Power of the check above: ULA at step 1 inflates each component's variance by 4/3."""
     _, p_value = mixture_discrepancies(sample_mixture("ula", step_size=1.0))
     assert p_value < FALSE_ALARM
+
+
+def test_float32_start_with_a_float64_energy_is_promoted():
+    centre = jnp.asarray(np.array([0.5, -0.5]), jnp.float64)
+    result = sample(
+        lambda x: 0.5 * jnp.sum((x - centre) ** 2),
+        jnp.zeros(2, jnp.float32),
+        method="nuts",
+        num_samples=10,
+        num_warmup=10,
+        key=jax.random.key(12),
+        progress_bar=False,
+    )
+    assert result.draws.shape == (1, 10, 2)

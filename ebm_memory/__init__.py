@@ -2,11 +2,21 @@
 
 Layers (each imports only from those above it): :mod:`~ebm_memory.lagrangians`,
 :mod:`~ebm_memory.energies`, :mod:`~ebm_memory.dynamics`, :mod:`~ebm_memory.density`,
-:mod:`~ebm_memory.learning`, :mod:`~ebm_memory.estimators`, then the edges
+:mod:`~ebm_memory.learning`, :mod:`~ebm_memory.samplers`, :mod:`~ebm_memory.estimators`,
+:mod:`~ebm_memory.analysis`, then the edges
 (:mod:`~ebm_memory.datasets`, :mod:`~ebm_memory.plotting`, :mod:`~ebm_memory.cli`).
 """
 
-from ebm_memory import density, dynamics, energies, estimators, lagrangians, learning
+from ebm_memory import (
+    analysis,
+    density,
+    dynamics,
+    energies,
+    estimators,
+    lagrangians,
+    learning,
+    samplers,
+)
 from ebm_memory.dynamics import Retrieval, Trajectory, TwoLayerNetwork
 from ebm_memory.energies import interactions
 from ebm_memory.estimators import DenseAssociativeMemory, MetastableRetrievalWarning
@@ -20,6 +30,7 @@ __all__ = [
     "Trajectory",
     "TwoLayerNetwork",
     "__version__",
+    "analysis",
     "density",
     "dynamics",
     "energies",
@@ -27,4 +38,5 @@ __all__ = [
     "interactions",
     "lagrangians",
     "learning",
+    "samplers",
 ]

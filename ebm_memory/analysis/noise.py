@@ -16,9 +16,10 @@ errors come from probes outside the basin of their pattern, and noise only shrin
 Examples
 --------
 >>> from ebm_memory.analysis import noise_benefit
->>> result = noise_benefit(0, temperatures=[0.0, 0.4], n_probes=20, n_trials=1)
->>> result["error"].shape, bool(result["error"][1] < result["error"][0])
-((2,), True)
+>>> result = noise_benefit(0, temperatures=[0.0, 0.3, 1.5], n_trials=1)
+>>> error = result["error"]
+>>> error.shape, bool(error[1] < error[0] / 2), bool(error[2] > 2 * error[1])
+((3,), True, True)
 """
 
 from __future__ import annotations

@@ -20,6 +20,8 @@ __all__ = ["GRADIENT_METHODS", "MCMC_METHODS", "sample_mcmc"]
 
 GRADIENT_METHODS = ("ula", "mala", "hmc", "nuts")
 MCMC_METHODS = (*GRADIENT_METHODS, "gibbs")
+MIN_DRAWS_PER_CHAIN = 4
+"""Split R-hat needs at least two halves of two draws in every chain."""
 
 
 @functools.cache
@@ -71,7 +73,7 @@ def sample_mcmc(
     spins.
     """
     _check_method(spec, method)
-    per_chain = max(2, -(-n_samples // num_chains))
+    per_chain = max(MIN_DRAWS_PER_CHAIN, -(-n_samples // num_chains))
     key = jax.random.key(rng.randint(2**31 - 1))
     starts = memories[rng.randint(len(memories), size=num_chains)]
     if spec.kind == "softmax":

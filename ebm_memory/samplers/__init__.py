@@ -1,7 +1,24 @@
 """Samplers: our Langevin (ULA, MALA) and HMC kernels with warm-up adaptation, numpyro's
-NUTS, Gibbs sweeps for binary memories, and a numpyro distribution for memory densities."""
+NUTS and HMC, Gibbs sweeps for binary memories, noisy (annealed) recall, and a numpyro
+distribution for memory densities."""
 
 from ebm_memory.samplers.api import METHODS, sample
 from ebm_memory.samplers.diagnostics import SamplingResult
+from ebm_memory.samplers.distribution import MemoryMixture
+from ebm_memory.samplers.gibbs import sample_gibbs
+from ebm_memory.samplers.noisy_recall import (
+    NoisyRecall,
+    annealed_binary_recall,
+    annealed_langevin_recall,
+)
 
-__all__ = ["METHODS", "SamplingResult", "sample"]
+__all__ = [
+    "METHODS",
+    "MemoryMixture",
+    "NoisyRecall",
+    "SamplingResult",
+    "annealed_binary_recall",
+    "annealed_langevin_recall",
+    "sample",
+    "sample_gibbs",
+]

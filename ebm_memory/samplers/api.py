@@ -28,7 +28,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.tree_util import Partial
-from numpyro.infer import HMC, MCMC, NUTS
+from numpyro.infer.hmc import hmc as numpyro_hmc
 from tqdm.auto import tqdm
 
 from ebm_memory._validation import check_integer, check_positive
@@ -128,10 +128,9 @@ def _run_ours(
         step_size,
         target_acceptance,
     )
-    length = -(-num_samples // SEGMENTS)
-    positions, accept, diverging = [], [], []
     segment_keys = jax.random.split(sample_key, SEGMENTS)
-    for index in tqdm(range(SEGMENTS), desc=f"{method} sampling", disable=not progress_bar):
+
+    def segment(states, index, length):
         states, draws, info = _segment(
             jax.random.split(segment_keys[index], chains),
             states,
@@ -142,58 +141,93 @@ def _run_ours(
             length,
             num_integration_steps,
         )
+        return states, draws, info.acceptance_rate, info.is_divergent
+
+    _, draws, stats = _collect(segment, states, num_samples, method, progress_bar)
+    return draws, stats, np.asarray(steps)
+
+
+def _collect(segment, states, num_samples, method, progress_bar):
+    """Run ``SEGMENTS`` jitted segments of the sampling phase (a progress bar ticks per
+    segment) and concatenate the draws (chains, num_samples, D) and per-draw statistics."""
+    length = -(-num_samples // SEGMENTS)
+    positions, accept, diverging = [], [], []
+    for index in tqdm(range(SEGMENTS), desc=f"{method} sampling", disable=not progress_bar):
+        states, draws, acceptance, divergent = segment(states, index, length)
         positions.append(draws)
-        accept.append(info.acceptance_rate)
-        diverging.append(info.is_divergent)
+        accept.append(acceptance)
+        diverging.append(divergent)
     stats = {
         "acceptance_rate": np.concatenate(accept, axis=1)[:, :num_samples],
         "diverging": np.concatenate(diverging, axis=1)[:, :num_samples],
     }
-    return np.concatenate(positions, axis=1)[:, :num_samples], stats, np.asarray(steps)
+    return states, np.concatenate(positions, axis=1)[:, :num_samples], stats
+
+
+def _numpyro_kernel(potential, position, method, num_warmup, target_acceptance, key):
+    """numpyro's pure ``(init_kernel, sample_kernel)`` pair for NUTS or HMC, initialised at
+    ``position``: numpyro's contract is that ``init_kernel`` runs before ``sample_kernel``
+    (it fixes the integrator and the warm-up schedule in the pair's closure)."""
+    init_kernel, sample_kernel = numpyro_hmc(
+        potential_fn=potential, algo="NUTS" if method == "nuts" else "HMC"
+    )
+    state = init_kernel(
+        position,
+        num_warmup,
+        target_accept_prob=target_acceptance,
+        trajectory_length=NUMPYRO_HMC_PATH_LENGTH,
+        rng_key=key,
+    )
+    return state, sample_kernel
+
+
+@functools.partial(jax.jit, static_argnames=("method", "num_warmup"))
+def _numpyro_warmup(keys, init, potential, method, num_warmup, target_acceptance):
+    def one(key, position):
+        state, sample_kernel = _numpyro_kernel(
+            potential, position, method, num_warmup, target_acceptance, key
+        )
+        state, _ = jax.lax.scan(lambda s, _: (sample_kernel(s), None), state, length=num_warmup)
+        return state
+
+    return jax.vmap(one)(keys, init)
+
+
+@functools.partial(jax.jit, static_argnames=("method", "num_warmup", "length"))
+def _numpyro_segment(states, potential, method, num_warmup, length, target_acceptance):
+    def one(state):
+        _, sample_kernel = _numpyro_kernel(
+            potential, state.z, method, num_warmup, target_acceptance, state.rng_key
+        )
+
+        def step(current, _):
+            current = sample_kernel(current)
+            return current, (current.z, current.accept_prob, current.diverging)
+
+        return jax.lax.scan(step, state, length=length)
+
+    return jax.vmap(one)(states)
 
 
 def _run_numpyro(
-    key,
-    potential,
-    init,
-    method,
-    num_samples,
-    num_warmup,
-    target_acceptance,
-    progress_bar,
+    key, potential, init, method, num_samples, num_warmup, target_acceptance, progress_bar
 ):
-    """numpyro's NUTS or HMC on ``potential_fn = energy / T``. Chains are vectorised, which
-    works on a single CPU device (``"parallel"`` would need one device per chain)."""
+    """numpyro's NUTS or HMC kernels (numpyro's own warm-up) on ``potential_fn = energy / T``,
+    chains by ``vmap``, driven by jitted scans: compiled once per shape (``MCMC.run``
+    recompiles on every call) and fine on a single CPU device."""
     chains = init.shape[0]
-    if method == "nuts":
-        kernel = NUTS(potential_fn=potential, target_accept_prob=target_acceptance)
-    else:
-        kernel = HMC(
-            potential_fn=potential,
-            target_accept_prob=target_acceptance,
-            trajectory_length=NUMPYRO_HMC_PATH_LENGTH,
+    states = _numpyro_warmup(
+        jax.random.split(key, chains), init, potential, method, num_warmup, target_acceptance
+    )
+
+    def segment(states, index, length):
+        states, (draws, acceptance, divergent) = _numpyro_segment(
+            states, potential, method, num_warmup, length, target_acceptance
         )
-    mcmc = MCMC(
-        kernel,
-        num_warmup=num_warmup,
-        num_samples=num_samples,
-        num_chains=chains,
-        chain_method="sequential" if chains == 1 else "vectorized",
-        progress_bar=progress_bar and chains == 1,
-    )
-    mcmc.run(
-        key,
-        init_params=init[0] if chains == 1 else init,
-        extra_fields=("accept_prob", "diverging", "adapt_state.step_size"),
-    )
-    draws = np.asarray(mcmc.get_samples(group_by_chain=True)).reshape(chains, num_samples, -1)
-    extra = mcmc.get_extra_fields(group_by_chain=True)
-    stats = {
-        "acceptance_rate": np.asarray(extra["accept_prob"]).reshape(chains, num_samples),
-        "diverging": np.asarray(extra["diverging"]).reshape(chains, num_samples),
-    }
-    steps = np.asarray(extra["adapt_state.step_size"]).reshape(chains, num_samples)[:, -1]
-    return draws, stats, steps
+        return states, draws, acceptance, divergent
+
+    states, draws, stats = _collect(segment, states, num_samples, method, progress_bar)
+    return draws, stats, np.asarray(states.adapt_state.step_size)
 
 
 def sample(
@@ -227,7 +261,8 @@ def sample(
         numpyro's NUTS and HMC (``potential_fn = energy / T``, numpyro's own warm-up; HMC
         with the path length :data:`NUMPYRO_HMC_PATH_LENGTH`).
     num_samples, num_warmup, num_chains : int
-        Draws kept per chain, warm-up iterations per chain, parallel chains.
+        Draws kept per chain (at least 4, for split R-hat), warm-up iterations per chain,
+        parallel chains.
     temperature : float
         ``T > 0``; the potential is ``energy / T``.
     key : jax PRNG key
@@ -248,7 +283,7 @@ def sample(
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}.")
-    num_samples = check_integer("num_samples", num_samples, minimum=2)
+    num_samples = check_integer("num_samples", num_samples, minimum=4)
     num_warmup = check_integer("num_warmup", num_warmup, minimum=0)
     num_chains = check_integer("num_chains", num_chains, minimum=1)
     check_integer("num_integration_steps", num_integration_steps, minimum=1)

@@ -73,16 +73,18 @@ def test_same_key_same_draws():
     assert not np.array_equal(first.draws, other.draws)
 
 
-def test_same_shape_calls_do_not_recompile():
+@pytest.mark.parametrize("method", ["hmc", "nuts"])
+def test_same_shape_calls_do_not_recompile(method):
     """New starts, temperatures and Partial-bound parameters reuse the compiled sampler."""
     from ebm_memory.samplers import api
 
     def shifted(x, centre):
         return 0.5 * jnp.sum((x - centre) ** 2)
 
-    kwargs = dict(method="hmc", num_samples=20, num_warmup=10, progress_bar=False)
+    drivers = (api._warmup, api._segment, api._numpyro_warmup, api._numpyro_segment)
+    kwargs = dict(method=method, num_samples=20, num_warmup=10, progress_bar=False)
     sample(Partial(shifted, jnp.zeros(2)), jnp.zeros(2), key=jax.random.key(5), **kwargs)
-    before = (api._warmup._cache_size(), api._segment._cache_size())
+    before = [driver._cache_size() for driver in drivers]
     sample(
         Partial(shifted, jnp.ones(2)),
         jnp.ones(2),
@@ -90,7 +92,7 @@ def test_same_shape_calls_do_not_recompile():
         temperature=3.0,
         **kwargs,
     )
-    assert (api._warmup._cache_size(), api._segment._cache_size()) == before
+    assert [driver._cache_size() for driver in drivers] == before
 
 
 def test_to_arviz_has_posterior_and_sample_stats():

@@ -163,7 +163,7 @@ def hmc(
     inverse_mass=1.0,
     *,
     num_integration_steps: int = 10,
-    jitter: float = 0.2,
+    jitter: float = 0.9,
 ) -> Kernel:
     """Hamiltonian Monte Carlo with a leapfrog integrator and a diagonal mass matrix.
 
@@ -177,8 +177,10 @@ def hmc(
     num_integration_steps : int
         Leapfrog steps per iteration (static).
     jitter : float in [0, 1)
-        Each iteration draws its step size uniformly from ``h (1 ± jitter)``, which breaks
-        the periodic orbits a fixed path length can lock into; 0 keeps it fixed.
+        Each iteration draws its step size uniformly from ``h (1 ± jitter)`` (Neal 2011,
+        section 5.4), which breaks the periodic orbits a fixed path length locks into (on a
+        Gaussian, a path near a multiple of its period returns each trajectory to its
+        start); 0 keeps the path length fixed.
     """
     init = _init_fn(potential_fn)
     gradient = jax.value_and_grad(potential_fn)

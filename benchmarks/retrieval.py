@@ -13,16 +13,14 @@ materialise per batch.
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import resource
 import statistics
 import time
-from pathlib import Path
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from common import write_report
 
 from ebm_memory import DenseAssociativeMemory
 from ebm_memory.dynamics import retrieve_softmax
@@ -190,15 +188,8 @@ def main():
             streaming_case(1_000_000, 64, 1000, 16384, 3),
             estimator_scale_case(1_000_000, 64, 1000, 16384),
         ]
-    machine = {
-        "platform": platform.platform(),
-        "jax": jax.__version__,
-        "device": str(jax.devices()[0]),
-    }
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "retrieval.json").write_text(json.dumps({"machine": machine, "cases": cases}, indent=2))
-    print(json.dumps({"machine": machine, "cases": cases}, indent=2))
+    path = write_report(args.out, "retrieval.json", cases)
+    print(path.read_text())
 
 
 if __name__ == "__main__":

@@ -16,14 +16,12 @@ directions for every sampler).
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import time
-from pathlib import Path
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from common import write_report
 from numpyro.diagnostics import effective_sample_size, split_gelman_rubin
 from numpyro.infer.hmc import hmc
 from scipy.stats import ks_2samp
@@ -123,15 +121,7 @@ def main():
     args = parser.parse_args()
     sizes = [(2, 500, 300)] if args.quick else [(2, 2000, 1000), (16, 2000, 1000), (64, 2000, 1000)]
     rows = [row for size in sizes for row in _case(*size, args.repeats)]
-    machine = {
-        "platform": platform.platform(),
-        "jax": jax.__version__,
-        "device": str(jax.devices()[0]),
-    }
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    report = {"machine": machine, "cases": rows}
-    (out / "sampling.json").write_text(json.dumps(report, indent=2))
+    write_report(args.out, "sampling.json", rows)
     for row in rows:
         print(
             f"{row['case']:>16} {row['method']:>12}  ESS/s {row['ess_per_second']:9.1f} "

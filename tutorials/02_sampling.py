@@ -83,7 +83,9 @@ for result in results.values():
     print(result.summary())
 
 # %% [markdown]
-# With arviz installed, `to_arviz()` hands the draws to its plots and diagnostics.
+# With arviz installed, `to_arviz()` hands the draws to its plots and diagnostics (an
+# `InferenceData` with arviz 0.x, a `DataTree` with arviz 1.x, where the trace plot is
+# `plot_trace_dist`).
 
 # %%
 if importlib.util.find_spec("arviz"):
@@ -91,7 +93,8 @@ if importlib.util.find_spec("arviz"):
 
     data = results["hmc"].to_arviz()
     print(arviz.ess(data))
-    arviz.plot_trace(data)
+    plot_trace = getattr(arviz, "plot_trace", None) or arviz.plot_trace_dist
+    plot_trace(data)
 
 # %% [markdown]
 # ## The estimator samples too

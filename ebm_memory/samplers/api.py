@@ -273,7 +273,7 @@ def sample(
         Warm-up target: 0.574 for MALA, 0.65 for HMC, 0.8 for numpyro's kernels.
     num_integration_steps : int
         Leapfrog steps per HMC iteration (ours: the step size drawn uniformly from
-        ``h (1 ± 0.9)`` each iteration, so path lengths vary and never lock into a period).
+        ``h (1 ± 0.5)`` each iteration, so path lengths vary and never lock into a period).
     progress_bar : bool
 
     Returns

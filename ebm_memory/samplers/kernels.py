@@ -163,7 +163,7 @@ def hmc(
     inverse_mass=1.0,
     *,
     num_integration_steps: int = 10,
-    jitter: float = 0.9,
+    jitter: float = 0.5,
 ) -> Kernel:
     """Hamiltonian Monte Carlo with a leapfrog integrator and a diagonal mass matrix.
 

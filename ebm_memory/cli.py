@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ebm_memory import __version__
+from ebm_memory.bench.runner import add_arguments, run_from_arguments
 
 __all__ = ["main"]
 
@@ -60,6 +61,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--n-queries", type=int, default=None, help="use only this many held-out digits"
     )
     demo.set_defaults(run=_demo)
+    bench = commands.add_parser(
+        "bench",
+        help="run the benchmarks: ours against the peers, side by side",
+        description="Run every benchmark case (KDE scoring against KernelDensity, retrieval "
+        "against NumPy and hamux, scale, held-out likelihood against KDE and Gaussian "
+        "mixtures, sampling against numpyro's NUTS); writes results.json, results.md and a "
+        "figure per case. Peers that need extras: pip install 'ebm-memory[bench]'.",
+    )
+    add_arguments(bench, default_out="ebm_memory_output/bench")
+    bench.set_defaults(run=run_from_arguments)
     return parser
 
 

@@ -1,0 +1,69 @@
+"""The harness in its tiny size: every case runs and writes its results (numbers are never
+asserted here; they are measured, not tested)."""
+
+import json
+import math
+
+import pytest
+
+from ebm_memory.bench import CASES, run_benchmarks
+from ebm_memory.bench.harness import time_pair
+from ebm_memory.cli import main
+
+RECORD_KEYS = {
+    "case",
+    "name",
+    "sizes",
+    "ours",
+    "ours_seconds",
+    "ours_first_call_seconds",
+    "peer",
+    "peer_seconds",
+    "peer_first_call_seconds",
+    "ratio",
+    "accuracy",
+    "extra",
+}
+
+
+def test_time_pair_alternates_and_reports_first_calls_apart():
+    calls = []
+    timing = time_pair(lambda: calls.append("ours"), lambda: calls.append("peer"), 3)
+    assert calls == ["ours", "peer"] * 4
+    assert timing.ours_seconds >= 0 and timing.peer_first_call_seconds >= 0
+    alone = time_pair(lambda: None, None, 2)
+    assert math.isnan(alone.peer_seconds)
+
+
+@pytest.mark.slow
+def test_tiny_run_writes_every_case(tmp_path, capsys):
+    assert main(["bench", "--tiny", "--out", str(tmp_path)]) == 0
+    report = json.loads((tmp_path / "results.json").read_text())
+    assert report["size"] == "tiny"
+    assert report["machine"]["matmul_gflops_float32"] > 0
+    assert {row["case"] for row in report["records"]} == {
+        "kde_scoring",
+        "retrieval",
+        "scale",
+        "likelihood",
+        "sampling",
+    }
+    for row in report["records"]:
+        assert set(row) == RECORD_KEYS
+        assert row["ours_seconds"] > 0 and math.isfinite(row["accuracy"]["value"])
+        assert (row["peer"] is None) == (row["ratio"] is None)
+    peers = {row["peer"] for row in report["records"] if row["case"] == "retrieval"}
+    assert peers == {"numpy (BLAS)", "hamux"}
+    table = (tmp_path / "results.md").read_text()
+    assert table.count("\n| ") == len(report["records"]) + 1  # header and one row each
+    for case in {row["case"] for row in report["records"]}:
+        assert (tmp_path / f"{case}.png").stat().st_size > 5_000
+    assert str(tmp_path) in capsys.readouterr().out
+
+
+def test_unknown_case_or_size_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="size"):
+        run_benchmarks("huge", tmp_path)
+    with pytest.raises(ValueError, match="unknown cases"):
+        run_benchmarks("tiny", tmp_path, cases=["nope"])
+    assert "kde_scoring" in CASES

@@ -53,7 +53,7 @@ from ebm_memory.estimators.memory import DenseAssociativeMemory
 
 __all__ = ["DATASETS", "PEERS", "anisotropic_mixture", "likelihood_records", "load_dataset"]
 
-CASE = "held-out log-likelihood"
+CASE = "likelihood"
 OURS = "DenseAssociativeMemory (K learned memories, CV)"
 KDE, GMM, BGMM = "KernelDensity (CV bandwidth)", "GaussianMixture", "BayesianGaussianMixture"
 PEERS = (KDE, GMM, BGMM)
@@ -76,41 +76,44 @@ class Settings(NamedTuple):
 
 
 def _geomspace(start: float, stop: float, num: int) -> tuple[float, ...]:
+    """``num`` geometrically spaced floats from ``start`` to ``stop``."""
     return tuple(float(value) for value in np.geomspace(start, stop, num))
 
 
 SETTINGS = {
     "tiny": Settings(
-        ("two-moons", "wine"),
-        120,
-        2,
-        2,
-        (0.05, 0.1),
-        _geomspace(0.1, 1.0, 4),
-        (1, 2, 4),
-        3,
-    ),  # fmt: skip
+        datasets=("two-moons", "wine"),
+        max_samples=120,
+        outer_folds=2,
+        inner_folds=2,
+        memory_fractions=(0.1,),
+        bandwidth_factors=_geomspace(0.1, 1.0, 4),
+        components=(1, 2, 4),
+        repeats=3,
+    ),
     "quick": Settings(
-        ("digits-pca15", "wine", "two-moons", "mixture-10d"),
-        600,
-        3,
-        2,
-        (0.05, 0.1),
-        _geomspace(0.05, 2.0, 8),
-        (1, 4, 16),
-        5,
-    ),  # fmt: skip
+        datasets=("digits-pca15", "wine", "two-moons", "mixture-10d"),
+        max_samples=600,
+        outer_folds=3,
+        inner_folds=2,
+        memory_fractions=(0.05, 0.1),
+        bandwidth_factors=_geomspace(0.05, 2.0, 8),
+        components=(1, 4, 16),
+        repeats=5,
+    ),
     "full": Settings(
-        DATASETS,
-        2000,
-        5,
-        3,
-        (0.0125, 0.025, 0.05, 0.1),
-        _geomspace(0.05, 2.0, 16),
-        (1, 2, 4, 8, 16, 32),
-        10,
-    ),  # fmt: skip
+        datasets=DATASETS,
+        max_samples=2000,
+        outer_folds=5,
+        inner_folds=3,
+        memory_fractions=(0.0125, 0.025, 0.05, 0.1),
+        bandwidth_factors=_geomspace(0.05, 2.0, 16),
+        components=(1, 2, 4, 8, 16, 32),
+        repeats=10,
+    ),
 }
+"""Benchmark sizes. The data's scale (root mean feature variance) times
+``bandwidth_factors`` gives the bandwidth grid of ours and of KernelDensity."""
 
 
 def anisotropic_mixture(n_samples: int, n_features: int = 10, random_state=0) -> np.ndarray:
@@ -135,15 +138,13 @@ def load_dataset(name: str) -> tuple[np.ndarray, str]:
     --------
     >>> X, how = load_dataset("digits-pca15")
     >>> X.shape, how
-    ((1797, 15), 'PCA(15) of the raw pixels, fitted on all rows')
+    ((1797, 15), 'PCA(15) of the pixels, fitted on all rows')
     """
-    if name in ("digits-64", "digits-pca15"):
-        X = load_digits().data
-        if name == "digits-64":
-            return X.astype(np.float64), "raw pixels 0..16 (3 are constant)"
-        return PCA(15, random_state=0).fit_transform(
-            X
-        ), "PCA(15) of the raw pixels, fitted on all rows"
+    if name == "digits-64":
+        return load_digits().data, "raw pixels 0..16 (3 are constant)"
+    if name == "digits-pca15":
+        pca = PCA(15, random_state=0)
+        return pca.fit_transform(load_digits().data), "PCA(15) of the pixels, fitted on all rows"
     if name in ("wine", "breast_cancer"):
         X = (load_wine if name == "wine" else load_breast_cancer)().data
         return StandardScaler().fit_transform(X), "standardised on all rows (standardised units)"
@@ -214,12 +215,13 @@ def _cross_validate(X: np.ndarray, settings: Settings) -> tuple[dict, dict, np.n
         for name, search in _searches(settings, len(train), scale).items():
             start = time.perf_counter()
             search.fit(X[train])
+            seconds = time.perf_counter() - start
             model = models[name] = search.best_estimator_
             n_stored, n_parameters = _stored(model, len(train))
             results[name].append(
                 {
                     "log_likelihood": float(np.mean(model.score_samples(X[test]))),
-                    "search_seconds": time.perf_counter() - start,
+                    "search_seconds": seconds,
                     "refit_seconds": search.refit_time_,
                     "n_stored": n_stored,
                     "n_parameters": n_parameters,
@@ -372,19 +374,21 @@ def plot_likelihood(records: list[dict]):
         values[EXACT_KDE][extra["dataset"]] = extra["exact_kde_summary"]
         values[entry["peer"]][extra["dataset"]] = extra["peer_summary"]
     bottom = min(values[m][d]["log_likelihood_per_dim"] for m in (OURS, KDE) for d in datasets)
-    floor = bottom - 1.0
+    floor, top = bottom - 1.0, 0.0
     figure, axis = plt.subplots(figsize=(1.6 * len(datasets) + 2, 3.6))
     width = 0.8 / len(values)
     for offset, (method, by_dataset) in enumerate(values.items()):
         positions = np.arange(len(datasets)) + (offset - (len(values) - 1) / 2) * width
         heights = np.array([by_dataset[d]["log_likelihood_per_dim"] for d in datasets])
-        errors = [by_dataset[d]["log_likelihood_per_dim_std"] for d in datasets]
+        errors = np.array([by_dataset[d]["log_likelihood_per_dim_std"] for d in datasets])
+        cut = heights < floor
         label = {OURS: "ours (K memories)", EXACT_KDE: "exact KDE"}.get(method, method)
-        axis.bar(positions, np.maximum(heights, floor), width, yerr=errors, label=label)
-        for x, height in zip(positions, heights, strict=True):
-            if height < floor:
-                axis.text(x, floor, f"{height:.3g}", rotation=90, ha="center", va="bottom")
-    axis.set_ylim(bottom=floor)
+        shown = np.where(cut, floor, heights)
+        axis.bar(positions, shown, width, yerr=np.where(cut, 0.0, errors), label=label)
+        top = max(top, float(np.max(shown + np.where(cut, 0.0, errors))))
+        for x, height in zip(positions[cut], heights[cut], strict=True):
+            axis.text(x, floor, f"{height:.3g}", rotation=90, ha="center", va="bottom")
+    axis.set_ylim(floor, top + 0.05 * (top - floor))
     axis.set_xticks(np.arange(len(datasets)), datasets)
     axis.set_ylabel("held-out log-likelihood per dim (nats)")
     axis.legend(fontsize=7)

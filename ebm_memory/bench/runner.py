@@ -9,11 +9,13 @@ import argparse
 import time
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
 
+from ebm_memory.bench.digits_example import digits_kde_example, plot_digits_samples
 from ebm_memory.bench.harness import SIZES, machine_info
 from ebm_memory.bench.kde import kde_records
-from ebm_memory.bench.likelihood import likelihood_records
+from ebm_memory.bench.likelihood import likelihood_records, plot_likelihood
 from ebm_memory.bench.report import markdown_table, write_results
 from ebm_memory.bench.retrieval import retrieval_records
 from ebm_memory.bench.sampling import sampling_records
@@ -58,8 +60,30 @@ def run_benchmarks(
         "seconds": time.perf_counter() - start,
         "records": records,
     }
+    if "likelihood" in names:
+        report["digits_kde_example"] = _digits_example(size, records, Path(out))
     write_results(out, report)
     return report
+
+
+def _digits_example(size: str, records: list[dict], out: Path) -> dict:
+    """The likelihood figure, and scikit-learn's digits KDE example reproduced: the chosen
+    bandwidths (theirs 3.79) and digits sampled from our fitted density."""
+    out.mkdir(parents=True, exist_ok=True)
+    figures = {
+        "likelihood_by_dataset.png": plot_likelihood(
+            [row for row in records if row["case"] == "likelihood"]
+        )
+    }
+    example = digits_kde_example(size)
+    figures["digits_samples.png"] = plot_digits_samples(example)
+    for name, figure in figures.items():
+        figure.savefig(out / name, dpi=110)
+        plt.close(figure)
+    keys = ("sklearn_bandwidth", "kernel_density", "ours", "ours_compressed")
+    return {key: example[key] for key in keys} | {
+        "ours_vs_kernel_density": example["ours_vs_kernel_density"]
+    }
 
 
 def add_arguments(parser: argparse.ArgumentParser, default_out: str) -> None:

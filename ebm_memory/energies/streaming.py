@@ -23,6 +23,7 @@ __all__ = [
     "MemoryChunks",
     "chunk_memories",
     "constrain_memories",
+    "default_chunk_size",
     "memory_sharding",
     "reduce_memories",
     "softmax_expectation",
@@ -66,7 +67,6 @@ def reduce_memories(
     ``term_fn`` maps a block of memory rows (S, D) to per-row terms with leading axis S; the
     result has the trailing shape of those terms.
     """
-    chunks = chunk_memories(memories, chunk_size)
 
     def chunk_reduce(patterns, valid):
         terms = term_fn(patterns)
@@ -74,17 +74,10 @@ def reduce_memories(
             return scaled_logsumexp(_masked(terms, valid, -jnp.inf), log_scale)
         return jnp.sum(_masked(terms, valid, 0), axis=0)
 
-    if chunks.patterns.shape[0] == 1:
-        return chunk_reduce(chunks.patterns[0], chunks.valid[0])
     combine = jnp.add if log_scale is None else jnp.logaddexp
-
-    def body(carry, chunk):
-        return combine(carry, chunk_reduce(*chunk)), None
-
-    first = chunk_reduce(chunks.patterns[0], chunks.valid[0])
-    rest = MemoryChunks(chunks.patterns[1:], chunks.valid[1:])
-    total, _ = jax.lax.scan(body, first, rest)
-    return total
+    return _fold_chunks(
+        chunk_reduce, lambda carry, value: combine(carry, value), memories, chunk_size
+    )
 
 
 def softmax_expectation(
@@ -99,26 +92,59 @@ def softmax_expectation(
     One pass over the chunks, carrying the running log-normaliser and the running weighted
     mean (the flash-attention recurrence), so no (K,) weight vector is ever materialised.
     """
-    chunks = chunk_memories(memories, chunk_size)
 
     def chunk_stats(patterns, valid):
         scores = _masked(score_fn(patterns), valid, -jnp.inf)
         return scaled_logsumexp(scores, scale), scaled_softmax(scores, scale) @ patterns
 
-    if chunks.patterns.shape[0] == 1:
-        return chunk_stats(chunks.patterns[0], chunks.valid[0])
-
-    def body(carry, chunk):
-        log_norm, mean = carry
-        chunk_log_norm, chunk_mean = chunk_stats(*chunk)
+    def combine(carry, stats):
+        (log_norm, mean), (chunk_log_norm, chunk_mean) = carry, stats
         total = jnp.logaddexp(log_norm, chunk_log_norm)
         mean = jnp.exp(log_norm - total) * mean + jnp.exp(chunk_log_norm - total) * chunk_mean
-        return (total, mean), None
+        return total, mean
 
-    first = chunk_stats(chunks.patterns[0], chunks.valid[0])
-    rest = MemoryChunks(chunks.patterns[1:], chunks.valid[1:])
-    result, _ = jax.lax.scan(body, first, rest)
+    return _fold_chunks(chunk_stats, combine, memories, chunk_size)
+
+
+def _fold_chunks(chunk_fn, combine, memories, chunk_size):
+    """``combine`` the values of ``chunk_fn(patterns (S, D), valid (S,))`` over the chunks of
+    the memories, without copying them: chunk ``i`` is a dynamic slice starting at
+    ``min(i S, K - S)`` (the last one shifted back to stay inside), whose rows already
+    covered by the previous chunk are marked invalid."""
+    n_memories = memories.shape[0]
+    size = n_memories if chunk_size is None else min(int(chunk_size), n_memories)
+    n_chunks = -(-n_memories // size)
+    if n_chunks == 1:
+        return chunk_fn(memories, jnp.ones(n_memories, bool))
+
+    def chunk(index):
+        nominal = index * size
+        start = jnp.minimum(nominal, n_memories - size)
+        patterns = jax.lax.dynamic_slice_in_dim(memories, start, size)
+        return chunk_fn(patterns, start + jnp.arange(size) >= nominal)
+
+    def body(carry, index):
+        return combine(carry, chunk(index)), None
+
+    result, _ = jax.lax.scan(body, chunk(0), jnp.arange(1, n_chunks))
     return result
+
+
+CPU_CHUNK_SIZE = 1024
+
+
+def default_chunk_size(n_memories: int) -> int | None:
+    """The chunk size drivers use when the caller gives none.
+
+    On CPU, chunks of :data:`CPU_CHUNK_SIZE` memories once there are more than twice that:
+    the (batch x chunk) logits then stay in cache, and the log-sum-exp passes, which are
+    memory-bound, run about 6x faster over 20,000 memories of dimension 64 than in one pass
+    (1,024 queries per batch). On accelerators, one pass (None): their memory bandwidth
+    favours the largest matrix products.
+    """
+    if jax.default_backend() == "cpu" and n_memories > 2 * CPU_CHUNK_SIZE:
+        return CPU_CHUNK_SIZE
+    return None
 
 
 def memory_sharding() -> NamedSharding | None:

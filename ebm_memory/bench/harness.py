@@ -23,7 +23,31 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-__all__ = ["Timing", "machine_info", "matmul_gflops", "record", "time_call", "time_pair"]
+__all__ = [
+    "RECORD_FIELDS",
+    "Timing",
+    "machine_info",
+    "matmul_gflops",
+    "record",
+    "time_call",
+    "time_pair",
+]
+
+RECORD_FIELDS = (
+    "case",
+    "name",
+    "sizes",
+    "ours",
+    "ours_seconds",
+    "ours_first_call_seconds",
+    "peer",
+    "peer_seconds",
+    "peer_first_call_seconds",
+    "ratio",
+    "accuracy",
+    "extra",
+)
+"""The fields of every result record (see :func:`record`)."""
 
 SIZES = ("tiny", "quick", "full")
 """Benchmark sizes: ``tiny`` (seconds, for the test), ``quick`` (< 2 min), ``full``."""

@@ -7,23 +7,10 @@ import math
 import pytest
 
 from ebm_memory.bench import CASES, run_benchmarks
-from ebm_memory.bench.harness import time_pair
+from ebm_memory.bench.harness import RECORD_FIELDS, time_pair
 from ebm_memory.cli import main
 
-RECORD_KEYS = {
-    "case",
-    "name",
-    "sizes",
-    "ours",
-    "ours_seconds",
-    "ours_first_call_seconds",
-    "peer",
-    "peer_seconds",
-    "peer_first_call_seconds",
-    "ratio",
-    "accuracy",
-    "extra",
-}
+RECORD_KEYS = set(RECORD_FIELDS)
 
 
 def test_time_pair_alternates_and_reports_first_calls_apart():

@@ -16,6 +16,7 @@ from ebm_memory.bench.digits_example import (
     digits_kde_example,
     plot_digits_samples,
 )
+from ebm_memory.bench.harness import RECORD_FIELDS
 from ebm_memory.bench.likelihood import (
     DATASETS,
     PEERS,
@@ -25,20 +26,7 @@ from ebm_memory.bench.likelihood import (
     plot_likelihood,
 )
 
-RECORD_KEYS = {
-    "case",
-    "name",
-    "sizes",
-    "ours",
-    "ours_seconds",
-    "ours_first_call_seconds",
-    "peer",
-    "peer_seconds",
-    "peer_first_call_seconds",
-    "ratio",
-    "accuracy",
-    "extra",
-}
+RECORD_KEYS = set(RECORD_FIELDS)
 SUMMARY_FIGURES = (
     "log_likelihood",
     "log_likelihood_std",

@@ -4,7 +4,7 @@ path, with the time and the peak resident memory against the size of the memory 
 The measurement runs in a fresh Python process so that its peak RSS (``ru_maxrss``) belongs
 to this case alone: the baseline is the resident memory once the caller's data exist (Linux
 ``/proc/self/status``), the peak is read after fitting and scoring
-``DenseAssociativeMemory(similarity="euclidean", chunk_size=...)`` in float64.
+``DenseAssociativeMemory(similarity="euclidean")`` in float64 (its default chunk size).
 There is no peer: the dense alternative, a (queries x memories) matrix of logits, would need
 ``queries x memories x 8`` bytes (8 GB at full size), and the goal is a peak under twice the
 memory matrix plus 500 MB. Our footprint holds the estimator's own copy of the memories
@@ -19,28 +19,30 @@ import subprocess
 import sys
 
 from ebm_memory.bench.harness import Timing, record
+from ebm_memory.energies.streaming import default_chunk_size
 
 __all__ = ["SHAPES", "scale_records"]
 
 SHAPES = {
-    "tiny": (20_000, 64, 100, 4096),
-    "quick": (200_000, 64, 1000, 16_384),
-    "full": (1_000_000, 64, 1000, 16_384),
+    "tiny": (20_000, 64, 100),
+    "quick": (200_000, 64, 1000),
+    "full": (1_000_000, 64, 1000),
 }
-"""(memories, features, queries, chunk size) per benchmark size."""
+"""(memories, features, queries) per benchmark size; the estimator picks its chunk size
+(1,024 memories on CPU)."""
 
 _CHILD = """
 import json, resource, statistics, sys, time
 import numpy as np
 from ebm_memory.estimators import DenseAssociativeMemory
 
-n_memories, n_features, n_queries, chunk_size, repeats = map(int, sys.argv[1:])
+n_memories, n_features, n_queries, repeats = map(int, sys.argv[1:])
 rng = np.random.default_rng(0)
 memories = rng.normal(size=(n_memories, n_features))
 queries = rng.normal(size=(n_queries, n_features))
 with open("/proc/self/status") as status:
     baseline = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
-memory = DenseAssociativeMemory(similarity="euclidean", beta=0.1, chunk_size=chunk_size)
+memory = DenseAssociativeMemory(similarity="euclidean", beta=0.1)
 start = time.perf_counter()
 memory.fit(memories)
 fit_seconds = time.perf_counter() - start
@@ -63,7 +65,7 @@ print(json.dumps({
 
 def scale_records(size: str, machine: dict, repeats: int = 3) -> list[dict]:
     """One record: time, peak RSS and the RSS goal for :data:`SHAPES` ``[size]``."""
-    n_memories, n_features, n_queries, chunk_size = SHAPES[size]
+    n_memories, n_features, n_queries = SHAPES[size]
     output = subprocess.run(
         [sys.executable, "-c", _CHILD, *map(str, (*SHAPES[size], repeats))],
         check=True,
@@ -83,7 +85,7 @@ def scale_records(size: str, machine: dict, repeats: int = 3) -> list[dict]:
                 "memories": n_memories,
                 "features": n_features,
                 "queries": n_queries,
-                "chunk_size": chunk_size,
+                "chunk_size": default_chunk_size(n_memories),
             },
             "DenseAssociativeMemory.score_samples, streamed (float64)",
             None,

@@ -12,14 +12,14 @@ from jax.tree_util import Partial
 
 from ebm_memory.energies.effective import softmax_energy
 from ebm_memory.estimators._kernels import ModelSpec
-from ebm_memory.samplers import SamplingResult, sample
+from ebm_memory.samplers import METHODS, SamplingResult, sample
 from ebm_memory.samplers.diagnostics import summarise
 from ebm_memory.samplers.gibbs import sample_gibbs
 
-__all__ = ["GRADIENT_METHODS", "MCMC_METHODS", "sample_mcmc"]
+__all__ = ["MCMC_METHODS", "sample_mcmc"]
 
-GRADIENT_METHODS = ("ula", "mala", "hmc", "nuts")
-MCMC_METHODS = (*GRADIENT_METHODS, "gibbs")
+MCMC_METHODS = (*METHODS, "gibbs")
+"""The gradient methods of :func:`ebm_memory.samplers.sample`, and Gibbs for binary states."""
 MIN_DRAWS_PER_CHAIN = 4
 """Split R-hat needs at least two halves of two draws in every chain."""
 
@@ -43,7 +43,7 @@ def _check_method(spec: ModelSpec, method: str) -> None:
     if spec.kind == "softmax" and method == "gibbs":
         raise ValueError(
             "Gibbs sampling is for the binary models; the softmax density is continuous: use "
-            "one of 'exact', 'ula', 'mala', 'hmc', 'nuts'."
+            f"one of {('exact', *METHODS)}."
         )
     if spec.kind == "spherical":
         raise ValueError(

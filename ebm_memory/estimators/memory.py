@@ -475,9 +475,9 @@ class DenseAssociativeMemory(
         ----------
         n_samples : int
         random_state : int, RandomState or None
-        method : {"exact", "ula", "mala", "hmc", "nuts", "gibbs"}
+        method : {"exact", "ula", "mala", "hmc", "nuts", "numpyro_hmc", "gibbs"}
             "exact": ancestral sampling of the Gaussian or vMF mixture, or exact enumeration
-            for binary models with ``n_features <= 20``. "ula", "mala", "hmc", "nuts"
+            for binary models with ``n_features <= 20``. "ula", "mala", "hmc", "nuts", "numpyro_hmc"
             (softmax model): Markov chains on ``exp(-beta E(x))`` through
             :func:`ebm_memory.samplers.sample`, started at random memories. "gibbs" (binary
             models): heat-bath sweeps at ``temperature`` from random spins.

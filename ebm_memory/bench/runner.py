@@ -27,6 +27,7 @@ CASES = {
     "kde_scoring": kde_records,
     "retrieval": retrieval_records,
     "scale": scale_records,
+    # millisecond scoring times: the case keeps its own, larger repeat counts per size
     "likelihood": lambda size, machine, repeats: likelihood_records(size),
     "sampling": sampling_records,
 }

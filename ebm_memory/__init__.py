@@ -19,13 +19,20 @@ from ebm_memory import (
 )
 from ebm_memory.dynamics import Retrieval, Trajectory, TwoLayerNetwork
 from ebm_memory.energies import interactions
-from ebm_memory.estimators import DenseAssociativeMemory, MetastableRetrievalWarning
+from ebm_memory.estimators import (
+    AssociativeClustering,
+    DenseAssociativeMemory,
+    MetastableRetrievalWarning,
+    NonparametricMemory,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AssociativeClustering",
     "DenseAssociativeMemory",
     "MetastableRetrievalWarning",
+    "NonparametricMemory",
     "Retrieval",
     "Trajectory",
     "TwoLayerNetwork",

@@ -12,9 +12,9 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from jax.sharding import NamedSharding
 
+from ebm_memory._blocks import map_blocks
 from ebm_memory._numerics import scaled_softmax
 from ebm_memory.density.gaussian import gaussian_log_density
 from ebm_memory.dynamics.continuous import normalise
@@ -106,18 +106,3 @@ def batch_responsibilities(states, memories, beta, spec: ModelSpec):
         return jnp.where(total > 0, magnitude / jnp.where(total > 0, total, 1.0), uniform)
 
     return jax.vmap(one)(states)
-
-
-def map_blocks(kernel, states: np.ndarray, *args, block_size: int = 1024, **kwargs) -> np.ndarray:
-    """Apply ``kernel(block, *args, **kwargs)`` to fixed-size row blocks of ``states`` and
-    concatenate the results as numpy arrays."""
-    n_rows = states.shape[0]
-    size = min(block_size, n_rows)
-    outputs = []
-    for start in range(0, n_rows, size):
-        block = states[start : start + size]
-        rows = block.shape[0]
-        if rows < size:
-            block = np.concatenate([block, np.repeat(block[-1:], size - rows, axis=0)])
-        outputs.append(np.asarray(kernel(jnp.asarray(block), *args, **kwargs))[:rows])
-    return np.concatenate(outputs)

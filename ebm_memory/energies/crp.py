@@ -1,0 +1,130 @@
+"""Energy of a memory that grows: Gaussian memories under a Chinese-restaurant or Pitman-Yor
+prior (Schaeffer et al. 2024).
+
+Memory ``k`` (a "table") holds ``n_k`` points with sum ``s_k``. Components are
+``N(mu, I / beta)`` and memories are drawn from the base measure ``N(m_0, tau^2 I)``, so given
+its points a memory's mean has precision ``lam_k = 1 / tau^2 + n_k beta`` and mean
+``mu_k = (m_0 / tau^2 + beta s_k) / lam_k``, and the next point's predictive density is
+``N(x; mu_k, v_k I)`` with ``v_k = 1 / beta + 1 / lam_k``. The Pitman-Yor prior (discount d,
+concentration alpha; d = 0 is the Chinese restaurant process) seats the next point at memory
+``k`` with weight ``n_k - d`` and at a new memory with weight ``alpha + d K``. The energy at
+temperature ``1 / beta``,
+
+``E(x) = -(1/beta) log [ sum_k (n_k - d) N(x; mu_k, v_k I)
+                          + (alpha + d K) N(x; m_0, (1 / beta + tau^2) I) ]``,
+
+is a memory energy with one extra "new table" term (the issue's
+``(alpha + d K) exp(-|v|^2 / (1/beta + prior scale))``, with the Gaussian normalisers kept):
+a point opens a new memory when that term is the largest. ``exp(-beta E) / (n + alpha)`` is
+the posterior predictive density: normalised.
+
+Examples
+--------
+>>> import jax.numpy as jnp
+>>> from ebm_memory.energies.crp import CRPPrior, Tables, seating_log_weights
+>>> prior = CRPPrior(alpha=1.0, discount=0.0, beta=4.0, prior_mean=jnp.zeros(2),
+...                  prior_variance=25.0)
+>>> tables = Tables(jnp.array([10.0, 0.0]), jnp.array([[30.0, 0.0], [0.0, 0.0]]))
+>>> weights = seating_log_weights(jnp.array([3.1, 0.0]), tables, prior)
+>>> int(jnp.argmax(weights)), bool(jnp.isneginf(weights[1]))
+(0, True)
+>>> int(jnp.argmax(seating_log_weights(jnp.array([-8.0, 5.0]), tables, prior)))  # new table
+2
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+from jaxtyping import Array, Float
+
+__all__ = [
+    "CRPPrior",
+    "Tables",
+    "crp_energy",
+    "memory_log_weights",
+    "posterior_means",
+    "seating_log_weights",
+]
+
+
+class CRPPrior(NamedTuple):
+    """Prior and likelihood settings (all traced: changing them does not recompile).
+
+    Attributes
+    ----------
+    alpha : concentration (> -discount)
+    discount : Pitman-Yor discount d in [0, 1) (0: Chinese restaurant process)
+    beta : precision of a component
+    prior_mean : (D,) mean m_0 of the base measure
+    prior_variance : variance tau^2 of the base measure (per feature)
+    """
+
+    alpha: Float[Array, ""] | float
+    discount: Float[Array, ""] | float
+    beta: Float[Array, ""] | float
+    prior_mean: Float[Array, " D"]
+    prior_variance: Float[Array, ""] | float
+
+
+class Tables(NamedTuple):
+    """Sufficient statistics of the memories; slots with ``counts == 0`` are free.
+
+    Attributes
+    ----------
+    counts : (C,) points per memory
+    sums : (C, D) sum of the points of each memory
+    """
+
+    counts: Float[Array, " C"]
+    sums: Float[Array, "C D"]
+
+
+def _posterior(tables: Tables, prior: CRPPrior):
+    """Posterior means (C, D) and predictive variances (C,) of the memories."""
+    precision = 1 / prior.prior_variance + tables.counts * prior.beta
+    means = (prior.prior_mean / prior.prior_variance + prior.beta * tables.sums) / precision[
+        :, None
+    ]
+    return means, 1 / prior.beta + 1 / precision
+
+
+def posterior_means(tables: Tables, prior: CRPPrior) -> Float[Array, "C D"]:
+    """Posterior mean of every memory (the prior mean for free slots)."""
+    return _posterior(tables, prior)[0]
+
+
+def _log_gaussian(x, mean, variance):
+    dimension = x.shape[-1]
+    return (
+        -0.5 * dimension * jnp.log(2 * jnp.pi * variance)
+        - 0.5 * jnp.sum((x - mean) ** 2, axis=-1) / variance
+    )
+
+
+def memory_log_weights(
+    x: Float[Array, " D"], tables: Tables, prior: CRPPrior
+) -> Float[Array, " C"]:
+    """``log[(n_k - d) N(x; mu_k, v_k I)]`` for each memory; ``-inf`` for free slots."""
+    means, variances = _posterior(tables, prior)
+    active = tables.counts > 0
+    log_mass = jnp.log(jnp.where(active, tables.counts - prior.discount, 1.0))
+    return jnp.where(active, log_mass + _log_gaussian(x, means, variances), -jnp.inf)
+
+
+def seating_log_weights(
+    x: Float[Array, " D"], tables: Tables, prior: CRPPrior
+) -> Float[Array, " C+1"]:
+    """The memories' log weights followed by the new-table term's, ``(C + 1,)``."""
+    n_active = jnp.sum(tables.counts > 0)
+    new = jnp.log(prior.alpha + prior.discount * n_active) + _log_gaussian(
+        x, prior.prior_mean, 1 / prior.beta + prior.prior_variance
+    )
+    return jnp.append(memory_log_weights(x, tables, prior), new)
+
+
+def crp_energy(x: Float[Array, " D"], tables: Tables, prior: CRPPrior) -> Float[Array, ""]:
+    """``E(x) = -(1/beta) logsumexp(seating_log_weights(x))`` (module docs)."""
+    return -jax.nn.logsumexp(seating_log_weights(x, tables, prior)) / prior.beta

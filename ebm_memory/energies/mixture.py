@@ -1,0 +1,158 @@
+"""Energies of memories read as mixture components (Schaeffer et al. 2024).
+
+A set of K memories ``mu_k`` with log mixing weights ``log pi_k`` and a sharpness ``beta`` is
+a mixture model, and the associative-memory energies are its negative log-likelihoods:
+
+- ``similarity="euclidean"``: components ``N(x; mu_k, I / beta)`` (the package's temperature
+  convention ``T = 1 / beta``; ClAM's ``exp(-beta' |mu - v|^2)`` is ``beta = 2 beta'``).
+- ``similarity="cosine"``: inputs and memories on the unit sphere, components von Mises-Fisher
+  ``C_D(beta) exp(beta mu_k . x_hat)``: pre-norm + attention, with the concentration ``beta``
+  and the weights ``pi`` as separate parameters.
+
+Two memory dynamics share these components:
+
+- ClAM: the state ``v`` lives in the data space,
+  ``E(v) = -(1/beta) log sum_k pi_k exp(beta s_k(v))`` with ``s_k = -|v - mu_k|^2 / 2`` or
+  ``mu_k . v_hat``, so ``exp(-beta E)`` is the mixture density up to its normaliser. Its step
+  moves ``v`` towards the posterior-weighted mean of the memories,
+  ``m(v) = sum_k p(k | v) mu_k`` (normalised for cosine): a concave-convex step, so the energy
+  never rises for step sizes in (0, 1].
+- ELBO: the state is a vector of assignment logits, ``q = softmax(logits)``, and
+  ``E(q) = -sum_k q_k log p(x, z=k) + sum_k q_k log q_k = KL(q || p(z | x)) - log p(x)``.
+  Its fixed point is the exact posterior; the step
+  ``logits <- (1 - eta) logits + eta log p(x, z)`` is mirror descent on the simplex and never
+  raises the energy. The state has K entries whatever the dimension.
+
+Examples
+--------
+>>> import jax
+>>> import jax.numpy as jnp
+>>> from ebm_memory.energies.mixture import (MixtureParams, clam_energy,
+...     component_log_normaliser, log_joint)
+>>> params = MixtureParams(jnp.array([[0.0, 0.0], [4.0, 0.0]]), jnp.log(jnp.array([0.5, 0.5])),
+...                        jnp.array(1.0))
+>>> x = jnp.array([0.5, 0.0])
+>>> joint = log_joint(x, params, "euclidean", component_log_normaliser(2, params.beta))
+>>> bool(jnp.allclose(-params.beta * clam_energy(x, params, "euclidean")
+...      + component_log_normaliser(2, params.beta), jax.nn.logsumexp(joint)))
+True
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+from jaxtyping import Array, Float
+
+from ebm_memory._numerics import safe_norm, scaled_logsumexp, scaled_softmax
+
+__all__ = [
+    "MIXTURE_SIMILARITIES",
+    "MixtureParams",
+    "clam_energy",
+    "clam_step",
+    "clam_target",
+    "component_log_normaliser",
+    "elbo_energy",
+    "elbo_step",
+    "log_joint",
+    "mixture_scores",
+]
+
+MIXTURE_SIMILARITIES = ("euclidean", "cosine")
+
+
+class MixtureParams(NamedTuple):
+    """Memories as mixture components.
+
+    Attributes
+    ----------
+    memories : (K, D) component means (unit rows for cosine)
+    log_weights : (K,) log mixing weights (log-sum-exp 0)
+    beta : precision (euclidean) or concentration (cosine)
+    """
+
+    memories: Float[Array, "K D"]
+    log_weights: Float[Array, " K"]
+    beta: Float[Array, ""]
+
+
+def _direction(v: Float[Array, " D"]) -> Float[Array, " D"]:
+    norm = safe_norm(v)
+    return v / jnp.where(norm > 0, norm, 1.0)
+
+
+def mixture_scores(
+    v: Float[Array, " D"], memories: Float[Array, "K D"], similarity: str
+) -> Float[Array, " K"]:
+    """Similarities ``s_k(v)``: ``-|v - mu_k|^2 / 2`` or ``mu_k . v_hat``."""
+    if similarity == "cosine":
+        return memories @ _direction(v)
+    return -0.5 * jnp.sum((memories - v) ** 2, axis=1)
+
+
+def component_log_normaliser(n_features: int, beta) -> Float[Array, ""]:
+    """Log normaliser of a euclidean component, ``(D/2) log(beta / (2 pi))``.
+
+    The cosine components' ``log C_D(beta)`` needs a Bessel function of arbitrary order,
+    which JAX lacks: take it from :func:`ebm_memory.density.gaussian.vmf_log_normaliser`.
+    """
+    return 0.5 * n_features * jnp.log(beta / (2 * jnp.pi))
+
+
+def log_joint(
+    x: Float[Array, " D"], params: MixtureParams, similarity: str, log_normaliser
+) -> Float[Array, " K"]:
+    """``log p(x, z=k) = log pi_k + beta s_k(x) + log normaliser`` for every component."""
+    return (
+        params.log_weights
+        + params.beta * mixture_scores(x, params.memories, similarity)
+        + (log_normaliser)
+    )
+
+
+def _logits(v, params: MixtureParams, similarity: str) -> Float[Array, " K"]:
+    """``s_k(v) + log pi_k / beta``: the scores that ``beta`` scales inside the softmax."""
+    return mixture_scores(v, params.memories, similarity) + params.log_weights / params.beta
+
+
+def clam_energy(v: Float[Array, " D"], params: MixtureParams, similarity: str) -> Float[Array, ""]:
+    """ClAM energy ``-(1/beta) log sum_k pi_k exp(beta s_k(v))``."""
+    return -scaled_logsumexp(_logits(v, params, similarity), params.beta) / params.beta
+
+
+def clam_target(
+    v: Float[Array, " D"], params: MixtureParams, similarity: str
+) -> Float[Array, " D"]:
+    """Posterior-weighted mean of the memories, ``sum_k p(k | v) mu_k`` (unit for cosine)."""
+    target = scaled_softmax(_logits(v, params, similarity), params.beta) @ params.memories
+    return _direction(target) if similarity == "cosine" else target
+
+
+def clam_step(
+    v: Float[Array, " D"], params: MixtureParams, similarity: str, step_size
+) -> Float[Array, " D"]:
+    """``v <- (1 - eta) v + eta m(v)`` (renormalised for cosine); eta = 1 is one EM step."""
+    new = (1 - step_size) * v + step_size * clam_target(v, params, similarity)
+    return _direction(new) if similarity == "cosine" else new
+
+
+def elbo_energy(logits: Float[Array, " K"], joint: Float[Array, " K"]) -> Float[Array, ""]:
+    """``sum_k q_k (log q_k - log p(x, z=k))`` with ``q = softmax(logits)`` and ``joint`` from
+    :func:`log_joint`; its minimum, at the posterior, is ``-log p(x)``."""
+    log_q = jax.nn.log_softmax(logits)
+    return jnp.sum(jnp.exp(log_q) * (log_q - joint))
+
+
+def elbo_step(
+    logits: Float[Array, " K"], joint: Float[Array, " K"], step_size
+) -> Float[Array, " K"]:
+    """Mirror-descent step ``logits <- (1 - eta) logits + eta log p(x, z)``, centred.
+
+    ``q_t`` is proportional to ``p(z | x) exp(c_t delta)`` with ``c_t = (1 - eta)^t``, and
+    ``KL(q || p(z | x))`` grows with ``c``, so every step with eta in (0, 1] lowers it.
+    """
+    new = (1 - step_size) * logits + step_size * joint
+    return new - jax.lax.stop_gradient(jnp.max(new))

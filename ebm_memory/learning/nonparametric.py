@@ -1,0 +1,141 @@
+"""Growing memories under a Chinese-restaurant / Pitman-Yor prior: online seating and sweeps.
+
+Each point is seated where :func:`~ebm_memory.energies.crp.seating_log_weights` is largest: at
+an existing memory, or at a new one when the new-table term wins (the MAP choice of the
+sequential posterior). :func:`seat` does one online pass; :func:`reseat` is a sweep that takes
+each point out of its memory and seats it again (iterated conditional modes on the
+partition). Rows go through a jitted ``lax.scan`` in fixed-size blocks (one compilation per
+capacity), and the table arrays grow by doubling so that a block always finds free slots.
+
+Examples
+--------
+>>> import jax.numpy as jnp
+>>> import numpy as np
+>>> from ebm_memory.energies.crp import CRPPrior
+>>> from ebm_memory.learning.nonparametric import empty_tables, seat
+>>> rng = np.random.default_rng(0)
+>>> X = np.concatenate([rng.normal(size=(50, 2)) * 0.1 + c for c in ([0, 0], [5, 0], [0, 5])])
+>>> prior = CRPPrior(1.0, 0.0, 100.0, jnp.zeros(2), 10.0)
+>>> tables, labels = seat(X, empty_tables(2), prior)
+>>> int(jnp.sum(tables.counts > 0)), np.unique(labels).size
+(3, 3)
+"""
+
+from __future__ import annotations
+
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ebm_memory._blocks import map_blocks
+from ebm_memory.energies.crp import CRPPrior, Tables, memory_log_weights, seating_log_weights
+
+__all__ = [
+    "BLOCK",
+    "compact",
+    "empty_tables",
+    "hard_assign",
+    "reseat",
+    "seat",
+    "tables_from_labels",
+]
+
+BLOCK = 256  # rows per jitted scan
+MIN_CAPACITY = 64
+
+
+def empty_tables(n_features: int, capacity: int = MIN_CAPACITY) -> Tables:
+    """Tables with ``capacity`` free slots."""
+    return Tables(np.zeros(capacity), np.zeros((capacity, n_features)))
+
+
+def _with_capacity(tables: Tables, needed: int) -> Tables:
+    """Pad the tables with free slots to the next power of two holding ``needed``."""
+    capacity = len(tables.counts)
+    if capacity >= needed:
+        return tables
+    grown = max(MIN_CAPACITY, 1 << (needed - 1).bit_length())
+    extra = grown - capacity
+    counts = np.concatenate([np.asarray(tables.counts), np.zeros(extra)])
+    sums = np.concatenate([np.asarray(tables.sums), np.zeros((extra, tables.sums.shape[1]))])
+    return Tables(counts, sums)
+
+
+def _move(tables: Tables, x, index, sign):
+    return Tables(tables.counts.at[index].add(sign), tables.sums.at[index].add(sign * x))
+
+
+def _choose(x, tables, prior):
+    """Index of the chosen memory; the new-table choice maps to the first free slot."""
+    weights = seating_log_weights(x, tables, prior)
+    choice = jnp.argmax(weights)
+    free = jnp.argmin(tables.counts > 0)
+    return jnp.where(choice == len(tables.counts), free, choice)
+
+
+@functools.partial(jax.jit, static_argnames="remove_first")
+def _seat_block(rows, labels, valid, tables, prior, remove_first):
+    def body(tables, row):
+        x, label, keep = row
+        if remove_first:
+            tables = _move(tables, x, label, -keep.astype(x.dtype))
+        index = _choose(x, tables, prior)
+        index = jnp.where(keep, index, label)
+        return _move(tables, x, index, keep.astype(x.dtype)), index
+
+    return jax.lax.scan(body, tables, (rows, labels, valid))
+
+
+def _blocks(X, labels, tables, prior, remove_first):
+    X = np.asarray(X)
+    labels = np.asarray(labels, dtype=np.int64).copy()
+    for start in range(0, len(X), BLOCK):
+        stop = min(start + BLOCK, len(X))
+        tables = _with_capacity(tables, int(np.sum(np.asarray(tables.counts) > 0)) + BLOCK)
+        pad = BLOCK - (stop - start)
+        rows = np.pad(X[start:stop], ((0, pad), (0, 0)))
+        block_labels = np.pad(labels[start:stop], (0, pad))
+        valid = np.arange(BLOCK) < stop - start
+        tables, chosen = _seat_block(rows, block_labels, valid, tables, prior, remove_first)
+        labels[start:stop] = np.asarray(chosen)[: stop - start]
+    return Tables(np.asarray(tables.counts), np.asarray(tables.sums)), labels
+
+
+def seat(X, tables: Tables, prior: CRPPrior) -> tuple[Tables, np.ndarray]:
+    """One online pass: seat the rows of ``X`` in order. Returns the tables and each row's
+    memory index (tables may have grown; existing indices are kept)."""
+    return _blocks(X, np.zeros(len(X), np.int64), tables, prior, remove_first=False)
+
+
+def reseat(X, labels, tables: Tables, prior: CRPPrior) -> tuple[Tables, np.ndarray]:
+    """One sweep: take each row out of its memory (``labels``) and seat it again."""
+    return _blocks(X, labels, tables, prior, remove_first=True)
+
+
+def compact(tables: Tables, labels: np.ndarray) -> tuple[Tables, np.ndarray]:
+    """Drop free slots; memories keep their order and labels are renumbered to match."""
+    counts = np.asarray(tables.counts)
+    active = np.flatnonzero(counts > 0)
+    renumber = np.full(len(counts), -1)
+    renumber[active] = np.arange(len(active))
+    return Tables(counts[active], np.asarray(tables.sums)[active]), renumber[labels]
+
+
+def tables_from_labels(X, labels: np.ndarray, n_memories: int) -> Tables:
+    """Counts and sums of the rows of ``X`` grouped by ``labels``."""
+    counts = np.bincount(labels, minlength=n_memories).astype(float)
+    sums = np.zeros((n_memories, X.shape[1]))
+    np.add.at(sums, labels, X)
+    return Tables(counts, sums)
+
+
+@jax.jit
+def _argmax_memory(X, tables, prior):
+    return jax.vmap(lambda x: jnp.argmax(memory_log_weights(x, tables, prior)))(X)
+
+
+def hard_assign(X, tables: Tables, prior: CRPPrior) -> np.ndarray:
+    """The existing memory with the largest weight for each row (no new memories)."""
+    return map_blocks(_argmax_memory, np.asarray(X), tables, prior).astype(np.int64)

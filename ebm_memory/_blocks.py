@@ -1,4 +1,4 @@
-"""Fixed-size row blocks: one compilation per block shape, memory O(block) per call."""
+"""Fixed-size row blocks: few compilations, memory O(block) per call."""
 
 from __future__ import annotations
 
@@ -10,9 +10,14 @@ __all__ = ["map_blocks"]
 
 def map_blocks(kernel, states: np.ndarray, *args, block_size: int = 1024, **kwargs) -> np.ndarray:
     """Apply ``kernel(block, *args, **kwargs)`` to fixed-size row blocks of ``states`` and
-    concatenate the results as numpy arrays."""
+    concatenate the results as numpy arrays.
+
+    Blocks hold ``block_size`` rows, or the power of two (at least 16) just above a smaller
+    row count; short blocks are padded with copies of their last row, so a jitted kernel
+    compiles for a handful of shapes whatever the number of rows.
+    """
     n_rows = states.shape[0]
-    size = min(block_size, n_rows)
+    size = min(block_size, max(16, 1 << (n_rows - 1).bit_length()))
     outputs = []
     for start in range(0, n_rows, size):
         block = states[start : start + size]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 from numbers import Integral, Real
 
@@ -20,12 +21,18 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ebm_memory._blocks import map_blocks
+from ebm_memory.density.gaussian import vmf_log_normaliser
 from ebm_memory.dynamics.mixture import clam_retrieve, elbo_retrieve
-from ebm_memory.energies.mixture import MixtureParams, clam_energy, log_joint
+from ebm_memory.energies.mixture import (
+    MixtureParams,
+    clam_energy,
+    component_log_normaliser,
+    log_joint,
+)
 from ebm_memory.learning.clustering import (
     fit_clam_backprop,
     fit_mixture_memories,
-    mixture_log_normaliser,
 )
 
 __all__ = ["AssociativeClustering"]
@@ -37,6 +44,41 @@ def unit_rows(X: np.ndarray, model: str) -> np.ndarray:
     if np.any(norms == 0):
         raise ValueError(f"{model} needs non-zero rows: it depends on x / |x|.")
     return X / norms
+
+
+def _joint(X, params, log_normaliser, similarity):
+    return jax.vmap(lambda x: log_joint(x, params, similarity, log_normaliser))(X)
+
+
+@functools.partial(jax.jit, static_argnames="similarity")
+def _batch_posterior(X, params, log_normaliser, similarity):
+    """``p(k | x)`` of each row, (B, K)."""
+    return jax.nn.softmax(_joint(X, params, log_normaliser, similarity), axis=1)
+
+
+@functools.partial(jax.jit, static_argnames="similarity")
+def _batch_log_evidence(X, params, log_normaliser, similarity):
+    """``log p(x)`` of each row, (B,)."""
+    return jax.nn.logsumexp(_joint(X, params, log_normaliser, similarity), axis=1)
+
+
+@functools.partial(jax.jit, static_argnames="similarity")
+def _batch_energy(X, params, log_normaliser, similarity):
+    """ClAM energy of each row, (B,) (the normaliser is not part of the energy)."""
+    del log_normaliser
+    return jax.vmap(lambda x: clam_energy(x, params, similarity))(X)
+
+
+@functools.partial(jax.jit, static_argnames=("similarity", "dynamics", "max_steps"))
+def _batch_labels(X, params, log_normaliser, similarity, dynamics, step_size, tol, max_steps):
+    """The memory that dominates at each row's fixed point, (B,)."""
+    settings = {"step_size": step_size, "max_iter": max_steps, "tol": tol}
+    if dynamics == "clam":
+        final = clam_retrieve(X, params, similarity, **settings).states
+        final = _joint(final, params, log_normaliser, similarity)
+    else:
+        final = elbo_retrieve(X, params, log_normaliser, similarity, **settings).states
+    return jnp.argmax(final, axis=1)
 
 
 class AssociativeClustering(
@@ -248,7 +290,9 @@ class AssociativeClustering(
         )
 
     def _log_normaliser(self) -> float:
-        return mixture_log_normaliser(self.similarity, self.memories_.shape[1], self.beta_)
+        if self.similarity == "cosine":
+            return vmf_log_normaliser(self.memories_.shape[1], self.beta_)
+        return float(component_log_normaliser(self.memories_.shape[1], self.beta_))
 
     def _run_dynamics(self, X, record_energy=False):
         settings = {
@@ -261,21 +305,16 @@ class AssociativeClustering(
             return clam_retrieve(X, self._params(), self.similarity, **settings)
         return elbo_retrieve(X, self._params(), self._log_normaliser(), self.similarity, **settings)
 
-    def _labels(self, X: np.ndarray) -> np.ndarray:
-        final = self._run_dynamics(X).states
-        if self.dynamics == "clam":
-            final = self._posterior(final)
-        return np.asarray(jnp.argmax(final, axis=1), dtype=np.int64)
-
-    def _log_joint(self, X):
-        """``log p(x, z=k)`` for every row and memory, (n_samples, n_clusters)."""
-        params, log_normaliser = self._params(), self._log_normaliser()
-        return jax.vmap(lambda x: log_joint(x, params, self.similarity, log_normaliser))(
-            jnp.asarray(X)
+    def _map(self, kernel, X: np.ndarray, **settings) -> np.ndarray:
+        """``kernel`` over fixed-size row blocks (few compilations, bounded memory)."""
+        return map_blocks(
+            kernel, X, self._params(), self._log_normaliser(), self.similarity, **settings
         )
 
-    def _posterior(self, X) -> np.ndarray:
-        return np.asarray(jax.nn.softmax(self._log_joint(X), axis=1), dtype=np.float64)
+    def _labels(self, X: np.ndarray) -> np.ndarray:
+        settings = {"dynamics": self.dynamics, "step_size": self.step_size, "tol": self.tol}
+        labels = self._map(_batch_labels, X, max_steps=self.max_steps, **settings)
+        return labels.astype(np.int64)
 
     def predict(self, X):
         """Cluster of each row, read at the fixed point of the dynamics, (n_samples,) int."""
@@ -317,23 +356,20 @@ class AssociativeClustering(
         """Posterior probabilities ``p(k | x)`` of the memories, (n_samples, n_clusters)."""
         X = self._validate(X)
         with jax.enable_x64(True):
-            return self._posterior(X)
+            return self._map(_batch_posterior, X).astype(np.float64)
 
     def energy(self, X):
         """ClAM energy ``-(1/beta) log sum_k pi_k exp(beta s_k(x))`` of each row, (n_samples,)."""
         X = self._validate(X)
         with jax.enable_x64(True):
-            params = self._params()
-            energies = jax.vmap(lambda x: clam_energy(x, params, self.similarity))(jnp.asarray(X))
-            return np.asarray(energies, dtype=np.float64)
+            return self._map(_batch_energy, X).astype(np.float64)
 
     def score_samples(self, X):
         """Normalised log density of each row, (n_samples,) float64 (cosine: of ``x / |x|``
         on the unit sphere)."""
         X = self._validate(X)
         with jax.enable_x64(True):
-            log_evidence = jax.nn.logsumexp(self._log_joint(X), axis=1)
-            return np.asarray(log_evidence, dtype=np.float64)
+            return self._map(_batch_log_evidence, X).astype(np.float64)
 
     def score(self, X, y=None):
         """Mean log-likelihood per row (as :class:`sklearn.mixture.GaussianMixture`)."""

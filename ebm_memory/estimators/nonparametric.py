@@ -7,7 +7,14 @@ from numbers import Integral, Real
 
 import jax
 import numpy as np
-from sklearn.base import BaseEstimator, ClusterMixin, DensityMixin, _fit_context
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    ClusterMixin,
+    DensityMixin,
+    TransformerMixin,
+    _fit_context,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -51,7 +58,9 @@ def _block_energy(X, tables, prior):
     return jax.vmap(lambda x: crp_energy(x, tables, prior))(X)
 
 
-class NonparametricMemory(ClusterMixin, DensityMixin, BaseEstimator):
+class NonparametricMemory(
+    ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, DensityMixin, BaseEstimator
+):
     """Gaussian memories created under a Chinese-restaurant or Pitman-Yor prior.
 
     The energy (:mod:`ebm_memory.energies.crp`) weighs each memory by its count and adds a
@@ -271,6 +280,10 @@ class NonparametricMemory(ClusterMixin, DensityMixin, BaseEstimator):
         return self
 
     # ---------------------------------------------------------------------- inference
+    @property
+    def _n_features_out(self) -> int:
+        return self.n_memories_
+
     def _validate(self, X) -> np.ndarray:
         check_is_fitted(self)
         return validate_data(self, X, dtype=np.float64, reset=False)

@@ -44,7 +44,6 @@ from ebm_memory.energies.mixture import (
     MIXTURE_SIMILARITIES,
     MixtureParams,
     clam_step,
-    component_log_normaliser,
     log_joint,
 )
 from ebm_memory.learning.mixture import iterate_objective, kmeans_plus_plus
@@ -80,17 +79,20 @@ class MixtureFit(NamedTuple):
 
 
 def mixture_log_normaliser(similarity: str, n_features: int, beta) -> float:
-    """Log normaliser of one component: Gaussian on R^D or von Mises-Fisher on S^(D-1)."""
+    """Log normaliser of one component: Gaussian on R^D or von Mises-Fisher on S^(D-1).
+
+    Computed on the host: the von Mises-Fisher normaliser needs a Bessel function of
+    arbitrary order, which JAX lacks (SciPy has it).
+    """
     if similarity == "cosine":
         return vmf_log_normaliser(n_features, float(beta))
-    return float(component_log_normaliser(n_features, float(beta)))
+    return 0.5 * n_features * float(np.log(float(beta) / (2 * np.pi)))
 
 
-@functools.partial(jax.jit, static_argnames="similarity")
 def mixture_statistics(X: Float[Array, "N D"], params: MixtureParams, similarity: str):
     """E-step: ``(mean_n logsumexp_k [log pi_k + beta s_k(x_n)], R, S)``.
 
-    The first entry is the mean log-likelihood without the components' log normaliser.
+    The first entry is the mean log-likelihood less the components' log normaliser.
     """
     joint = jax.vmap(lambda x: log_joint(x, params, similarity, 0.0))(X)
     log_evidence = jax.nn.logsumexp(joint, axis=1)
@@ -98,7 +100,6 @@ def mixture_statistics(X: Float[Array, "N D"], params: MixtureParams, similarity
     return jnp.mean(log_evidence), jnp.sum(responsibilities, axis=0), responsibilities.T @ X
 
 
-@functools.partial(jax.jit, static_argnames=("similarity", "learn_beta"))
 def _m_step(X, params, mass, moment, similarity, learn_beta):
     n_samples, n_features = X.shape
     tiny = 10 * jnp.finfo(X.dtype).eps
@@ -107,8 +108,7 @@ def _m_step(X, params, mass, moment, similarity, learn_beta):
     if similarity == "cosine":
         lengths = jnp.linalg.norm(moment, axis=1, keepdims=True)
         means = jnp.where(empty[:, None], params.memories, moment / jnp.maximum(lengths, tiny))
-        resultant = jnp.minimum(jnp.sum(lengths) / n_samples, MAX_RESULTANT)
-        beta = resultant * (n_features - resultant**2) / (1 - resultant**2)
+        beta = _banerjee(jnp.sum(lengths) / n_samples, n_features)
     else:
         safe_mass = jnp.where(empty, 1.0, mass)
         means = jnp.where(empty[:, None], params.memories, moment / safe_mass[:, None])
@@ -118,21 +118,42 @@ def _m_step(X, params, mass, moment, similarity, learn_beta):
     return MixtureParams(means, log_weights, beta if learn_beta else params.beta)
 
 
-def _initial_beta(X, memories, similarity):
-    """Beta of the hard assignment to the seeds (the k-means++ rows)."""
-    if similarity == "cosine":
-        resultant = min(float(jnp.mean(jnp.max(X @ memories.T, axis=1))), MAX_RESULTANT)
-        return resultant * (X.shape[1] - resultant**2) / (1 - resultant**2)
-    squared = jnp.sum(X**2, axis=1)[:, None] - 2 * X @ memories.T + jnp.sum(memories**2, axis=1)
-    distances = jnp.maximum(jnp.min(squared, axis=1), 0.0)
-    return 1 / (float(jnp.mean(distances)) / X.shape[1] + MIN_VARIANCE)
+def _banerjee(resultant, n_features):
+    """Concentration for a mean resultant length (Banerjee et al. 2005)."""
+    resultant = jnp.minimum(resultant, MAX_RESULTANT)
+    return resultant * (n_features - resultant**2) / (1 - resultant**2)
 
 
 def _seed(X, n_memories, similarity, beta, key):
+    """k-means++ memories, equal weights, and ``beta`` (when None, from the hard
+    assignment of the data to the seeds)."""
     memories = kmeans_plus_plus(X, n_memories, key)
-    beta = _initial_beta(X, memories, similarity) if beta is None else beta
-    log_weights = jnp.full(n_memories, -np.log(n_memories), X.dtype)
+    if beta is None and similarity == "cosine":
+        beta = _banerjee(jnp.mean(jnp.max(X @ memories.T, axis=1)), X.shape[1])
+    elif beta is None:
+        squared = jnp.sum(X**2, axis=1)[:, None] - 2 * X @ memories.T
+        squared = squared + jnp.sum(memories**2, axis=1)
+        distances = jnp.maximum(jnp.min(squared, axis=1), 0.0)
+        beta = 1 / (jnp.mean(distances) / X.shape[1] + MIN_VARIANCE)
+    log_weights = jnp.full(n_memories, -jnp.log(n_memories), X.dtype)
     return MixtureParams(memories, log_weights, jnp.asarray(beta, X.dtype))
+
+
+@functools.partial(jax.jit, static_argnames=("n_memories", "similarity", "learn_beta"))
+def _seed_jit(X, key, beta, n_memories, similarity, learn_beta):
+    return _seed(X, n_memories, similarity, None if learn_beta else beta, key)
+
+
+@functools.partial(jax.jit, static_argnames=("similarity", "learn_beta"))
+def _em_step(X, params, similarity, learn_beta):
+    """One EM iteration: the unnormalised mean log-likelihood of ``params`` and the update."""
+    value, mass, moment = mixture_statistics(X, params, similarity)
+    return value, _m_step(X, params, mass, moment, similarity, learn_beta)
+
+
+def _fit_result(params, n_iter, converged, trace) -> MixtureFit:
+    n_iter = int(n_iter)
+    return MixtureFit(params, n_iter, bool(converged), np.asarray(trace[:n_iter]))
 
 
 def fit_mixture_memories(
@@ -155,33 +176,57 @@ def fit_mixture_memories(
     beta : fixed precision / concentration, or None to learn it.
     key : PRNG key for the k-means++ seeding.
     max_iter : maximum EM iterations.
-    tol : stop once an iteration raises the mean log-likelihood ``l`` by less than
-        ``tol * (1 + |l|)``.
+    tol : stop after the first iteration that raised the mean log-likelihood ``l`` by less
+        than ``tol * (1 + |l|)``.
 
     Returns
     -------
     MixtureFit
-        ``objective`` holds the mean log-likelihood before each iteration: non-decreasing.
+        ``objective`` holds the mean log-likelihood before each iteration: non-decreasing;
+        the returned parameters are one M-step past its last entry.
     """
     if similarity not in MIXTURE_SIMILARITIES:
         raise ValueError(f"similarity must be one of {MIXTURE_SIMILARITIES}, got {similarity!r}.")
     X = jnp.asarray(X)
-    params = _seed(X, n_memories, similarity, beta, key)
-    trace = []
-    converged = False
+    learn_beta = beta is None
+    beta = jnp.asarray(1.0 if learn_beta else beta, X.dtype)
+    params = _seed_jit(X, key, beta, n_memories, similarity, learn_beta)
+    trace: list[float] = []
     for _ in range(max_iter):
-        value, mass, moment = mixture_statistics(X, params, similarity)
+        value, update = _em_step(X, params, similarity, learn_beta)
         value = float(value) + mixture_log_normaliser(similarity, X.shape[1], params.beta)
-        if trace and value - trace[-1] < tol * (1 + abs(value)):
-            converged = True
-            break
         trace.append(value)
-        params = _m_step(X, params, mass, moment, similarity, beta is None)
-    return MixtureFit(params, len(trace), converged, np.asarray(trace))
+        params = update
+        if len(trace) > 1 and value - trace[-2] < tol * (1 + abs(value)):
+            return _fit_result(params, len(trace), True, trace)
+    return _fit_result(params, max_iter, False, trace)
 
 
-@functools.partial(jax.jit, static_argnames=("similarity", "n_steps", "max_iter", "learning_rate"))
-def _backprop(X, params, step_size, tol, similarity, n_steps, max_iter, learning_rate):
+@functools.partial(
+    jax.jit,
+    static_argnames=(
+        "n_memories",
+        "similarity",
+        "estimate_beta",
+        "n_steps",
+        "max_iter",
+        "learning_rate",
+    ),
+)
+def _backprop(
+    X,
+    key,
+    beta,
+    step_size,
+    tol,
+    n_memories,
+    similarity,
+    estimate_beta,
+    n_steps,
+    max_iter,
+    learning_rate,
+):
+    params = _seed(X, n_memories, similarity, None if estimate_beta else beta, key)
     optimizer = optax.adam(learning_rate)
 
     def loss(memories):
@@ -212,7 +257,7 @@ def _backprop(X, params, step_size, tol, similarity, n_steps, max_iter, learning
     )
     if similarity == "cosine":
         memories = memories / jnp.linalg.norm(memories, axis=1, keepdims=True)
-    return memories, n_iter, converged, -trace
+    return params._replace(memories=memories), n_iter, converged, -trace
 
 
 def fit_clam_backprop(
@@ -248,11 +293,20 @@ def fit_clam_backprop(
     if similarity not in MIXTURE_SIMILARITIES:
         raise ValueError(f"similarity must be one of {MIXTURE_SIMILARITIES}, got {similarity!r}.")
     X = jnp.asarray(X)
-    params = _seed(X, n_memories, similarity, beta, key)
-    memories, n_iter, converged, trace = _backprop(
-        X, params, step_size, tol, similarity, n_steps, max_iter, learning_rate
-    )
-    n_iter = int(n_iter)
-    return MixtureFit(
-        params._replace(memories=memories), n_iter, bool(converged), np.asarray(trace[:n_iter])
+    estimate_beta = beta is None
+    beta = jnp.asarray(1.0 if estimate_beta else beta, X.dtype)
+    return _fit_result(
+        *_backprop(
+            X,
+            key,
+            beta,
+            step_size,
+            tol,
+            n_memories,
+            similarity,
+            estimate_beta,
+            n_steps,
+            max_iter,
+            learning_rate,
+        )
     )

@@ -1,0 +1,36 @@
+"""Growth of the nonparametric memory on streams from its own prior (fixed seeds)."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from ebm_memory.analysis import finite_mixture_growth, memory_growth, plot_memory_growth
+
+
+@pytest.mark.slow
+def test_growth_laws_on_streams_of_ten_to_the_five_points():
+    """CRP: slope of the count on log n within 20% of alpha; Pitman-Yor: exponent within 20%
+    of d. Four streams each; their mean count is fitted from n = 100 to 100,000."""
+    crp = memory_growth("crp", alpha=5.0, n_points=100_000, n_streams=4)
+    pitman_yor = memory_growth("pitman-yor", alpha=1.0, discount=0.5, n_points=100_000)
+    for result in (crp, pitman_yor):
+        assert result["relative_error"] < 0.2
+        # well-separated components: every component in the stream becomes one memory
+        np.testing.assert_array_equal(result["memories"], result["tables"])
+    finite = finite_mixture_growth(10, n_points=100_000)
+    assert finite["memories"][-1] == 10
+    assert np.all(finite["memories"][finite["n"] >= 1000] == 10)
+    figure = plot_memory_growth(crp, pitman_yor, finite)
+    assert len(figure.axes) == 2
+    plt.close(figure)
+
+
+def test_growth_result_shapes_and_validation():
+    result = memory_growth("pitman-yor", alpha=1.0, discount=0.5, n_points=1000, n_streams=2)
+    assert result["memories"].shape == result["tables"].shape == (2, len(result["n"]))
+    assert np.all(np.diff(result["memories"], axis=1) >= 0)
+    assert np.all(np.diff(result["expected"]) > 0)
+    with pytest.raises(ValueError, match="prior"):
+        memory_growth("dirichlet")
+    with pytest.raises(ValueError, match="n_points"):
+        memory_growth(n_points=50)

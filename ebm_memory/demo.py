@@ -6,7 +6,9 @@ half unknown (pattern completion: the known top half is clamped by ``mask``). Th
 the pixel error against the clean digit and the label accuracy (the label of the memory
 closest to the retrieved state), next to the nearest-memory reference. A ``GridSearchCV``
 then chooses the softmax memory's beta by held-out log-likelihood on the grey-level digits,
-compared with ``KernelDensity`` at the same bandwidth.
+compared with ``KernelDensity`` at the same bandwidth, and the density is sampled. Last,
+memories read as mixture components (:mod:`ebm_memory.demo_mixtures`): the grey-level digits
+clustered with ten memories against ``KMeans``, and a nonparametric memory counting blobs.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from sklearn.neighbors import KernelDensity
 from tqdm.auto import tqdm
 
 from ebm_memory.datasets import flip_pixels, load_binary_digits, occlude_rows
+from ebm_memory.demo_mixtures import mixture_markdown, run_mixtures
 from ebm_memory.estimators import DenseAssociativeMemory, MetastableRetrievalWarning
 from ebm_memory.plotting import plot_retrieval_grid
 
@@ -197,6 +200,7 @@ def run_demo(out_dir: str | Path, *, n_queries: int | None = None, seed: int = 0
     }
     report["beta_search"], best = _beta_search(seed)
     report["sampling"] = _sampling(best, out_dir, seed)
+    report["mixtures"] = run_mixtures(out_dir, seed)
     (out_dir / "report.json").write_text(json.dumps(report, indent=2))
     (out_dir / "report.md").write_text(_markdown(report))
     return report
@@ -272,4 +276,5 @@ def _markdown(report: dict) -> str:
         )
     lines += ["", f"![samples]({sampling['figure']})", ""]
     lines += [f"![{name}]({file})" for name, file in report["figures"].items()]
+    lines += ["", *mixture_markdown(report["mixtures"])]
     return "\n".join(lines) + "\n"

@@ -1,4 +1,4 @@
-"""Matplotlib figures for retrieval results."""
+"""Matplotlib figures for retrieval and clustering results."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["plot_retrieval_grid"]
+__all__ = ["plot_clusters", "plot_retrieval_grid"]
 
 
 def plot_retrieval_grid(
@@ -37,3 +37,58 @@ def plot_retrieval_grid(
         figure.suptitle(title, fontsize=10)
     figure.tight_layout()
     return figure
+
+
+def plot_clusters(
+    X: np.ndarray,
+    labels: np.ndarray,
+    memories: np.ndarray | None = None,
+    *,
+    ax=None,
+    title: str | None = None,
+):
+    """Scatter 2-D points coloured by cluster, with the memories as stars.
+
+    Parameters
+    ----------
+    X : (n_samples, 2) points (project them first, e.g. with a PCA, for more features).
+    labels : (n_samples,) int cluster of each point.
+    memories : (n_memories, 2) or None
+        Memories drawn as stars, coloured as the cluster of the same index.
+    ax : matplotlib Axes or None
+        Where to draw; None makes a new figure.
+    title : str or None
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure holding ``ax``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> figure = plot_clusters(np.zeros((3, 2)), np.array([0, 1, 1]), np.ones((2, 2)))
+    >>> len(figure.axes[0].collections)
+    2
+    >>> plt.close(figure)
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.5, 4))
+    colours = plt.get_cmap("tab10")
+    X, labels = np.asarray(X), np.asarray(labels)
+    ax.scatter(X[:, 0], X[:, 1], c=colours(labels % 10), s=6, alpha=0.6, linewidths=0)
+    if memories is not None:
+        memories = np.asarray(memories)
+        ax.scatter(
+            memories[:, 0],
+            memories[:, 1],
+            c=colours(np.arange(len(memories)) % 10),
+            marker="*",
+            s=220,
+            edgecolors="k",
+            label="memories",
+        )
+        ax.legend(fontsize=8, loc="best")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax.figure

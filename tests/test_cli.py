@@ -34,5 +34,16 @@ def test_demo_writes_report_and_figures(tmp_path, capsys):
     smoother = [row for row in sampling if row not in chosen]
     assert min(row["max_r_hat"] for row in chosen) > 1.5
     assert max(row["max_r_hat"] for row in smoother if row["method"] != "mala") < 1.1
+    # memories as mixture components: digits clustered, blobs counted without being told
+    mixtures = report["mixtures"]
+    assert (tmp_path / mixtures["figure"]).stat().st_size > 10_000
+    clustering = {row["model"]: row for row in mixtures["digits"]["results"]}
+    assert {"ClAM (euclidean)", "ELBO (euclidean)", "ClAM (cosine, vMF)", "KMeans"} <= set(
+        clustering
+    )
+    assert min(row["ari"] for row in clustering.values()) > 0.4
+    counting = mixtures["nonparametric"]
+    assert counting["n_memories"] == counting["true_blobs"] and counting["ari"] > 0.99
+    assert "## Memories as mixture components" in (tmp_path / "report.md").read_text()
     output = capsys.readouterr().out
     assert str(tmp_path) in output and "sampling beta=" in output

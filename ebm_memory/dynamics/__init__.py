@@ -3,6 +3,7 @@
 from ebm_memory.dynamics.binary import asynchronous_sweep, decide_unknown_bits, synchronous_step
 from ebm_memory.dynamics.continuous import normalise, spherical_step
 from ebm_memory.dynamics.loops import Retrieval, iterate
+from ebm_memory.dynamics.mixture import clam_retrieve, elbo_retrieve
 from ebm_memory.dynamics.network import Trajectory, TwoLayerNetwork
 from ebm_memory.dynamics.retrieval import (
     UPDATES,
@@ -17,7 +18,9 @@ __all__ = [
     "Trajectory",
     "TwoLayerNetwork",
     "asynchronous_sweep",
+    "clam_retrieve",
     "decide_unknown_bits",
+    "elbo_retrieve",
     "iterate",
     "normalise",
     "retrieve_binary",

@@ -1,6 +1,7 @@
-"""Energies: pure single-sample JAX functions of a state and the memories."""
+"""Energies: pure single-sample JAX functions of a state and the memories (``mixture``: ClAM
+and ELBO energies of memories as mixture components; ``crp``: the growing memory's energy)."""
 
-from ebm_memory.energies import interactions
+from ebm_memory.energies import crp, interactions, mixture
 from ebm_memory.energies.effective import (
     SIMILARITIES,
     attention_scores,
@@ -21,8 +22,10 @@ __all__ = [
     "attraction",
     "binary_energy",
     "chunk_memories",
+    "crp",
     "interactions",
     "legendre_term",
+    "mixture",
     "reduce_memories",
     "softmax_energy",
     "softmax_expectation",

@@ -332,7 +332,8 @@ class AssociativeClustering(
             assignment probabilities at the fixed point, (n_samples, n_clusters).
         info : dict, only with ``return_info=True``
             ``n_steps``, ``converged``, ``energy``, and ``energy_trace`` (n_samples,
-            max_steps + 1) with ``trace_energy=True``.
+            max_steps + 1) with ``trace_energy=True`` (the energy after every step; it stays
+            at the final value once a row has converged).
         """
         X = self._validate(X)
         with jax.enable_x64(True):

@@ -258,7 +258,10 @@ class NonparametricMemory(
         """Seat the rows of ``X`` online, in order, growing the memory as needed.
 
         The first call fixes the base measure (``prior_mean_``, ``prior_scale_``) and the
-        features; later calls continue the same restaurant.
+        features; later calls continue the same restaurant. When the first batch is not
+        representative of the stream (one cluster, a few points), pass ``prior_mean`` and
+        ``prior_scale``: a base measure fitted to one cluster is too narrow, and new memories
+        are then pulled towards it.
 
         Returns
         -------

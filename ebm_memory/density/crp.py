@@ -15,7 +15,7 @@ Examples
 >>> from ebm_memory.density.crp import expected_tables, sample_crp_mixture
 >>> X, labels = sample_crp_mixture(2000, alpha=3.0, n_features=2, random_state=0)
 >>> X.shape, np.unique(labels).size, round(float(expected_tables(2000, 3.0)), 1)
-((2000, 2), 20, 19.6)
+((2000, 2), 17, 20.0)
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
+from sklearn.cluster import kmeans_plusplus
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -115,7 +116,8 @@ class AssociativeClustering(
         "backprop" (ClAM only): equal weights, memories trained with Adam on the
         reconstruction loss after ``n_steps`` unrolled dynamics steps.
     n_init : int, default=1
-        Initialisations (k-means++ seeds); the best log-likelihood (EM) or loss is kept.
+        Initialisations (k-means++ seeds from :func:`sklearn.cluster.kmeans_plusplus`); the
+        best log-likelihood (EM) or loss is kept.
     max_iter : int, default=200
         EM iterations or Adam steps.
     tol : float, default=1e-6
@@ -245,10 +247,7 @@ class AssociativeClustering(
         rng = check_random_state(self.random_state)
         beta = None if self.beta == "auto" else float(self.beta)
         with jax.enable_x64(True):
-            fits = [
-                self._learn(X, beta, jax.random.key(rng.randint(2**31 - 1)))
-                for _ in range(self.n_init)
-            ]
+            fits = [self._learn(X, beta, rng) for _ in range(self.n_init)]
             best = max(fits, key=lambda fit: fit.objective[-1] * self._sign())
             params = best.params
             self.memories_ = np.asarray(params.memories, dtype=np.float64)
@@ -270,19 +269,20 @@ class AssociativeClustering(
         """+1 where the objective is a log-likelihood (EM), -1 where it is a loss."""
         return 1.0 if self.training == "em" else -1.0
 
-    def _learn(self, X, beta, key):
+    def _learn(self, X, beta, rng):
+        """One fit from k-means++ seeds (scikit-learn's greedy seeding)."""
+        seeds, _ = kmeans_plusplus(X, self.n_clusters, random_state=rng)
         settings = {
             "similarity": self.similarity,
             "beta": beta,
-            "key": key,
             "max_iter": self.max_iter,
             "tol": self.tol,
         }
         if self.training == "em":
-            return fit_mixture_memories(X, self.n_clusters, **settings)
+            return fit_mixture_memories(X, seeds, **settings)
         return fit_clam_backprop(
             X,
-            self.n_clusters,
+            seeds,
             n_steps=self.n_steps,
             step_size=self.step_size,
             learning_rate=self.learning_rate,

@@ -36,6 +36,7 @@ from ebm_memory.learning.nonparametric import (
     reseat,
     seat,
     tables_from_labels,
+    with_capacity,
 )
 
 __all__ = ["NonparametricMemory"]
@@ -292,9 +293,11 @@ class NonparametricMemory(
         return validate_data(self, X, dtype=np.float64, reset=False)
 
     def _map(self, kernel, X) -> np.ndarray:
+        """``kernel`` over row blocks, with the tables padded to a power-of-two capacity."""
         X = self._validate(X)
+        tables = with_capacity(self._tables(), self.n_memories_)
         with jax.enable_x64(True):
-            return map_blocks(kernel, X, self._tables(), self._crp_prior())
+            return map_blocks(kernel, X, tables, self._crp_prior())
 
     def predict(self, X):
         """The existing memory with the largest weight for each row, (n_samples,) int."""
@@ -304,7 +307,7 @@ class NonparametricMemory(
 
     def transform(self, X):
         """Posterior probabilities of the existing memories, (n_samples, n_memories_)."""
-        return self._map(_block_posterior, X).astype(np.float64)
+        return self._map(_block_posterior, X)[:, : self.n_memories_].astype(np.float64)
 
     def score_samples(self, X):
         """Log posterior predictive density of each row, (n_samples,) float64: the Gaussian

@@ -14,14 +14,19 @@ and memories trained with Adam to minimise the reconstruction loss ``mean_n |x_n
 after T unrolled steps of the ClAM dynamics started at ``x_n`` (soft k-means through the
 dynamics).
 
+Both start from given memories (k-means++ seeds, e.g. :func:`sklearn.cluster.kmeans_plusplus`).
+Rows are padded to a power of two with zero weight, so a fit compiles once per row bucket
+rather than once per data size.
+
 Examples
 --------
->>> import jax
 >>> import numpy as np
+>>> from sklearn.cluster import kmeans_plusplus
 >>> from ebm_memory.learning.clustering import fit_mixture_memories
 >>> rng = np.random.default_rng(0)
 >>> X = np.concatenate([rng.normal(size=(100, 2)), rng.normal(size=(100, 2)) + [6.0, 0.0]])
->>> fit = fit_mixture_memories(X, 2, key=jax.random.key(0))
+>>> seeds, _ = kmeans_plusplus(X, 2, random_state=0)
+>>> fit = fit_mixture_memories(X, seeds)
 >>> bool(fit.converged), sorted(round(float(m)) for m in fit.params.memories[:, 0])
 (True, [0, 6])
 >>> round(float(fit.params.beta), 1)
@@ -46,7 +51,7 @@ from ebm_memory.energies.mixture import (
     clam_step,
     log_joint,
 )
-from ebm_memory.learning.mixture import iterate_objective, kmeans_plus_plus
+from ebm_memory.learning.mixture import iterate_objective
 
 __all__ = [
     "MixtureFit",
@@ -89,19 +94,27 @@ def mixture_log_normaliser(similarity: str, n_features: int, beta) -> float:
     return 0.5 * n_features * float(np.log(float(beta) / (2 * np.pi)))
 
 
-def mixture_statistics(X: Float[Array, "N D"], params: MixtureParams, similarity: str):
-    """E-step: ``(mean_n logsumexp_k [log pi_k + beta s_k(x_n)], R, S)``.
+def pad_rows(X) -> tuple[np.ndarray, np.ndarray]:
+    """Rows padded with zeros to the next power of two (at least 16), and their weights
+    (1 for data, 0 for padding)."""
+    X = np.asarray(X)
+    size = max(16, 1 << (len(X) - 1).bit_length())
+    weights = (np.arange(size) < len(X)).astype(X.dtype)
+    return np.pad(X, ((0, size - len(X)), (0, 0))), weights
 
-    The first entry is the mean log-likelihood less the components' log normaliser.
-    """
+
+def mixture_statistics(X: Float[Array, "N D"], weights, params: MixtureParams, similarity: str):
+    """E-step over weighted rows: ``(mean log-likelihood less the components' log
+    normaliser, R, S)`` with ``R_k = sum_n w_n r_nk`` and ``S_k = sum_n w_n r_nk x_n``."""
     joint = jax.vmap(lambda x: log_joint(x, params, similarity, 0.0))(X)
     log_evidence = jax.nn.logsumexp(joint, axis=1)
-    responsibilities = jnp.exp(joint - log_evidence[:, None])
-    return jnp.mean(log_evidence), jnp.sum(responsibilities, axis=0), responsibilities.T @ X
+    responsibilities = jnp.exp(joint - log_evidence[:, None]) * weights[:, None]
+    mean = jnp.sum(weights * log_evidence) / jnp.sum(weights)
+    return mean, jnp.sum(responsibilities, axis=0), responsibilities.T @ X
 
 
-def _m_step(X, params, mass, moment, similarity, learn_beta):
-    n_samples, n_features = X.shape
+def _m_step(X, weights, params, mass, moment, similarity, learn_beta):
+    n_samples, n_features = jnp.sum(weights), X.shape[1]
     tiny = 10 * jnp.finfo(X.dtype).eps
     empty = mass <= n_samples * jnp.finfo(X.dtype).eps
     log_weights = jnp.log(mass + tiny) - jnp.log(n_samples + tiny * mass.size)
@@ -113,7 +126,7 @@ def _m_step(X, params, mass, moment, similarity, learn_beta):
         safe_mass = jnp.where(empty, 1.0, mass)
         means = jnp.where(empty[:, None], params.memories, moment / safe_mass[:, None])
         explained = jnp.sum(jnp.where(empty, 0.0, jnp.sum(moment**2, axis=1) / safe_mass))
-        variance = (jnp.sum(X**2) - explained) / (n_samples * n_features)
+        variance = (jnp.sum(weights[:, None] * X**2) - explained) / (n_samples * n_features)
         beta = 1 / (jnp.maximum(variance, 0.0) + MIN_VARIANCE)
     return MixtureParams(means, log_weights, beta if learn_beta else params.beta)
 
@@ -124,31 +137,44 @@ def _banerjee(resultant, n_features):
     return resultant * (n_features - resultant**2) / (1 - resultant**2)
 
 
-def _seed(X, n_memories, similarity, beta, key):
-    """k-means++ memories, equal weights, and ``beta`` (when None, from the hard
-    assignment of the data to the seeds)."""
-    memories = kmeans_plus_plus(X, n_memories, key)
-    if beta is None and similarity == "cosine":
-        beta = _banerjee(jnp.mean(jnp.max(X @ memories.T, axis=1)), X.shape[1])
-    elif beta is None:
+@functools.partial(jax.jit, static_argnames=("similarity", "estimate_beta"))
+def _initial_params(X, weights, memories, beta, similarity, estimate_beta):
+    """Equal weights and ``beta`` (estimated: from the hard assignment to the memories)."""
+    if estimate_beta and similarity == "cosine":
+        nearest = jnp.max(X @ memories.T, axis=1)
+        beta = _banerjee(jnp.sum(weights * nearest) / jnp.sum(weights), X.shape[1])
+    elif estimate_beta:
         squared = jnp.sum(X**2, axis=1)[:, None] - 2 * X @ memories.T
         squared = squared + jnp.sum(memories**2, axis=1)
         distances = jnp.maximum(jnp.min(squared, axis=1), 0.0)
-        beta = 1 / (jnp.mean(distances) / X.shape[1] + MIN_VARIANCE)
+        spread = jnp.sum(weights * distances) / (jnp.sum(weights) * X.shape[1])
+        beta = 1 / (spread + MIN_VARIANCE)
+    n_memories = memories.shape[0]
     log_weights = jnp.full(n_memories, -jnp.log(n_memories), X.dtype)
     return MixtureParams(memories, log_weights, jnp.asarray(beta, X.dtype))
 
 
-@functools.partial(jax.jit, static_argnames=("n_memories", "similarity", "learn_beta"))
-def _seed_jit(X, key, beta, n_memories, similarity, learn_beta):
-    return _seed(X, n_memories, similarity, None if learn_beta else beta, key)
+def _start(X, initial_memories, similarity, beta):
+    """Checked, padded rows and the initial parameters."""
+    if similarity not in MIXTURE_SIMILARITIES:
+        raise ValueError(f"similarity must be one of {MIXTURE_SIMILARITIES}, got {similarity!r}.")
+    rows, weights = pad_rows(X)
+    memories = np.asarray(initial_memories, dtype=rows.dtype)
+    if memories.ndim != 2 or memories.shape[1] != rows.shape[1]:
+        raise ValueError(
+            f"initial_memories must have shape (K, {rows.shape[1]}), got {memories.shape}."
+        )
+    estimate = beta is None
+    beta = jnp.asarray(1.0 if estimate else beta, rows.dtype)
+    params = _initial_params(rows, weights, memories, beta, similarity, estimate)
+    return jnp.asarray(rows), jnp.asarray(weights), params
 
 
 @functools.partial(jax.jit, static_argnames=("similarity", "learn_beta"))
-def _em_step(X, params, similarity, learn_beta):
+def _em_step(X, weights, params, similarity, learn_beta):
     """One EM iteration: the unnormalised mean log-likelihood of ``params`` and the update."""
-    value, mass, moment = mixture_statistics(X, params, similarity)
-    return value, _m_step(X, params, mass, moment, similarity, learn_beta)
+    value, mass, moment = mixture_statistics(X, weights, params, similarity)
+    return value, _m_step(X, weights, params, mass, moment, similarity, learn_beta)
 
 
 def _fit_result(params, n_iter, converged, trace) -> MixtureFit:
@@ -158,11 +184,10 @@ def _fit_result(params, n_iter, converged, trace) -> MixtureFit:
 
 def fit_mixture_memories(
     X,
-    n_memories: int,
+    initial_memories,
     *,
     similarity: str = "euclidean",
     beta: float | None = None,
-    key,
     max_iter: int = 200,
     tol: float = 1e-6,
 ) -> MixtureFit:
@@ -171,10 +196,10 @@ def fit_mixture_memories(
     Parameters
     ----------
     X : (N, D) data; unit rows for ``similarity="cosine"``.
-    n_memories : K <= N.
+    initial_memories : (K, D) starting memories (e.g. k-means++ seeds).
     similarity : "euclidean" (isotropic Gaussian mixture) or "cosine" (vMF mixture).
-    beta : fixed precision / concentration, or None to learn it.
-    key : PRNG key for the k-means++ seeding.
+    beta : fixed precision / concentration, or None to learn it (starting from the data's
+        spread around the initial memories).
     max_iter : maximum EM iterations.
     tol : stop after the first iteration that raised the mean log-likelihood ``l`` by less
         than ``tol * (1 + |l|)``.
@@ -185,15 +210,11 @@ def fit_mixture_memories(
         ``objective`` holds the mean log-likelihood before each iteration: non-decreasing;
         the returned parameters are one M-step past its last entry.
     """
-    if similarity not in MIXTURE_SIMILARITIES:
-        raise ValueError(f"similarity must be one of {MIXTURE_SIMILARITIES}, got {similarity!r}.")
-    X = jnp.asarray(X)
+    X, weights, params = _start(X, initial_memories, similarity, beta)
     learn_beta = beta is None
-    beta = jnp.asarray(1.0 if learn_beta else beta, X.dtype)
-    params = _seed_jit(X, key, beta, n_memories, similarity, learn_beta)
     trace: list[float] = []
     for _ in range(max_iter):
-        value, update = _em_step(X, params, similarity, learn_beta)
+        value, update = _em_step(X, weights, params, similarity, learn_beta)
         value = float(value) + mixture_log_normaliser(similarity, X.shape[1], params.beta)
         trace.append(value)
         params = update
@@ -202,31 +223,8 @@ def fit_mixture_memories(
     return _fit_result(params, max_iter, False, trace)
 
 
-@functools.partial(
-    jax.jit,
-    static_argnames=(
-        "n_memories",
-        "similarity",
-        "estimate_beta",
-        "n_steps",
-        "max_iter",
-        "learning_rate",
-    ),
-)
-def _backprop(
-    X,
-    key,
-    beta,
-    step_size,
-    tol,
-    n_memories,
-    similarity,
-    estimate_beta,
-    n_steps,
-    max_iter,
-    learning_rate,
-):
-    params = _seed(X, n_memories, similarity, None if estimate_beta else beta, key)
+@functools.partial(jax.jit, static_argnames=("similarity", "n_steps", "max_iter", "learning_rate"))
+def _backprop(X, weights, params, step_size, tol, similarity, n_steps, max_iter, learning_rate):
     optimizer = optax.adam(learning_rate)
 
     def loss(memories):
@@ -240,7 +238,8 @@ def _backprop(
 
             return jax.lax.scan(body, x, None, length=n_steps)[0]
 
-        return jnp.mean(jnp.sum((X - jax.vmap(reconstruct)(X)) ** 2, axis=1))
+        errors = jnp.sum((X - jax.vmap(reconstruct)(X)) ** 2, axis=1)
+        return jnp.sum(weights * errors) / jnp.sum(weights)
 
     def step(state):
         memories, opt_state = state
@@ -262,11 +261,10 @@ def _backprop(
 
 def fit_clam_backprop(
     X,
-    n_memories: int,
+    initial_memories,
     *,
     similarity: str = "euclidean",
     beta: float | None = None,
-    key,
     n_steps: int = 5,
     step_size: float = 1.0,
     learning_rate: float = 0.05,
@@ -277,10 +275,10 @@ def fit_clam_backprop(
 
     Parameters
     ----------
-    X, n_memories, similarity, key, max_iter, tol : as :func:`fit_mixture_memories`
+    X, initial_memories, similarity, max_iter, tol : as :func:`fit_mixture_memories`
         (``max_iter`` counts full-batch Adam steps; ``tol`` applies to the loss).
     beta : fixed precision / concentration; None takes it from the hard assignment of the
-        data to the k-means++ seeds (kept fixed during training).
+        data to the initial memories (kept fixed during training).
     n_steps : T, the unrolled dynamics steps.
     step_size : eta of each step.
     learning_rate : Adam's learning rate.
@@ -290,23 +288,6 @@ def fit_clam_backprop(
     MixtureFit
         Equal weights; ``objective`` is the reconstruction loss before each step.
     """
-    if similarity not in MIXTURE_SIMILARITIES:
-        raise ValueError(f"similarity must be one of {MIXTURE_SIMILARITIES}, got {similarity!r}.")
-    X = jnp.asarray(X)
-    estimate_beta = beta is None
-    beta = jnp.asarray(1.0 if estimate_beta else beta, X.dtype)
-    return _fit_result(
-        *_backprop(
-            X,
-            key,
-            beta,
-            step_size,
-            tol,
-            n_memories,
-            similarity,
-            estimate_beta,
-            n_steps,
-            max_iter,
-            learning_rate,
-        )
-    )
+    X, weights, params = _start(X, initial_memories, similarity, beta)
+    settings = (similarity, n_steps, max_iter, learning_rate)
+    return _fit_result(*_backprop(X, weights, params, step_size, tol, *settings))

@@ -40,6 +40,7 @@ __all__ = [
     "reseat",
     "seat",
     "tables_from_labels",
+    "with_capacity",
 ]
 
 BLOCK = 256  # rows per jitted scan
@@ -51,12 +52,13 @@ def empty_tables(n_features: int, capacity: int = MIN_CAPACITY) -> Tables:
     return Tables(np.zeros(capacity), np.zeros((capacity, n_features)))
 
 
-def _with_capacity(tables: Tables, needed: int) -> Tables:
-    """Pad the tables with free slots to the next power of two holding ``needed``."""
+def with_capacity(tables: Tables, needed: int) -> Tables:
+    """Pad the tables with free slots to a power of two (at least 64) holding ``needed``:
+    jitted kernels then compile for a handful of capacities however many memories exist."""
     capacity = len(tables.counts)
-    if capacity >= needed:
-        return tables
     grown = max(MIN_CAPACITY, 1 << (needed - 1).bit_length())
+    if capacity >= grown:
+        return tables
     extra = grown - capacity
     counts = np.concatenate([np.asarray(tables.counts), np.zeros(extra)])
     sums = np.concatenate([np.asarray(tables.sums), np.zeros((extra, tables.sums.shape[1]))])
@@ -93,7 +95,7 @@ def _blocks(X, labels, tables, prior, remove_first):
     labels = np.asarray(labels, dtype=np.int64).copy()
     for start in range(0, len(X), BLOCK):
         stop = min(start + BLOCK, len(X))
-        tables = _with_capacity(tables, int(np.sum(np.asarray(tables.counts) > 0)) + BLOCK)
+        tables = with_capacity(tables, int(np.sum(np.asarray(tables.counts) > 0)) + BLOCK)
         pad = BLOCK - (stop - start)
         rows = np.pad(X[start:stop], ((0, pad), (0, 0)))
         block_labels = np.pad(labels[start:stop], (0, pad))
@@ -138,4 +140,5 @@ def _argmax_memory(X, tables, prior):
 
 def hard_assign(X, tables: Tables, prior: CRPPrior) -> np.ndarray:
     """The existing memory with the largest weight for each row (no new memories)."""
-    return map_blocks(_argmax_memory, np.asarray(X), tables, prior).astype(np.int64)
+    padded = with_capacity(tables, len(tables.counts))
+    return map_blocks(_argmax_memory, np.asarray(X), padded, prior).astype(np.int64)

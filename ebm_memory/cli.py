@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ebm_memory import __version__
 from ebm_memory.bench.runner import add_arguments, run_from_arguments
+from ebm_memory.reproduce import EXPERIMENTS, reproduce
 
 __all__ = ["main"]
 
@@ -35,7 +36,25 @@ def _demo(args) -> int:
             f"sampling beta={row['beta']:g} | {row['method']:<4} | min ESS {row['min_ess']:6.0f} "
             f"| max R-hat {row['max_r_hat']:.3f} | KS vs exact {row['max_ks_statistic']:.3f}"
         )
+    digits = report["mixtures"]["digits"]["results"]
+    print(
+        "clustering digits with 10 memories (ARI): "
+        + ", ".join(f"{row['model']} {row['ari']:.3f}" for row in digits)
+    )
+    counting = report["mixtures"]["nonparametric"]
+    print(
+        f"nonparametric memory: {counting['n_memories']} memories for "
+        f"{counting['true_blobs']} blobs (not told their number)"
+    )
     print(f"report and figures written to {out}")
+    return 0
+
+
+def _reproduce(args) -> int:
+    out = Path(args.out).resolve() / args.name
+    results = reproduce(args.name, out, quick=args.quick)
+    print("\n".join(EXPERIMENTS[args.name][1](results)))
+    print(f"figure and tables written to {out}")
     return 0
 
 
@@ -53,7 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
         "(flipped pixels, unknown bottom half) and retrieve them with the classical, "
         "polynomial, exponential and softmax models; choose beta of the softmax density by "
         "GridSearchCV; sample that density with MALA, HMC and NUTS against exact samples; "
-        "writes report.md, report.json and figures.",
+        "cluster the digits with memories as mixture components against KMeans and count "
+        "blobs with a nonparametric memory; writes report.md, report.json and figures.",
     )
     demo.add_argument("--out", default="ebm_memory_output/demo", help="output folder")
     demo.add_argument("--seed", type=int, default=0, help="random seed (split and noise)")
@@ -66,11 +86,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the benchmarks: ours against the peers, side by side",
         description="Run every benchmark case (KDE scoring against KernelDensity, retrieval "
         "against NumPy and hamux, scale, held-out likelihood against KDE and Gaussian "
-        "mixtures, sampling against numpyro's NUTS); writes results.json, results.md and a "
+        "mixtures, sampling against numpyro's NUTS, clustering against KMeans and Gaussian "
+        "mixtures); writes results.json, results.md and a "
         "figure per case. Peers that need extras: pip install 'ebm-memory[bench]'.",
     )
     add_arguments(bench, default_out="ebm_memory_output/bench")
     bench.set_defaults(run=run_from_arguments)
+    reproduce_command = commands.add_parser(
+        "reproduce",
+        help="re-run a published result, writing a figure and a table",
+        description="Re-run a published result: growth (memories created by the "
+        "nonparametric memory under CRP and Pitman-Yor priors, against alpha log n and n^d). "
+        "Writes NAME.png, results.json and results.md.",
+    )
+    reproduce_command.add_argument("name", choices=sorted(EXPERIMENTS), help="the experiment")
+    reproduce_command.add_argument(
+        "--quick", action="store_true", help="a smaller run, under a minute"
+    )
+    reproduce_command.add_argument(
+        "--out", default="ebm_memory_output", help="output folder (the experiment's is inside)"
+    )
+    reproduce_command.set_defaults(run=_reproduce)
     return parser
 
 

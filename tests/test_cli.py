@@ -47,3 +47,16 @@ def test_demo_writes_report_and_figures(tmp_path, capsys):
     assert "## Memories as mixture components" in (tmp_path / "report.md").read_text()
     output = capsys.readouterr().out
     assert str(tmp_path) in output and "sampling beta=" in output
+
+
+def test_reproduce_growth_quick_writes_figure_and_tables(tmp_path, capsys):
+    assert main(["reproduce", "growth", "--quick", "--out", str(tmp_path)]) == 0
+    folder = tmp_path / "growth"
+    results = json.loads((folder / "results.json").read_text())
+    assert (folder / "growth.png").stat().st_size > 10_000
+    assert [row["theory"] for row in results["growth"]] == [5.0, 0.5]
+    assert all(row["memories_equal_components_in_stream"] for row in results["growth"])
+    assert "| prior | law |" in (folder / "results.md").read_text()
+    assert "figure and tables written to" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["reproduce", "capacity-of-nothing"])

@@ -1,0 +1,134 @@
+"""``ebm-memory reproduce NAME``: published results re-run, with a figure and a table.
+
+Each experiment writes ``NAME.png``, ``results.json`` and ``results.md`` into its output
+folder and returns its results; ``quick`` runs a smaller version (under a minute on 2
+cores).
+
+- ``growth``: memories created by :class:`~ebm_memory.NonparametricMemory` on streams from
+  its own prior (Schaeffer et al. 2024): about ``alpha log n`` with a Chinese-restaurant
+  prior, about ``n^d`` with Pitman-Yor, and a plateau at the number of components on a finite
+  mixture (:mod:`ebm_memory.analysis.growth`).
+
+Examples
+--------
+>>> from ebm_memory.reproduce import EXPERIMENTS
+>>> sorted(EXPERIMENTS)
+['growth']
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from ebm_memory.analysis.growth import finite_mixture_growth, memory_growth, plot_memory_growth
+
+__all__ = ["EXPERIMENTS", "reproduce", "reproduce_growth"]
+
+CRP_ALPHA, PY_ALPHA, PY_DISCOUNT, FINITE_COMPONENTS = 5.0, 1.0, 0.5, 10
+
+
+def reproduce_growth(out_dir: Path, quick: bool = False) -> dict:
+    """The growth laws of the nonparametric memory, fitted on streams of up to 10^5 points
+    (10^4 with ``quick``); four streams per prior (two with ``quick``)."""
+    n_points, n_streams = (10_000, 2) if quick else (100_000, 4)
+    crp = memory_growth("crp", alpha=CRP_ALPHA, n_points=n_points, n_streams=n_streams)
+    pitman_yor = memory_growth(
+        "pitman-yor",
+        alpha=PY_ALPHA,
+        discount=PY_DISCOUNT,
+        n_points=n_points,
+        n_streams=n_streams,
+    )
+    finite = finite_mixture_growth(FINITE_COMPONENTS, n_points=n_points)
+    figure = plot_memory_growth(crp, pitman_yor, finite)
+    figure.savefig(out_dir / "growth.png", dpi=120)
+    plt.close(figure)
+    rows = [
+        {
+            "prior": f"CRP (alpha={CRP_ALPHA:g})",
+            "law": "memories = alpha log n: slope on log n",
+            **_fit(crp),
+        },
+        {
+            "prior": f"Pitman-Yor (alpha={PY_ALPHA:g}, d={PY_DISCOUNT:g})",
+            "law": "memories ~ n^d: exponent on log n",
+            **_fit(pitman_yor),
+        },
+    ]
+    return {
+        "n_points": n_points,
+        "n_streams": n_streams,
+        "growth": rows,
+        "finite_mixture": {
+            "components": FINITE_COMPONENTS,
+            "memories_at_n": dict(
+                zip(map(int, finite["n"]), map(int, finite["memories"]), strict=True)
+            ),
+        },
+        "figure": "growth.png",
+    }
+
+
+def _fit(result: dict) -> dict:
+    return {
+        "fitted": float(result["rate"]),
+        "standard_error": float(result["rate_se"]),
+        "theory": float(result["theory_rate"]),
+        "relative_error": float(result["relative_error"]),
+        "mean_memories_at_end": float(result["memories"][:, -1].mean()),
+        "expected_at_end": float(result["expected"][-1]),
+        "memories_equal_components_in_stream": bool(
+            np.array_equal(result["memories"], result["tables"])
+        ),
+    }
+
+
+def _growth_markdown(results: dict) -> list[str]:
+    lines = [
+        f"Streams of {results['n_points']:,} points ({results['n_streams']} per prior) from "
+        "each prior's own generative process (well-separated components in 8-D).",
+        "",
+        "| prior | law | fitted | theory | relative error | memories at the end "
+        "(mean) | expected |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in results["growth"]:
+        lines.append(
+            f"| {row['prior']} | {row['law']} | {row['fitted']:.3f} ± "
+            f"{row['standard_error']:.3f} | {row['theory']:g} | {row['relative_error']:.1%} "
+            f"| {row['mean_memories_at_end']:.1f} | {row['expected_at_end']:.1f} |"
+        )
+    finite = results["finite_mixture"]
+    counts = ", ".join(f"{n:,}: {k}" for n, k in finite["memories_at_n"].items())
+    lines += [
+        "",
+        f"Finite mixture of {finite['components']} components (CRP prior), memories after n "
+        f"points: {counts}.",
+    ]
+    return lines
+
+
+EXPERIMENTS: dict[str, tuple[Callable[[Path, bool], dict], Callable[[dict], list[str]]]] = {
+    "growth": (reproduce_growth, _growth_markdown),
+}
+"""Name -> (run(out_dir, quick) -> results, results -> Markdown lines)."""
+
+
+def reproduce(name: str, out_dir: str | Path, quick: bool = False) -> dict:
+    """Run experiment ``name``; write its figure, ``results.json`` and ``results.md``."""
+    if name not in EXPERIMENTS:
+        raise ValueError(f"unknown experiment {name!r}; choose from {sorted(EXPERIMENTS)}.")
+    run, markdown = EXPERIMENTS[name]
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results = run(out_dir, quick)
+    (out_dir / "results.json").write_text(json.dumps(results, indent=2))
+    lines = [f"# {name}{' (quick)' if quick else ''}", "", *markdown(results), ""]
+    lines.append(f"![{name}]({results['figure']})")
+    (out_dir / "results.md").write_text("\n".join(lines) + "\n")
+    return results

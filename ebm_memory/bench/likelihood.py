@@ -7,7 +7,12 @@ chosen by an inner cross-validation. The peers, each with its own inner cross-va
 :class:`~sklearn.neighbors.KernelDensity` (bandwidth ``h``; the same grid as ours through
 ``beta = 1 / h^2``), :class:`~sklearn.mixture.GaussianMixture` and
 :class:`~sklearn.mixture.BayesianGaussianMixture` (full covariances; ``n_components`` on a
-grid with the same cap as K). Iterative fits (EM) get at most 300 iterations.
+grid with the same cap as K). Iterative fits (EM) get at most 300 iterations. The mixture
+memories have records of their own against their nearest peer: AssociativeClustering (EM,
+isotropic Gaussians with learned weights and ``beta``; ``n_clusters`` on the mixtures' grid)
+against GaussianMixture, NonparametricMemory (CRP; ``beta = 1 / h^2`` on the bandwidth grid,
+its number of memories following from ``beta``) against KernelDensity. The models and their
+grids are in :mod:`~ebm_memory.bench.likelihood_models`.
 
 scikit-learn's KernelDensity sums kernels over a tree and overestimates the log density of
 rows far from the training set (by up to ~150 nats per row on raw digits; scikit-learn issue
@@ -42,24 +47,41 @@ from scipy.special import logsumexp
 from sklearn.datasets import load_breast_cancer, load_digits, load_wine, make_moons
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
 from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.neighbors import KernelDensity
 from sklearn.preprocessing import StandardScaler
 from tqdm.auto import tqdm
 
 from ebm_memory.bench.harness import SIZES, record, time_pair
+from ebm_memory.bench.likelihood_models import (
+    CLUSTERING,
+    EXACT_KDE,
+    KDE,
+    METHODS,
+    MIXTURE_MEMORIES,
+    NONPARAMETRIC,
+    OURS,
+    PEERS,
+    bandwidth_grid,
+    chosen,
+    geometric_grid,
+    searches,
+    stored,
+)
 from ebm_memory.estimators.memory import DenseAssociativeMemory
 
 __all__ = ["DATASETS", "PEERS", "anisotropic_mixture", "likelihood_records", "load_dataset"]
 
 CASE = "likelihood"
-OURS = "DenseAssociativeMemory (K learned memories, CV)"
-KDE, GMM, BGMM = "KernelDensity (CV bandwidth)", "GaussianMixture", "BayesianGaussianMixture"
-PEERS = (KDE, GMM, BGMM)
-EXACT_KDE = "exact KDE (KernelDensity with one leaf, CV bandwidth)"
 DATASETS = ("digits-64", "digits-pca15", "wine", "breast_cancer", "two-moons", "mixture-10d")
 GOAL = {"max_memory_fraction": 0.1, "max_nats_per_dim_behind_kde": 0.1, "min_speedup": 5.0}
+LABELS = {
+    OURS: "ours (K memories)",
+    EXACT_KDE: "exact KDE",
+    CLUSTERING: "AssociativeClustering",
+    NONPARAMETRIC: "NonparametricMemory",
+}
+"""Short method names: the figure's legend and the mixture memories' record names."""
 
 
 class Settings(NamedTuple):
@@ -75,11 +97,6 @@ class Settings(NamedTuple):
     repeats: int  # timing rounds
 
 
-def _geomspace(start: float, stop: float, num: int) -> tuple[float, ...]:
-    """``num`` geometrically spaced floats from ``start`` to ``stop``."""
-    return tuple(float(value) for value in np.geomspace(start, stop, num))
-
-
 SETTINGS = {
     "tiny": Settings(
         datasets=("two-moons", "wine"),
@@ -87,7 +104,7 @@ SETTINGS = {
         outer_folds=2,
         inner_folds=2,
         memory_fractions=(0.1,),
-        bandwidth_factors=_geomspace(0.1, 1.0, 4),
+        bandwidth_factors=geometric_grid(0.1, 1.0, 4),
         components=(1, 2, 4),
         repeats=3,
     ),
@@ -97,7 +114,7 @@ SETTINGS = {
         outer_folds=3,
         inner_folds=2,
         memory_fractions=(0.05, 0.1),
-        bandwidth_factors=_geomspace(0.05, 2.0, 8),
+        bandwidth_factors=geometric_grid(0.05, 2.0, 8),
         components=(1, 4, 16),
         repeats=5,
     ),
@@ -107,7 +124,7 @@ SETTINGS = {
         outer_folds=5,
         inner_folds=3,
         memory_fractions=(0.0125, 0.025, 0.05, 0.1),
-        bandwidth_factors=_geomspace(0.05, 2.0, 16),
+        bandwidth_factors=geometric_grid(0.05, 2.0, 16),
         components=(1, 2, 4, 8, 16, 32),
         repeats=10,
     ),
@@ -162,62 +179,30 @@ def _subsample(X: np.ndarray, settings: Settings) -> np.ndarray:
     return X[np.random.default_rng(0).permutation(len(X))[:n_rows]]
 
 
-def _searches(settings: Settings, n_train: int, scale: float) -> dict[str, GridSearchCV]:
-    """The cross-validated estimators (ours, the peers, the exact KDE), with the grids of
-    ``settings``; iterative fits get at most 300 iterations."""
+def _searches(settings: Settings, n_train: int, bandwidths) -> dict[str, GridSearchCV]:
+    """Every method's grid search (see :func:`~ebm_memory.bench.likelihood_models.searches`),
+    the numbers of memories and of mixture components capped at a tenth of ``n_train``."""
     cap = max(1, int(GOAL["max_memory_fraction"] * n_train))
     memories = sorted({max(1, min(cap, round(f * n_train))) for f in settings.memory_fractions})
-    bandwidths = scale * np.asarray(settings.bandwidth_factors)
     components = sorted({min(cap, c) for c in settings.components})
     inner = KFold(settings.inner_folds, shuffle=True, random_state=1)
-    ours = DenseAssociativeMemory(
-        similarity="euclidean", n_memories=1, max_iter=300, random_state=0
-    )
-    mixture = {"covariance_type": "full", "max_iter": 300, "random_state": 0}
-    grids = {
-        OURS: (ours, {"n_memories": memories, "beta": list(1.0 / bandwidths**2)}),
-        EXACT_KDE: (KernelDensity(leaf_size=n_train), {"bandwidth": list(bandwidths)}),
-        KDE: (KernelDensity(), {"bandwidth": list(bandwidths)}),
-        GMM: (GaussianMixture(**mixture), {"n_components": components}),
-        BGMM: (BayesianGaussianMixture(**mixture), {"n_components": components}),
-    }
-    return {name: GridSearchCV(model, grid, cv=inner) for name, (model, grid) in grids.items()}
-
-
-def _stored(model, n_train: int) -> tuple[int, int]:
-    """Stored vectors (memories, KDE rows, mixture means) and number of free parameters."""
-    if isinstance(model, DenseAssociativeMemory):
-        return model.memories_.shape[0], model.memories_.size + 1
-    if isinstance(model, KernelDensity):
-        return n_train, n_train * model.n_features_in_ + 1
-    n_features = model.n_features_in_  # full covariances: means, covariances, weights
-    per_component = n_features + n_features * (n_features + 1) // 2
-    return model.n_components, model.n_components * (per_component + 1) - 1
-
-
-def _chosen(model) -> dict:
-    """The hyper-parameters chosen by the inner search (bandwidth for ours and KDE)."""
-    if isinstance(model, DenseAssociativeMemory):
-        return {"n_memories": model.n_memories, "bandwidth": float(model.beta_**-0.5)}
-    if isinstance(model, KernelDensity):
-        return {"bandwidth": float(model.bandwidth)}
-    return {"n_components": model.n_components}
+    return searches(memories, bandwidths, components, inner, n_train)
 
 
 def _cross_validate(X: np.ndarray, settings: Settings) -> tuple[dict, dict, np.ndarray, np.ndarray]:
     """Outer folds: per method, the held-out mean log density and the fit figures of each
     fold; also the last fold's fitted models, training rows and held-out rows."""
-    scale = float(np.sqrt(X.var(axis=0).mean()))
+    bandwidths = bandwidth_grid(X, settings.bandwidth_factors)
     outer = KFold(settings.outer_folds, shuffle=True, random_state=0)
-    results = {name: [] for name in (OURS, EXACT_KDE, *PEERS)}
+    results = {name: [] for name in METHODS}
     for train, test in outer.split(X):
         models = {}
-        for name, search in _searches(settings, len(train), scale).items():
+        for name, search in _searches(settings, len(train), bandwidths).items():
             start = time.perf_counter()
             search.fit(X[train])
             seconds = time.perf_counter() - start
             model = models[name] = search.best_estimator_
-            n_stored, n_parameters = _stored(model, len(train))
+            n_stored, n_parameters = stored(model, len(train))
             results[name].append(
                 {
                     "log_likelihood": float(np.mean(model.score_samples(X[test]))),
@@ -225,7 +210,7 @@ def _cross_validate(X: np.ndarray, settings: Settings) -> tuple[dict, dict, np.n
                     "refit_seconds": search.refit_time_,
                     "n_stored": n_stored,
                     "n_parameters": n_parameters,
-                    "chosen": _chosen(model),
+                    "chosen": chosen(model),
                     "converged": bool(getattr(model, "converged_", True)),
                     "n_train": len(train),
                 }
@@ -270,7 +255,8 @@ def _kde_equivalence(train: np.ndarray, held_out: np.ndarray, kde: KernelDensity
 
 
 def _dataset_records(name: str, settings: Settings, size: str) -> list[dict]:
-    """The three records (ours against each peer) of one dataset."""
+    """The five records of one dataset: ours against each peer, and each mixture memory
+    against its peer (:data:`~ebm_memory.bench.likelihood_models.MIXTURE_MEMORIES`)."""
     X, preprocessing = load_dataset(name)
     X = _subsample(X, settings)
     with warnings.catch_warnings():
@@ -278,27 +264,30 @@ def _dataset_records(name: str, settings: Settings, size: str) -> list[dict]:
         results, models, train, held_out = _cross_validate(X, settings)
     n_features = X.shape[1]
     summaries = {method: _summary(folds, n_features) for method, folds in results.items()}
-    ours = summaries[OURS]
+    pairs = [(OURS, peer) for peer in PEERS] + list(MIXTURE_MEMORIES.items())
     timings = {
-        peer: time_pair(
-            lambda: models[OURS].score_samples(held_out),
+        (method, peer): time_pair(
+            lambda method=method: models[method].score_samples(held_out),
             lambda peer=peer: models[peer].score_samples(held_out),
             settings.repeats,
         )
-        for peer in PEERS
+        for method, peer in pairs
     }
-    equivalence = _kde_equivalence(train, held_out, models[KDE])
     behind = {
-        method: summaries[method]["log_likelihood_per_dim"] - ours["log_likelihood_per_dim"]
-        for method in (KDE, EXACT_KDE)
+        method: {
+            kde: summaries[kde]["log_likelihood_per_dim"] - summary["log_likelihood_per_dim"]
+            for kde in (KDE, EXACT_KDE)
+        }
+        for method, summary in summaries.items()
     }
+    ours_timing = timings[OURS, KDE]
     goal = {
         "compression": all(
             fold["n_stored"] <= GOAL["max_memory_fraction"] * fold["n_train"]
             for fold in results[OURS]
         ),
-        "log_likelihood": bool(behind[KDE] <= GOAL["max_nats_per_dim_behind_kde"]),
-        "speed": bool(timings[KDE].peer_seconds >= GOAL["min_speedup"] * timings[KDE].ours_seconds),
+        "log_likelihood": bool(behind[OURS][KDE] <= GOAL["max_nats_per_dim_behind_kde"]),
+        "speed": bool(ours_timing.peer_seconds >= GOAL["min_speedup"] * ours_timing.ours_seconds),
     }
     sizes = {
         "size": size,
@@ -308,33 +297,40 @@ def _dataset_records(name: str, settings: Settings, size: str) -> list[dict]:
         "n_held_out": len(held_out),
         **{key: value for key, value in settings._asdict().items() if key != "datasets"},
     }
+    dataset = {
+        "dataset": name,
+        "preprocessing": preprocessing,
+        "timed": "score_samples of the last outer fold's held-out rows, final models",
+        "exact_kde_summary": summaries[EXACT_KDE],
+        "kde_equivalence": _kde_equivalence(train, held_out, models[KDE]),
+        "goal": goal,
+        "goal_holds": all(goal.values()),
+    }
     return [
         record(
             CASE,
-            f"{name}: ours vs {peer}",
+            f"{name}: {'ours' if method == OURS else LABELS[method]} vs {peer}",
             sizes,
-            OURS,
+            method,
             peer,
-            timings[peer],
+            timings[method, peer],
             "held-out log-lik per dim, ours - peer",
-            ours["log_likelihood_per_dim"] - summaries[peer]["log_likelihood_per_dim"],
-            dataset=name,
-            preprocessing=preprocessing,
-            timed="score_samples of the last outer fold's held-out rows, final models",
-            ours_summary=ours,
+            summaries[method]["log_likelihood_per_dim"] - summaries[peer]["log_likelihood_per_dim"],
+            ours_summary=summaries[method],
             peer_summary=summaries[peer],
-            exact_kde_summary=summaries[EXACT_KDE],
-            kde_equivalence=equivalence,
-            behind_kde_per_dim={"kernel_density": behind[KDE], "exact_kde": behind[EXACT_KDE]},
-            goal=goal,
-            goal_holds=all(goal.values()),
+            behind_kde_per_dim={
+                "kernel_density": behind[method][KDE],
+                "exact_kde": behind[method][EXACT_KDE],
+            },
+            **dataset,
         )
-        for peer in PEERS
+        for method, peer in pairs
     ]
 
 
 def likelihood_records(size: str = "quick", *, progress_bar: bool = False) -> list[dict]:
-    """Run case 4 and return its records: three per dataset (ours against KDE, GMM, BGMM).
+    """Run case 4 and return its records: five per dataset (ours against KDE, GMM, BGMM;
+    AssociativeClustering against GMM; NonparametricMemory against KDE).
 
     Parameters
     ----------
@@ -348,10 +344,12 @@ def likelihood_records(size: str = "quick", *, progress_bar: bool = False) -> li
     -------
     list of dict
         :func:`~ebm_memory.bench.harness.record` records. ``ratio`` is the peer's scoring
-        time over ours; ``extra`` holds ``ours_summary`` / ``peer_summary`` (held-out log
-        likelihood per sample and per dimension with its std over folds, fit seconds, stored
-        vectors, parameters, chosen hyper-parameters), ``kde_equivalence`` (see
-        :func:`_kde_equivalence`) and ``goal``.
+        time over the record's ``ours``; ``extra`` holds ``ours_summary`` / ``peer_summary``
+        (held-out log likelihood per sample and per dimension with its std over folds, fit
+        seconds, stored vectors, parameters, chosen hyper-parameters) and
+        ``behind_kde_per_dim`` of the record's two methods, and the dataset's
+        ``exact_kde_summary``, ``kde_equivalence`` (see :func:`_kde_equivalence`) and
+        ``goal`` (of DenseAssociativeMemory: the same in each of the dataset's records).
     """
     if size not in SIZES:
         raise ValueError(f"size must be one of {SIZES}, got {size!r}.")
@@ -363,16 +361,18 @@ def likelihood_records(size: str = "quick", *, progress_bar: bool = False) -> li
 
 
 def plot_likelihood(records: list[dict]):
-    """Grouped bars: held-out log-likelihood per dimension (std over folds) of ours, the
-    exact KDE and the peers on each dataset; returns the matplotlib ``Figure``. Bars far
-    below the range of ours and KernelDensity are cut and labelled with their value."""
+    """Grouped bars: held-out log-likelihood per dimension (std over folds) of every method
+    in ``records`` (ours, the exact KDE, the peers, the mixture memories) on each dataset;
+    returns the matplotlib ``Figure``. Bars far below the range of ours and KernelDensity
+    are cut and labelled with their value."""
     datasets = list(dict.fromkeys(entry["extra"]["dataset"] for entry in records))
-    values = {OURS: {}, EXACT_KDE: {}, **{peer: {} for peer in PEERS}}
+    values = {method: {} for method in METHODS}
     for entry in records:
         extra = entry["extra"]
-        values[OURS][extra["dataset"]] = extra["ours_summary"]
+        values[entry["ours"]][extra["dataset"]] = extra["ours_summary"]
         values[EXACT_KDE][extra["dataset"]] = extra["exact_kde_summary"]
         values[entry["peer"]][extra["dataset"]] = extra["peer_summary"]
+    values = {method: by_dataset for method, by_dataset in values.items() if by_dataset}
     bottom = min(values[m][d]["log_likelihood_per_dim"] for m in (OURS, KDE) for d in datasets)
     floor, top = bottom - 1.0, 0.0
     figure, axis = plt.subplots(figsize=(1.6 * len(datasets) + 2, 3.6))
@@ -382,7 +382,7 @@ def plot_likelihood(records: list[dict]):
         heights = np.array([by_dataset[d]["log_likelihood_per_dim"] for d in datasets])
         errors = np.array([by_dataset[d]["log_likelihood_per_dim_std"] for d in datasets])
         cut = heights < floor
-        label = {OURS: "ours (K memories)", EXACT_KDE: "exact KDE"}.get(method, method)
+        label = LABELS.get(method, method)
         shown = np.where(cut, floor, heights)
         axis.bar(positions, shown, width, yerr=np.where(cut, 0.0, errors), label=label)
         top = max(top, float(np.max(shown + np.where(cut, 0.0, errors))))

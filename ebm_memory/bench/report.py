@@ -9,7 +9,13 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["markdown_table", "write_results"]
+from ebm_memory.bench.clustering import clustering_table
+
+__all__ = ["CASE_TABLES", "markdown_table", "write_results"]
+
+CASE_TABLES = {"clustering": clustering_table}
+"""Cases whose per-method figures do not fit the main table: case -> a function of the
+case's records returning a Markdown section, written after the main table."""
 
 
 def _finite_or_none(value):
@@ -30,7 +36,8 @@ def _seconds(value) -> str:
 
 
 def markdown_table(report: dict) -> str:
-    """The results as a Markdown table a reader can paste into the README."""
+    """The results as a Markdown table a reader can paste into the README, followed by the
+    sections of :data:`CASE_TABLES` for the cases that ran."""
     machine = report["machine"]
     lines = [
         f"Machine: {machine['processor']}, {machine['cpu_count']} CPUs, JAX {machine['jax']} on "
@@ -53,6 +60,10 @@ def markdown_table(report: dict) -> str:
             f"| {'–' if ratio is None or not math.isfinite(ratio) else f'{ratio:.3g}'} "
             f"| {accuracy['metric'].replace('|', '&#124;')}: {accuracy['value']:.3g} |"
         )
+    for case, table in CASE_TABLES.items():
+        rows = [row for row in report["records"] if row["case"] == case]
+        if rows:
+            lines += ["", table(rows)]
     return "\n".join(lines) + "\n"
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
 
+from ebm_memory.bench.clustering import clustering_records
 from ebm_memory.bench.digits_example import digits_kde_example, plot_digits_samples
 from ebm_memory.bench.harness import SIZES, machine_info
 from ebm_memory.bench.kde import kde_records
@@ -30,6 +31,7 @@ CASES = {
     # millisecond scoring times: the case keeps its own, larger repeat counts per size
     "likelihood": lambda size, machine, repeats: likelihood_records(size),
     "sampling": sampling_records,
+    "clustering": lambda size, machine, repeats: clustering_records(size, repeats),
 }
 """Case name -> ``records(size, machine, repeats)``."""
 

@@ -34,6 +34,7 @@ def test_tiny_run_writes_every_case(tmp_path, capsys):
         "scale",
         "likelihood",
         "sampling",
+        "clustering",
     }
     for row in report["records"]:
         assert set(row) == RECORD_KEYS
@@ -41,8 +42,9 @@ def test_tiny_run_writes_every_case(tmp_path, capsys):
         assert (row["peer"] is None) == (row["ratio"] is None)
     peers = {row["peer"] for row in report["records"] if row["case"] == "retrieval"}
     assert peers == {"numpy (BLAS)", "hamux"}
-    table = (tmp_path / "results.md").read_text()
+    table, clustering = (tmp_path / "results.md").read_text().split("\nClustering: ")
     assert table.count("\n| ") == len(report["records"]) + 1  # header and one row each
+    assert clustering.count("\n| ") == 4  # two tables: header and the tiny size's dataset
     for case in {row["case"] for row in report["records"]}:
         assert (tmp_path / f"{case}.png").stat().st_size > 5_000
     assert str(tmp_path) in capsys.readouterr().out

@@ -25,6 +25,13 @@ from ebm_memory.bench.likelihood import (
     load_dataset,
     plot_likelihood,
 )
+from ebm_memory.bench.likelihood_models import (
+    CLUSTERING,
+    METHODS,
+    MIXTURE_MEMORIES,
+    NONPARAMETRIC,
+    OURS,
+)
 
 RECORD_KEYS = set(RECORD_FIELDS)
 SUMMARY_FIGURES = (
@@ -47,9 +54,10 @@ def example():
     return digits_kde_example("tiny", n_samples=6)
 
 
-def test_one_record_per_dataset_and_peer(records):
-    pairs = [(entry["extra"]["dataset"], entry["peer"]) for entry in records]
-    assert pairs == [(name, peer) for name in SETTINGS["tiny"].datasets for peer in PEERS]
+def test_one_record_per_dataset_and_pair_of_methods(records):
+    pairs = [(entry["extra"]["dataset"], entry["ours"], entry["peer"]) for entry in records]
+    expected = [(OURS, peer) for peer in PEERS] + list(MIXTURE_MEMORIES.items())
+    assert pairs == [(name, *pair) for name in SETTINGS["tiny"].datasets for pair in expected]
     for entry in records:
         assert set(entry) == RECORD_KEYS
         assert entry["sizes"]["size"] == "tiny"
@@ -111,9 +119,28 @@ def test_unknown_size_and_dataset_are_rejected():
         load_dataset("iris")
 
 
+def test_mixture_memories_are_scored_on_the_same_outer_folds(records):
+    settings = SETTINGS["tiny"]
+    for entry in records:
+        summary, sizes = entry["extra"]["ours_summary"], entry["sizes"]
+        assert len(summary["chosen"]) == settings.outer_folds
+        if entry["ours"] == CLUSTERING:  # the mixtures' component grid, its own beta
+            assert all(c["n_components"] in settings.components for c in summary["chosen"])
+            assert all(c["bandwidth"] > 0 for c in summary["chosen"])
+        if entry["ours"] == NONPARAMETRIC:  # memories opened by the data, not capped
+            assert summary["n_stored"] == [c["n_memories"] for c in summary["chosen"]]
+            assert all(0 < n <= sizes["n_samples"] for n in summary["n_stored"])
+
+
+def test_goal_is_the_datasets_in_each_of_its_records(records):
+    for name in SETTINGS["tiny"].datasets:
+        goals = [entry["extra"]["goal"] for entry in records if entry["extra"]["dataset"] == name]
+        assert all(goal == goals[0] for goal in goals)
+
+
 def test_likelihood_plot_has_a_bar_group_per_method(records):
     figure = plot_likelihood(records)
-    assert len(figure.axes[0].containers) >= 2 + len(PEERS)  # ours, exact KDE, peers
+    assert len(figure.axes[0].containers) >= len(METHODS)  # error bars add containers
     plt.close(figure)
 
 

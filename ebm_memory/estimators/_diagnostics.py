@@ -1,4 +1,5 @@
-"""Warnings that tell a user when retrieval did not do what they expect."""
+"""Warnings that tell a user when learning or retrieval did not do what they expect, and the
+retrieval summary the estimators return."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ebm_memory.dynamics.separation import beta_for_separation
 
-__all__ = ["METASTABLE_WEIGHT", "MetastableRetrievalWarning", "warn_metastable", "warn_unconverged"]
+__all__ = [
+    "METASTABLE_WEIGHT",
+    "MetastableRetrievalWarning",
+    "retrieval_info",
+    "warn_metastable",
+    "warn_unconverged",
+    "warn_unlearned",
+]
 
 METASTABLE_WEIGHT = 0.5
 
@@ -28,6 +36,30 @@ def warn_unconverged(converged: np.ndarray, max_iter: int, hint: str = "") -> No
             ConvergenceWarning,
             stacklevel=4,
         )
+
+
+def warn_unlearned(converged: bool, max_iter: int, stacklevel: int = 4) -> None:
+    """``ConvergenceWarning`` when learning the memories stopped at ``max_iter``
+    (``stacklevel`` points it at the user's call)."""
+    if not converged:
+        warnings.warn(
+            f"Learning the memories did not converge in max_iter={max_iter} iterations; "
+            "increase max_iter or tol.",
+            ConvergenceWarning,
+            stacklevel=stacklevel,
+        )
+
+
+def retrieval_info(result, trace_energy: bool) -> dict:
+    """``n_steps``, ``converged``, ``energy`` (and ``energy_trace``) of a retrieval, as numpy."""
+    info = {
+        "n_steps": np.asarray(result.n_steps),
+        "converged": np.asarray(result.converged),
+        "energy": np.asarray(result.energies, dtype=np.float64),
+    }
+    if trace_energy:
+        info["energy_trace"] = np.asarray(result.energy_trace, dtype=np.float64)
+    return info
 
 
 def metastable_count(weights: np.ndarray, memories: np.ndarray) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import warnings
 from numbers import Integral, Real
 
 import jax
@@ -17,7 +16,6 @@ from sklearn.base import (
     _fit_context,
 )
 from sklearn.cluster import kmeans_plusplus
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -31,6 +29,7 @@ from ebm_memory.energies.mixture import (
     component_log_normaliser,
     log_joint,
 )
+from ebm_memory.estimators._diagnostics import retrieval_info, warn_unlearned
 from ebm_memory.learning.clustering import (
     fit_clam_backprop,
     fit_mixture_memories,
@@ -255,13 +254,7 @@ class AssociativeClustering(
             self.beta_ = float(params.beta)
             self.n_iter_, self.converged_ = best.n_iter, best.converged
             self.lower_bound_ = float(best.objective[-1] * self._sign())
-            if not self.converged_:
-                warnings.warn(
-                    f"Learning the memories did not converge in max_iter={self.max_iter} "
-                    "iterations; increase max_iter or tol.",
-                    ConvergenceWarning,
-                    stacklevel=2,
-                )
+            warn_unlearned(self.converged_, self.max_iter)
             self.labels_ = self._labels(X)
         return self
 
@@ -344,14 +337,7 @@ class AssociativeClustering(
             states = np.asarray(states, dtype=np.float64)
         if not return_info:
             return states
-        info = {
-            "n_steps": np.asarray(result.n_steps),
-            "converged": np.asarray(result.converged),
-            "energy": np.asarray(result.energies, dtype=np.float64),
-        }
-        if trace_energy:
-            info["energy_trace"] = np.asarray(result.energy_trace, dtype=np.float64)
-        return states, info
+        return states, retrieval_info(result, trace_energy)
 
     def transform(self, X):
         """Posterior probabilities ``p(k | x)`` of the memories, (n_samples, n_clusters)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from numbers import Integral, Real
 
 import jax
@@ -14,7 +13,6 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -27,8 +25,10 @@ from ebm_memory.energies.streaming import default_chunk_size, memory_sharding
 from ebm_memory.estimators._density import log_partition, sample_exact
 from ebm_memory.estimators._diagnostics import (
     MetastableRetrievalWarning,
+    retrieval_info,
     warn_metastable,
     warn_unconverged,
+    warn_unlearned,
 )
 from ebm_memory.estimators._kernels import (
     ModelSpec,
@@ -290,13 +290,7 @@ class DenseAssociativeMemory(
             memories, n_iter, converged = result.memories, result.n_iter, result.converged
         self.memories_ = np.asarray(memories, dtype=np.float64)
         self.n_iter_, self.converged_ = int(n_iter), bool(converged)
-        if not self.converged_:
-            warnings.warn(
-                f"Learning the memories did not converge in max_iter={self.max_iter} "
-                "iterations; increase max_iter or tol.",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
+        warn_unlearned(self.converged_, self.max_iter, stacklevel=5)
 
     # ------------------------------------------------------------------------ retrieval
     def predict(self, X):
@@ -336,14 +330,7 @@ class DenseAssociativeMemory(
             self._warn_if_unsettled(result, retrieved)
         if not return_info:
             return retrieved
-        info = {
-            "n_steps": np.asarray(result.n_steps),
-            "converged": np.asarray(result.converged),
-            "energy": np.asarray(result.energies, dtype=np.float64),
-        }
-        if trace_energy:
-            info["energy_trace"] = np.asarray(result.energy_trace, dtype=np.float64)
-        return retrieved, info
+        return retrieved, retrieval_info(result, trace_energy)
 
     def _check_mask(self, mask, states):
         mask = np.asarray(mask)

@@ -1,0 +1,120 @@
+"""Retrieval methods of :class:`~ebm_memory.DenseAssociativeMemory` (a mixin: the estimator
+keeps its parameters and fitted state; this holds the dynamics it runs on them)."""
+
+from __future__ import annotations
+
+import jax
+import numpy as np
+
+from ebm_memory.dynamics.retrieval import retrieve_binary, retrieve_softmax, retrieve_spherical
+from ebm_memory.energies import interactions
+from ebm_memory.energies.streaming import memory_sharding
+from ebm_memory.estimators._diagnostics import retrieval_info, warn_metastable, warn_unconverged
+from ebm_memory.estimators._kernels import batch_responsibilities, map_blocks
+
+__all__ = ["RetrievalMixin"]
+
+
+class RetrievalMixin:
+    """``predict`` / ``retrieve`` for the memory estimator (uses its ``_validate``,
+    ``_kind``, ``_interaction``, ``_spec`` and ``_chunk_size``)."""
+
+    def predict(self, X):
+        """The fixed point reached from each row: same as :meth:`retrieve`."""
+        return self.retrieve(X)
+
+    def retrieve(self, X, *, mask=None, return_info=False, trace_energy=False):
+        """Run the memory dynamics from each row of ``X`` to a fixed point.
+
+        Parameters
+        ----------
+        X : array-like (n_samples, n_features)
+        mask : bool array (n_features,) or (n_samples, n_features), optional
+            True marks known entries, clamped during the dynamics. The other entries are
+            unknown and their values are ignored: binary models decide them from the known
+            bits first, dot similarity starts them at 0, euclidean at the memories' mean.
+        return_info : bool
+            Also return a dict with ``n_steps``, ``converged`` and ``energy`` (final).
+        trace_energy : bool
+            Add ``energy_trace`` (n_samples, max_iter + 1) to the info: the energy after
+            every update. This runs all ``max_iter`` updates (converged states stay fixed),
+            so it costs more than stopping at convergence.
+
+        Returns
+        -------
+        states : ndarray (n_samples, n_features), float64
+            Retrieved states: +-1 for binary models, unit vectors for the spherical model.
+        info : dict, only with ``return_info=True``
+        """
+        states = self._validate(X)
+        if mask is not None:
+            mask = np.broadcast_to(self._check_mask(mask, states), states.shape)
+            states = np.where(mask, states, self._unknown_fill())
+        with jax.enable_x64(True):
+            result = self._run_dynamics(states, mask, trace_energy)
+            retrieved = np.asarray(result.states, dtype=np.float64)
+            self._warn_if_unsettled(result, retrieved)
+        if not return_info:
+            return retrieved
+        return retrieved, retrieval_info(result, trace_energy)
+
+    def _check_mask(self, mask, states):
+        mask = np.asarray(mask)
+        if mask.dtype != bool:
+            raise TypeError(f"mask must be boolean, got dtype {mask.dtype}.")
+        if mask.shape not in ((states.shape[1],), states.shape):
+            raise ValueError(
+                f"mask must have shape ({states.shape[1]},) or {states.shape}, got {mask.shape}."
+            )
+        return mask
+
+    def _unknown_fill(self):
+        if self._kind == "softmax" and self.similarity == "euclidean":
+            return self.memories_.mean(axis=0)
+        return 0.0
+
+    def _run_dynamics(self, states, mask, record):
+        common = {
+            "max_iter": self.max_iter,
+            "mask": mask,
+            "chunk_size": self._chunk_size(len(self.memories_)),
+            "record_energy": record,
+            "memory_sharding": memory_sharding(),
+        }
+        if self._kind == "binary":
+            return retrieve_binary(
+                states,
+                self.memories_,
+                self._interaction(self.beta_),
+                update=self.update,
+                **common,
+            )
+        if self._kind == "softmax":
+            return retrieve_softmax(
+                states,
+                self.memories_,
+                self.beta_,
+                similarity=self.similarity,
+                tol=self.tol,
+                **common,
+            )
+        return retrieve_spherical(
+            states,
+            self.memories_,
+            interactions.exponential(self.beta_),
+            tol=self.tol,
+            **common,
+        )
+
+    def _warn_if_unsettled(self, result, retrieved):
+        cycles = self.update == "sync" and self._kind == "binary"
+        warn_unconverged(
+            np.asarray(result.converged),
+            self.max_iter,
+            " (synchronous updates can cycle; try update='async')" if cycles else "",
+        )
+        if self._kind != "binary" and len(self.memories_) > 1:
+            weights = map_blocks(
+                batch_responsibilities, retrieved, self.memories_, self.beta_, self._spec()
+            )
+            warn_metastable(weights, self.memories_, self.separation_, self.beta_)

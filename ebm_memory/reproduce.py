@@ -4,6 +4,9 @@ Each experiment writes ``NAME.png``, ``results.json`` and ``results.md`` into it
 folder and returns its results; ``quick`` runs a smaller version (under a minute on 2
 cores).
 
+- ``one_step``: one-step retrieval of modern Hopfield networks against Ramsauer et al.'s
+  bound, and the three kinds of fixed points as beta varies
+  (:mod:`ebm_memory.analysis.one_step`).
 - ``growth``: memories created by :class:`~ebm_memory.NonparametricMemory` on streams from
   its own prior (Schaeffer et al. 2024): about ``alpha log n`` with a Chinese-restaurant
   prior, about ``n^d`` with Pitman-Yor, and a plateau at the number of components on a finite
@@ -13,7 +16,7 @@ Examples
 --------
 >>> from ebm_memory.reproduce import EXPERIMENTS
 >>> sorted(EXPERIMENTS)
-['growth']
+['growth', 'one_step']
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ebm_memory.analysis.growth import finite_mixture_growth, memory_growth, plot_memory_growth
+from ebm_memory.analysis.one_step import one_step_markdown, reproduce_one_step
 
 __all__ = ["EXPERIMENTS", "reproduce", "reproduce_growth"]
 
@@ -115,6 +119,7 @@ def _growth_markdown(results: dict) -> list[str]:
 
 EXPERIMENTS: dict[str, tuple[Callable[[Path, bool], dict], Callable[[dict], list[str]]]] = {
     "growth": (reproduce_growth, _growth_markdown),
+    "one_step": (reproduce_one_step, one_step_markdown),
 }
 """Name -> (run(out_dir, quick) -> results, results -> Markdown lines)."""
 

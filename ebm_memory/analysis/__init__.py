@@ -1,13 +1,24 @@
 """Analysis: experiments built on the whole stack (noise-benefit sweeps of noisy recall,
-growth of nonparametric memories)."""
+growth of nonparametric memories, one-step retrieval and the kinds of fixed points of modern
+Hopfield networks)."""
 
 from ebm_memory.analysis.growth import finite_mixture_growth, memory_growth, plot_memory_growth
 from ebm_memory.analysis.noise import noise_benefit, plot_noise_benefit
+from ebm_memory.analysis.one_step import (
+    classify_fixed_points,
+    fixed_point_census,
+    one_step_errors,
+    plot_one_step,
+)
 
 __all__ = [
+    "classify_fixed_points",
     "finite_mixture_growth",
+    "fixed_point_census",
     "memory_growth",
     "noise_benefit",
+    "one_step_errors",
     "plot_memory_growth",
     "plot_noise_benefit",
+    "plot_one_step",
 ]

@@ -1,0 +1,79 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Reproducing the papers
+#
+# Each experiment below is a function in `ebm_memory.analysis` that returns plain arrays, a
+# plotting function, and a command: `ebm-memory reproduce NAME [--quick]` writes the figure,
+# `results.json` and a table of the measured values beside the published ones. This
+# tutorial runs every experiment in its quick mode (each under a minute on 2 cores); the full
+# runs and their tables are in `docs/reproductions.md`.
+
+# %%
+import tempfile
+import time
+from pathlib import Path
+
+from IPython.display import Markdown, display
+from sklearn.datasets import load_digits
+
+from ebm_memory.dynamics import separation_report
+from ebm_memory.reproduce import EXPERIMENTS, reproduce
+
+out = Path(tempfile.mkdtemp())
+start_time = time.perf_counter()
+print("experiments:", sorted(EXPERIMENTS))
+
+
+def show(name: str) -> dict:
+    """Run ``name`` in quick mode, show its table and figure, and return its results."""
+    started = time.perf_counter()
+    results = reproduce(name, out / name, quick=True)
+    display(Markdown("\n".join(EXPERIMENTS[name][1](results))))
+    display(Markdown(f"![{name}]({out / name / results['figure']})"))
+    print(f"{name}: {time.perf_counter() - started:.1f} s")
+    return results
+
+
+# %% [markdown]
+# ## One-step retrieval in modern Hopfield networks (Ramsauer et al. 2021)
+# Model B's update `f(xi) = X^T softmax(beta X xi)` retrieves a stored pattern in one step
+# with an error exponentially small in `beta Delta_i`, where `Delta_i` is the pattern's
+# separation from the others. The theorem guarantees it once `Delta_i` exceeds
+# `2/(beta N) + ln(2 (N-1) N beta M^2) / beta`; beyond that threshold the measured error must
+# stay below the bound `2 (N-1) M exp(-beta Delta_i)` (and below 1e-3). Below, as beta grows
+# the fixed points change kind: the global average of all patterns, metastable averages of
+# similar patterns (digits have many), then single patterns.
+
+# %%
+one_step = show("one_step")
+
+# %% [markdown]
+# `separation_report` tells a user which beta retrieves single patterns of *their* memories:
+
+# %%
+digits = load_digits().data
+digits = digits - digits.mean(axis=0)
+print(separation_report(digits / ((digits**2).sum(axis=1, keepdims=True) ** 0.5)))
+
+# %% [markdown]
+# ## Growth of a nonparametric memory (Schaeffer et al. 2024)
+# Memories created under a Chinese-restaurant prior grow like `alpha log n`, under
+# Pitman-Yor like `n^d`, and stop at the number of components on a finite mixture
+# (`04_mixtures_and_growth.py` has the details).
+
+# %%
+growth = show("growth")
+
+# %%
+print(f"all quick runs: {time.perf_counter() - start_time:.0f} s")

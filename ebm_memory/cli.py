@@ -95,9 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     reproduce_command = commands.add_parser(
         "reproduce",
         help="re-run a published result, writing a figure and a table",
-        description="Re-run a published result: growth (memories created by the "
-        "nonparametric memory under CRP and Pitman-Yor priors, against alpha log n and n^d). "
-        "Writes NAME.png, results.json and results.md.",
+        description="Re-run a published result with the measured values beside the "
+        f"published ones (docs/reproductions.md); NAME is one of {', '.join(sorted(EXPERIMENTS))}. "
+        "Writes NAME.png, results.json and results.md into OUT/NAME.",
     )
     reproduce_command.add_argument("name", choices=sorted(EXPERIMENTS), help="the experiment")
     reproduce_command.add_argument(

@@ -7,6 +7,9 @@ cores).
 - ``one_step``: one-step retrieval of modern Hopfield networks against Ramsauer et al.'s
   bound, and the three kinds of fixed points as beta varies
   (:mod:`ebm_memory.analysis.one_step`).
+- ``kde_capacity``: the number of points a Gaussian KDE on a sphere keeps as memories
+  (fixed points of mean shift) against N, D and the bandwidth, beside Ramsauer et al.'s
+  bound with beta = 1 / sigma^2 (:mod:`ebm_memory.analysis.kde_capacity`).
 - ``growth``: memories created by :class:`~ebm_memory.NonparametricMemory` on streams from
   its own prior (Schaeffer et al. 2024): about ``alpha log n`` with a Chinese-restaurant
   prior, about ``n^d`` with Pitman-Yor, and a plateau at the number of components on a finite
@@ -16,7 +19,7 @@ Examples
 --------
 >>> from ebm_memory.reproduce import EXPERIMENTS
 >>> sorted(EXPERIMENTS)
-['growth', 'one_step']
+['growth', 'kde_capacity', 'one_step']
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ebm_memory.analysis.growth import finite_mixture_growth, memory_growth, plot_memory_growth
+from ebm_memory.analysis.kde_capacity import kde_capacity_markdown, reproduce_kde_capacity
 from ebm_memory.analysis.one_step import one_step_markdown, reproduce_one_step
 
 __all__ = ["EXPERIMENTS", "reproduce", "reproduce_growth"]
@@ -120,6 +124,7 @@ def _growth_markdown(results: dict) -> list[str]:
 EXPERIMENTS: dict[str, tuple[Callable[[Path, bool], dict], Callable[[dict], list[str]]]] = {
     "growth": (reproduce_growth, _growth_markdown),
     "one_step": (reproduce_one_step, one_step_markdown),
+    "kde_capacity": (reproduce_kde_capacity, kde_capacity_markdown),
 }
 """Name -> (run(out_dir, quick) -> results, results -> Markdown lines)."""
 

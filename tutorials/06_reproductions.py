@@ -67,6 +67,18 @@ digits = digits - digits.mean(axis=0)
 print(separation_report(digits / ((digits**2).sum(axis=1, keepdims=True) ** 0.5)))
 
 # %% [markdown]
+# ## Memory capacity of a kernel density estimator (Schaeffer et al. 2024)
+# A Gaussian KDE of bandwidth `sigma` is a modern Hopfield energy with `beta = 1 / sigma^2`,
+# and mean shift is its retrieval. Store N random points on a sphere of radius r in `R^D`:
+# a point remains a memory when mean shift started there stays within `sigma / 2` of it.
+# The capacity (where 90% remain) is finite, and grows exponentially in D at fixed
+# `sigma / r` while `D <~ (r / sigma)^2`; Ramsauer et al.'s storage condition gives a valid
+# but loose lower bound, the pairwise-merging estimate tracks the measurement.
+
+# %%
+kde_capacity = show("kde_capacity")
+
+# %% [markdown]
 # ## Growth of a nonparametric memory (Schaeffer et al. 2024)
 # Memories created under a Chinese-restaurant prior grow like `alpha log n`, under
 # Pitman-Yor like `n^d`, and stop at the number of components on a finite mixture

@@ -4,6 +4,12 @@ Each experiment writes ``NAME.png``, ``results.json`` and ``results.md`` into it
 folder and returns its results; ``quick`` runs a smaller version (under a minute on 2
 cores).
 
+- ``capacity``: storage capacity of Model A against N for the classical, polynomial
+  (n = 2, 3, 4) and exponential interactions, with fitted growth laws
+  (:mod:`ebm_memory.analysis.capacity`).
+- ``dead_neurons``: flat regions of ReLU memory networks found from the Lagrangian's
+  Hessian and classified by the Jacobian restricted to its range, checked by brute force,
+  and Lyapunov functions without flat regions (:mod:`ebm_memory.analysis.dead_neurons`).
 - ``one_step``: one-step retrieval of modern Hopfield networks against Ramsauer et al.'s
   bound, and the three kinds of fixed points as beta varies
   (:mod:`ebm_memory.analysis.one_step`).
@@ -19,7 +25,7 @@ Examples
 --------
 >>> from ebm_memory.reproduce import EXPERIMENTS
 >>> sorted(EXPERIMENTS)
-['growth', 'kde_capacity', 'one_step']
+['capacity', 'dead_neurons', 'growth', 'kde_capacity', 'one_step']
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ebm_memory.analysis.capacity_report import capacity_markdown, reproduce_capacity
+from ebm_memory.analysis.dead_neurons_report import dead_neurons_markdown, reproduce_dead_neurons
 from ebm_memory.analysis.growth import finite_mixture_growth, memory_growth, plot_memory_growth
 from ebm_memory.analysis.kde_capacity import kde_capacity_markdown, reproduce_kde_capacity
 from ebm_memory.analysis.one_step import one_step_markdown, reproduce_one_step
@@ -125,6 +133,8 @@ EXPERIMENTS: dict[str, tuple[Callable[[Path, bool], dict], Callable[[dict], list
     "growth": (reproduce_growth, _growth_markdown),
     "one_step": (reproduce_one_step, one_step_markdown),
     "kde_capacity": (reproduce_kde_capacity, kde_capacity_markdown),
+    "capacity": (reproduce_capacity, capacity_markdown),
+    "dead_neurons": (reproduce_dead_neurons, dead_neurons_markdown),
 }
 """Name -> (run(out_dir, quick) -> results, results -> Markdown lines)."""
 

@@ -1,7 +1,15 @@
 """Analysis: experiments built on the whole stack (noise-benefit sweeps of noisy recall,
-growth of nonparametric memories, one-step retrieval and the kinds of fixed points of modern
-Hopfield networks, the memory capacity of kernel density estimators)."""
+growth of nonparametric memories, capacity laws of Model A, one-step retrieval and the kinds
+of fixed points of modern Hopfield networks, the memory capacity of kernel density
+estimators) and the stability tools (Jacobians, basins, dead neurons' flat regions)."""
 
+from ebm_memory.analysis.capacity import capacity_curve, fit_growth, retrieval_errors
+from ebm_memory.analysis.dead_neurons import (
+    classify_flat_region,
+    flat_directions,
+    recover_state,
+    restricted_stability,
+)
 from ebm_memory.analysis.growth import finite_mixture_growth, memory_growth, plot_memory_growth
 from ebm_memory.analysis.kde_capacity import kde_capacity, memory_fraction, plot_kde_capacity
 from ebm_memory.analysis.noise import noise_benefit, plot_noise_benefit
@@ -11,11 +19,27 @@ from ebm_memory.analysis.one_step import (
     one_step_errors,
     plot_one_step,
 )
+from ebm_memory.analysis.stability import (
+    ModifiedNetwork,
+    basin_size,
+    find_fixed_point,
+    fixed_point_stability,
+    jacobian,
+)
 
 __all__ = [
+    "ModifiedNetwork",
+    "basin_size",
+    "capacity_curve",
     "classify_fixed_points",
+    "classify_flat_region",
+    "find_fixed_point",
     "finite_mixture_growth",
+    "fit_growth",
     "fixed_point_census",
+    "fixed_point_stability",
+    "flat_directions",
+    "jacobian",
     "kde_capacity",
     "memory_fraction",
     "memory_growth",
@@ -25,4 +49,7 @@ __all__ = [
     "plot_memory_growth",
     "plot_noise_benefit",
     "plot_one_step",
+    "recover_state",
+    "restricted_stability",
+    "retrieval_errors",
 ]

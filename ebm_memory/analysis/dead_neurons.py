@@ -1,0 +1,271 @@
+"""Dead neurons and flat energy regions (Fanaskov & Oseledets, "Associative memory and dead
+neurons", ICLR 2025).
+
+With convex Lagrangians the two-layer energy depends on the state ``x = (v, h)`` only through
+the activations (the Legendre term ``x . g - L`` is the convex conjugate ``L*(g)``). Where the
+Hessian ``H`` of the Lagrangians is singular (ReLU-like neurons with ``h_mu <= 0``, the
+direction ``(1, ..., 1)`` of a softmax) the activations do not move, so the energy is constant
+on the whole set ``{x : g(x) = g(x*)}``: a flat, non-compact region where the energy alone can
+neither locate the state nor decide stability. The dynamics resolve it; with ``r = W g + I - x``
+the unscaled field (``W`` the block coupling, ``T`` the time constants, ``dx/dt = T^-1 r``):
+
+- (i) ``grad E = -H r``: a stationary point of the energy fixes the range part of ``r``, the
+  fixed-point equation fixes the rest, ``x* = x + P_null r`` (:func:`recover_state`).
+- (ii) ``J = T^-1 (W H - 1)`` sends every null direction ``n`` of ``H`` to ``-T^-1 n``, again
+  in the null space, so ``J`` is block triangular in a (range, null) basis: its eigenvalues are
+  those of ``Q_R^T J Q_R`` and ``-1 / tau`` on the null space. Stability is decided in the
+  range (:func:`restricted_stability`).
+- (iii) From any point of the flat region the activations keep their fixed-point values and
+  the state relaxes straight to ``x*``. If ``x*`` is stable in the range, a neighbourhood of
+  the whole region lies in its basin (:func:`classify_flat_region`); if not, the region is
+  only part of the stable set of a saddle.
+
+:class:`~ebm_memory.analysis.stability.ModifiedNetwork` alters the dynamics without moving
+the fixed points and carries a family of Lyapunov functions without flat regions, for
+non-symmetric weights and Lagrangians that need not be convex. :func:`reproduce_dead_neurons`
+runs all of it on a worked example.
+
+Examples
+--------
+>>> import numpy as np
+>>> from ebm_memory.analysis.dead_neurons import flat_directions
+>>> from ebm_memory import lagrangians
+>>> basis = flat_directions(lagrangians.relu(), np.array([1.0, -2.0, 0.5]))
+>>> np.abs(basis).round(3).tolist()  # one dead neuron, the second
+[[0.0], [1.0], [0.0]]
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, Float
+
+from ebm_memory._validation import as_float_array, check_integer
+from ebm_memory.analysis.stability import (
+    field_function,
+    jacobian,
+    joint_state,
+    relax,
+)
+from ebm_memory.dynamics.network import TwoLayerNetwork
+
+__all__ = [
+    "FlatRegion",
+    "Recovery",
+    "RestrictedStability",
+    "classify_flat_region",
+    "flat_directions",
+    "flat_region_convergence",
+    "lagrangian_hessian",
+    "recover_state",
+    "restricted_stability",
+    "sample_flat_region",
+]
+
+
+def _split(hessian, tol):
+    """Orthonormal bases (range, null) of a symmetric matrix; null: |eigenvalue| <= tol scale."""
+    values, vectors = np.linalg.eigh(np.asarray(hessian, dtype=np.float64))
+    null = np.abs(values) <= tol * max(1.0, float(np.abs(values).max(initial=0.0)))
+    return vectors[:, ~null], vectors[:, null]
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _hessian(lagrangian, x):
+    return jax.hessian(lagrangian)(x)
+
+
+def flat_directions(lagrangian, x: Float[Array, " n"], *, tol: float = 1e-8) -> np.ndarray:
+    """Orthonormal basis (n, k) of the null space of ``Hess L(x)``: the dead directions."""
+    x = as_float_array("x", x, ndim=(1,))
+    return _split(_hessian(lagrangian, x), tol)[1]
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1, 2))
+def _total_hessian(lagrangian_v, lagrangian_h, n_f, x):
+    """Hessian (N, N) of ``L_v(v) + L_h(h)`` at one state."""
+    return jax.hessian(lambda x: lagrangian_v(x[:n_f]) + lagrangian_h(x[n_f:]))(x)
+
+
+def _network_hessian(network: TwoLayerNetwork, x):
+    return _total_hessian(network.lagrangian_v, network.lagrangian_h, network.n_features, x)
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1, 2))
+def _activations(lagrangian_v, lagrangian_h, n_f, points):
+    """Activations of a batch of states (B, N)."""
+    return jax.vmap(
+        lambda x: jnp.concatenate(
+            [lagrangian_v.activation(x[:n_f]), lagrangian_h.activation(x[n_f:])]
+        )
+    )(points)
+
+
+def lagrangian_hessian(network: TwoLayerNetwork, v, h) -> np.ndarray:
+    """Block-diagonal Hessian (N, N) of ``L_v(v) + L_h(h)`` at the state ``(v, h)``."""
+    return np.asarray(_network_hessian(network, joint_state(network, v, h)))
+
+
+def _smooth(network: TwoLayerNetwork, x) -> bool:
+    """False when a Lagrangian's Hessian jumps at ``x`` (a neuron exactly at a ReLU kink)."""
+    step = float(jnp.finfo(x.dtype).eps) ** 0.5 * (1.0 + float(jnp.max(jnp.abs(x))))
+    hessian = _network_hessian(network, x)
+    jump = _network_hessian(network, x + step) - _network_hessian(network, x - step)
+    return bool(jnp.max(jnp.abs(jump)) <= 1e-2 * (1.0 + jnp.max(jnp.abs(hessian))))
+
+
+class RestrictedStability(NamedTuple):
+    """Stability decided in the range of the Hessian of the Lagrangians.
+
+    ``eigenvalues``: of the Jacobian restricted to the range (``Q_R^T J Q_R``);
+    ``flat_eigenvalues``: on the null space (``-1 / tau`` of the layer); ``coupling``:
+    ``|Q_R^T J Q_N|``, zero when the null space is invariant (the block-triangular form);
+    ``smooth``: no neuron sits on a kink of its activation, so the linearisation is valid;
+    ``stable``: smooth and every restricted eigenvalue has a negative real part.
+    """
+
+    eigenvalues: np.ndarray
+    flat_eigenvalues: np.ndarray
+    max_real: float
+    stable: bool
+    flat_dimension: int
+    coupling: float
+    smooth: bool
+
+
+def restricted_stability(network: TwoLayerNetwork, v, h, input=None, *, tol: float = 1e-8):
+    """Eigenvalues of the Jacobian at ``(v, h)`` in the range and null space of the Hessian."""
+    x = joint_state(network, v, h)
+    range_basis, null_basis = _split(lagrangian_hessian(network, v, h), tol)
+    matrix = np.asarray(jacobian(network, v, h, input), dtype=np.float64)
+    eigenvalues = np.linalg.eigvals(range_basis.T @ matrix @ range_basis)
+    max_real = float(eigenvalues.real.max(initial=-np.inf))
+    smooth = _smooth(network, x)
+    return RestrictedStability(
+        eigenvalues,
+        np.linalg.eigvals(null_basis.T @ matrix @ null_basis),
+        max_real,
+        bool(smooth and max_real < 0),
+        null_basis.shape[1],
+        float(np.linalg.norm(range_basis.T @ matrix @ null_basis)),
+        smooth,
+    )
+
+
+class Recovery(NamedTuple):
+    """A state moved along its flat directions onto the fixed-point equation.
+
+    ``energy_gradient``: ``|grad E|`` at the given state (should be ~0: a stationary point of
+    the energy); ``residual``: ``|dx/dt|`` at the recovered state, ~0 iff a fixed point touches
+    this flat region.
+    """
+
+    v: np.ndarray
+    h: np.ndarray
+    energy_gradient: float
+    residual: float
+
+
+def recover_state(network: TwoLayerNetwork, v, h, input=None, *, tol: float = 1e-8) -> Recovery:
+    """The fixed point touching the flat region of an energy-stationary state ``(v, h)``.
+
+    ``grad E = -H r`` with ``r = T dx/dt``: at a stationary point of the energy ``r`` lies in
+    the null space of ``H``, the flat directions, so ``x* = x + P_null r`` changes only
+    coordinates the energy cannot see and solves ``x* = W g(x*) + I`` whenever the
+    activations stay put (checked by ``residual``).
+    """
+    x = joint_state(network, v, h)
+    field = field_function(network, input, x.dtype)
+    scale = jnp.concatenate(
+        [jnp.full(network.n_features, network.tau_f), jnp.full(network.n_hidden, network.tau_h)]
+    )
+    r = np.asarray(scale * field(x))
+    hessian = lagrangian_hessian(network, v, h)
+    null_basis = _split(hessian, tol)[1]
+    recovered = np.asarray(x) + null_basis @ (null_basis.T @ r)
+    residual = float(jnp.linalg.norm(field(jnp.asarray(recovered, x.dtype))))
+    n_f = network.n_features
+    return Recovery(recovered[:n_f], recovered[n_f:], float(np.linalg.norm(hessian @ r)), residual)
+
+
+class FlatRegion(NamedTuple):
+    """The flat region through a fixed point: ``basis`` (N, k) of its directions, its
+    ``dimension`` k, the :class:`RestrictedStability` there and the ``label``: ``"basin"``
+    (stable: the whole region lies in the basin), ``"unstable"`` (the region flows into a
+    saddle: stable set only) or ``"kink"`` (a neuron on a kink: linearisation undecided)."""
+
+    basis: np.ndarray
+    dimension: int
+    stability: RestrictedStability
+    label: str
+
+
+def classify_flat_region(network: TwoLayerNetwork, v, h, input=None, *, tol: float = 1e-8):
+    """Find and label the flat region touching the fixed point ``(v, h)``."""
+    x = joint_state(network, v, h)
+    residual = float(jnp.linalg.norm(field_function(network, input, x.dtype)(x)))
+    if residual > 1e-6 * (1.0 + float(jnp.linalg.norm(x))):
+        raise ValueError(f"(v, h) is not a fixed point: |dx/dt| = {residual:.3g}.")
+    stability = restricted_stability(network, v, h, input, tol=tol)
+    basis = _split(lagrangian_hessian(network, v, h), tol)[1]
+    label = "basin" if stability.stable else ("unstable" if stability.smooth else "kink")
+    return FlatRegion(basis, basis.shape[1], stability, label)
+
+
+def sample_flat_region(network, v, h, key, n_samples: int, *, scale=3.0, tol=1e-8):
+    """Up to ``n_samples`` points ``x* + Q_N z`` (z ~ N(0, scale^2)) with unchanged activations.
+
+    Candidates whose activations move (e.g. a dead ReLU pushed above zero) are rejected; four
+    times as many are drawn. Returns ``(v, h)`` numpy arrays, empty without flat directions.
+    """
+    n_samples = check_integer("n_samples", n_samples, minimum=1)
+    x = joint_state(network, v, h)
+    basis = jnp.asarray(_split(lagrangian_hessian(network, v, h), tol)[1], x.dtype)
+    z = scale * jax.random.normal(key, (4 * n_samples, basis.shape[1]), x.dtype)
+    points = x + z @ basis.T
+    moved = _activations(
+        network.lagrangian_v, network.lagrangian_h, network.n_features, jnp.vstack([x, points])
+    )
+    moved = moved[1:] - moved[0]
+    keep = np.asarray(jnp.max(jnp.abs(moved), axis=1, initial=0.0) <= 1e-9)
+    points = np.asarray(points)[keep][:n_samples] if basis.shape[1] else np.empty((0, x.size))
+    return points[:, : network.n_features], points[:, network.n_features :]
+
+
+def flat_region_convergence(
+    network, v, h, key, *, n_samples=200, scale=3.0, perturbation=0.05, t1=60.0, dt=0.05
+):
+    """Brute force on the flat region of the fixed point ``x* = (v, h)``.
+
+    Points of the region (:func:`sample_flat_region`) are integrated for 25 time constants
+    of the layers with flat directions, long enough for those coordinates to relax
+    (``reached``: the fraction then within ``1e-3`` of ``x*``, expected 1 for every fixed
+    point: the region flows into ``x*``). The
+    same points moved by ``perturbation`` in a random direction of the full space are
+    integrated to ``t1`` (``stayed``: the fraction ending within ``1e-3`` of ``x*``, 1 when
+    the region lies in the basin). Returns a dict with ``n``, ``reached`` and ``stayed``.
+    """
+    key_region, key_noise = jax.random.split(key)
+    v_region, h_region = sample_flat_region(network, v, h, key_region, n_samples, scale=scale)
+    x_star, points = np.asarray(joint_state(network, v, h)), np.hstack([v_region, h_region])
+    if not len(points):
+        return {"n": 0, "reached": float("nan"), "stayed": float("nan")}
+    noise = np.array(jax.random.normal(key_noise, points.shape, x_star.dtype))
+    noise *= perturbation / np.linalg.norm(noise, axis=1, keepdims=True)
+    out = {"n": len(points)}
+    n_f = network.n_features
+    moved = np.abs(points - x_star).max(axis=0)
+    t_relax = 25 * max(
+        network.tau_f if moved[:n_f].max() > 0 else 0.0,
+        network.tau_h if moved[n_f:].max() > 0 else 0.0,
+    )
+    for name, starts, t in (("reached", points, t_relax), ("stayed", points + noise, t1)):
+        padded = np.vstack([starts, np.repeat(x_star[None], n_samples - len(starts), axis=0)])
+        ends = np.hstack(relax(network, padded[:, :n_f], padded[:, n_f:], t1=t, dt=dt))
+        out[name] = float(np.mean(np.linalg.norm(ends - x_star, axis=1)[: len(starts)] < 1e-3))
+    return out

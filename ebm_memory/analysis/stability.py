@@ -1,0 +1,436 @@
+"""Stability of two-layer dynamics: Jacobians, spectra, basin sizes, Lyapunov functions.
+
+The state is ``x = (v, h)`` (length ``N_f + N_h``) and the vector field of
+:class:`~ebm_memory.TwoLayerNetwork` is ``F(x) = ((xi^T f(h) - v + I) / tau_f,
+(xi g(v) - h) / tau_h)``. Its Jacobian
+
+``J = [[-1 / tau_f, xi^T Hess L_h(h) / tau_f], [xi Hess L_v(v) / tau_h, -1 / tau_h]]``
+
+decides linear stability at a fixed point: stable when every eigenvalue has a negative real
+part. With quadratic Lagrangians the dynamics are linear and ``J`` is constant; with
+``tau_f = tau_h = tau`` its eigenvalues are ``(-1 +- s_k) / tau`` for the singular values
+``s_k`` of ``xi`` (and ``-1 / tau`` for the remaining dimensions), so the origin is stable
+iff ``|xi|_2 < 1``.
+
+:func:`basin_size` estimates how far the basin reaches: the fraction of random perturbations
+of each radius from which the dynamics return to the fixed point.
+
+:class:`ModifiedNetwork` is a two-layer system with non-symmetric feed-forward / feedback
+weights and the same fixed points as the unaltered one, which carries a family of strict
+Lyapunov functions (Fanaskov & Oseledets ask for such a family without the flat regions of
+dead neurons; see :mod:`ebm_memory.analysis.dead_neurons`).
+
+Examples
+--------
+>>> import jax.numpy as jnp
+>>> from ebm_memory import TwoLayerNetwork, lagrangians
+>>> from ebm_memory.analysis.stability import fixed_point_stability
+>>> net = TwoLayerNetwork(lagrangians.quadratic(), lagrangians.quadratic(), 0.5 * jnp.eye(2),
+...                       tau_f=1.0, tau_h=1.0)
+>>> result = fixed_point_stability(net, jnp.zeros(2), jnp.zeros(2))
+>>> sorted(result.eigenvalues.real.round(3).tolist()), result.stable
+([-1.5, -1.5, -0.5, -0.5], True)
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, Float
+
+from ebm_memory._validation import as_float_array, check_integer, check_positive
+from ebm_memory.dynamics.network import TwoLayerNetwork
+
+__all__ = [
+    "ModifiedNetwork",
+    "Stability",
+    "basin_size",
+    "field_function",
+    "joint_state",
+    "find_fixed_point",
+    "fixed_point_stability",
+    "jacobian",
+    "relax",
+    "vector_field",
+]
+
+
+class Stability(NamedTuple):
+    """Linear stability of one state.
+
+    ``eigenvalues`` (N,) of the Jacobian (complex), their largest real part ``max_real``,
+    ``stable`` (``max_real < 0``) and ``residual``, the norm of the vector field at the state
+    (zero at a fixed point).
+    """
+
+    eigenvalues: np.ndarray
+    max_real: float
+    stable: bool
+    residual: float
+
+
+def _settings(network: TwoLayerNetwork, input, dtype):
+    """(memories, current, tau_f, tau_h) as arrays of ``dtype``."""
+    if network.tau_h == 0:
+        raise ValueError(
+            "the stability tools need tau_h > 0: with tau_h = 0 the hidden layer is slaved "
+            "to the features and (v, h) is not a free state."
+        )
+    current = network._current(input, dtype)
+    return (
+        network.memories.astype(dtype),
+        current,
+        jnp.asarray(network.tau_f, dtype),
+        jnp.asarray(network.tau_h, dtype),
+    )
+
+
+def joint_state(network: TwoLayerNetwork, v, h) -> Array:
+    """Concatenate ``v`` (..., N_f) and ``h`` (..., N_h) into (..., N_f + N_h)."""
+    if not isinstance(network, TwoLayerNetwork):
+        raise TypeError(f"network must be a TwoLayerNetwork, got {type(network).__name__}.")
+    v = as_float_array("v", v, ndim=(1, 2))
+    h = as_float_array("h", h, ndim=(1, 2))
+    if v.shape[-1] != network.n_features or h.shape[-1] != network.n_hidden:
+        raise ValueError(
+            f"v and h must have {network.n_features} and {network.n_hidden} entries, got "
+            f"shapes {v.shape} and {h.shape}."
+        )
+    if v.shape[:-1] != h.shape[:-1]:
+        raise ValueError(f"v and h batch shapes differ: {v.shape} and {h.shape}.")
+    dtype = jnp.result_type(v, h, network.memories)
+    return jnp.concatenate([v.astype(dtype), h.astype(dtype)], axis=-1)
+
+
+def _field(lagrangian_v, lagrangian_h, memories, current, tau_f, tau_h, x):
+    """The vector field of one concatenated state."""
+    n_f = memories.shape[1]
+    v, h = x[:n_f], x[n_f:]
+    dv = (memories.T @ lagrangian_h.activation(h) + current - v) / tau_f
+    dh = (memories @ lagrangian_v.activation(v) - h) / tau_h
+    return jnp.concatenate([dv, dh])
+
+
+_jit_field = jax.jit(_field, static_argnums=(0, 1))
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1))
+def _jacobian(lagrangian_v, lagrangian_h, memories, current, tau_f, tau_h, x):
+    field = functools.partial(_field, lagrangian_v, lagrangian_h, memories, current, tau_f, tau_h)
+    return jax.jacfwd(field)(x)
+
+
+def field_function(network: TwoLayerNetwork, input, dtype):
+    """``x -> F(x)`` with the network's settings closed over (compiled once per network kind)."""
+    settings = _settings(network, input, dtype)
+    return functools.partial(_jit_field, network.lagrangian_v, network.lagrangian_h, *settings)
+
+
+def vector_field(network: TwoLayerNetwork, v, h, input=None) -> tuple[Array, Array]:
+    """``(dv/dt, dh/dt)`` of one state, time constants included."""
+    x = joint_state(network, v, h)
+    if x.ndim != 1:
+        raise ValueError("vector_field takes one state; batch with jax.vmap.")
+    out = field_function(network, input, x.dtype)(x)
+    return out[: network.n_features], out[network.n_features :]
+
+
+def jacobian(network: TwoLayerNetwork, v, h, input=None) -> Float[Array, "N N"]:
+    """Jacobian of the vector field with respect to the concatenated state ``(v, h)``.
+
+    Forward-mode differentiation of :func:`vector_field`; ``N = N_f + N_h``.
+    """
+    x = joint_state(network, v, h)
+    if x.ndim != 1:
+        raise ValueError("jacobian takes one state; batch with jax.vmap.")
+    settings = _settings(network, input, x.dtype)
+    return _jacobian(network.lagrangian_v, network.lagrangian_h, *settings, x)
+
+
+def fixed_point_stability(network: TwoLayerNetwork, v, h, input=None) -> Stability:
+    """Eigenvalues of the Jacobian at ``(v, h)`` and whether they all have negative real part.
+
+    ``residual`` tells whether ``(v, h)`` is a fixed point at all; the verdict is only
+    meaningful where it is close to zero and the activations are differentiable there.
+    """
+    x = joint_state(network, v, h)
+    matrix = np.asarray(jacobian(network, v, h, input), dtype=np.float64)
+    eigenvalues = np.linalg.eigvals(matrix)
+    max_real = float(eigenvalues.real.max())
+    residual = float(jnp.linalg.norm(field_function(network, input, x.dtype)(x)))
+    return Stability(eigenvalues, max_real, bool(max_real < 0), residual)
+
+
+@functools.partial(jax.jit, static_argnames=("lagrangian_v", "lagrangian_h", "n_iter"))
+def _newton(lagrangian_v, lagrangian_h, memories, current, tau_f, tau_h, x, n_iter):
+    field = functools.partial(_field, lagrangian_v, lagrangian_h, memories, current, tau_f, tau_h)
+
+    def step(x, _):
+        update = jnp.linalg.solve(jax.jacfwd(field)(x), field(x))
+        return jnp.where(jnp.all(jnp.isfinite(update)), x - update, x), None
+
+    def one(x):
+        x, _ = jax.lax.scan(step, x, None, length=n_iter)
+        return x, jnp.linalg.norm(field(x))
+
+    return jax.vmap(one)(x)
+
+
+def find_fixed_point(network: TwoLayerNetwork, v, h, input=None, *, n_iter: int = 50):
+    """Newton's method on the vector field from ``(v, h)`` (one state or a batch).
+
+    Finds unstable fixed points too, which integration cannot. Returns ``(v, h, residual)``
+    as numpy arrays; a start has converged where ``residual`` (the norm of the field) is
+    close to zero.
+    """
+    n_iter = check_integer("n_iter", n_iter, minimum=1)
+    x = joint_state(network, v, h)
+    batch = x.ndim == 2
+    settings = _settings(network, input, x.dtype)
+    x, residual = _newton(
+        network.lagrangian_v, network.lagrangian_h, *settings, jnp.atleast_2d(x), n_iter
+    )
+    x, residual = np.asarray(x), np.asarray(residual)
+    if not batch:
+        x, residual = x[0], residual[0]
+    return x[..., : network.n_features], x[..., network.n_features :], residual
+
+
+@functools.partial(jax.jit, static_argnames=("lagrangian_v", "lagrangian_h", "n_steps"))
+def _relax(lagrangian_v, lagrangian_h, memories, current, tau_f, tau_h, x, dt, n_steps):
+    """The semi-implicit scheme of :class:`TwoLayerNetwork`, final states only."""
+    n_f = memories.shape[1]
+    rate_v, rate_h = jnp.minimum(dt / tau_f, 1.0), jnp.minimum(dt / tau_h, 1.0)
+
+    def step(_, x):
+        v, h = x[:n_f], x[n_f:]
+        v = v + rate_v * (memories.T @ lagrangian_h.activation(h) + current - v)
+        h = h + rate_h * (memories @ lagrangian_v.activation(v) - h)
+        return jnp.concatenate([v, h])
+
+    return jax.vmap(lambda x: jax.lax.fori_loop(0, n_steps, step, x))(x)
+
+
+def relax(network: TwoLayerNetwork, v, h, input=None, *, t1: float = 50.0, dt: float = 0.05):
+    """Integrate a batch (B, ·) of states to time ``t1`` with the network's own scheme.
+
+    Keeps only the final states, so large batches of long runs stay cheap. Returns
+    ``(v, h)`` as numpy arrays (B, N_f), (B, N_h).
+    """
+    check_positive("t1", t1)
+    check_positive("dt", dt)
+    if dt > network.tau_f:
+        raise ValueError(f"dt={dt} exceeds tau_f={network.tau_f}.")
+    x = joint_state(network, v, h)
+    settings = _settings(network, input, x.dtype)
+    n_steps = max(1, int(round(t1 / dt)))
+    out = _relax(
+        network.lagrangian_v,
+        network.lagrangian_h,
+        *settings,
+        jnp.atleast_2d(x),
+        jnp.asarray(dt, x.dtype),
+        n_steps,
+    )
+    out = np.asarray(out).reshape(x.shape)
+    return out[..., : network.n_features], out[..., network.n_features :]
+
+
+def basin_size(
+    network: TwoLayerNetwork,
+    v_star,
+    h_star,
+    radii,
+    *,
+    n_samples: int = 200,
+    key: Array,
+    input=None,
+    t1: float = 50.0,
+    dt: float = 0.05,
+    tol: float = 1e-3,
+) -> dict[str, np.ndarray]:
+    """Fraction of perturbations of each radius from which the dynamics return.
+
+    For each radius ``r``, ``n_samples`` states ``x* + r u`` with ``u`` uniform on the unit
+    sphere of the full ``(v, h)`` space are integrated to ``t1`` (:func:`relax`); a sample
+    has returned when it ends within ``tol`` of ``x* = (v_star, h_star)``.
+
+    Returns
+    -------
+    dict of numpy arrays
+        ``radii`` (R,), ``fraction`` (R,) returned, ``standard_error`` (R,) binomial, and
+        ``final_distance`` (R, n_samples).
+    """
+    n_samples = check_integer("n_samples", n_samples, minimum=1)
+    check_positive("tol", tol)
+    radii = np.asarray(radii, dtype=np.float64)
+    if radii.ndim != 1 or np.any(radii < 0):
+        raise ValueError(f"radii must be a 1-D array of non-negative numbers, got {radii}.")
+    x_star = joint_state(network, v_star, h_star)
+    if x_star.ndim != 1:
+        raise ValueError("basin_size takes one fixed point.")
+    directions = jax.random.normal(key, (radii.size, n_samples, x_star.size), x_star.dtype)
+    directions = directions / jnp.linalg.norm(directions, axis=-1, keepdims=True)
+    starts = (x_star + jnp.asarray(radii, x_star.dtype)[:, None, None] * directions).reshape(
+        -1, x_star.size
+    )
+    v, h = relax(
+        network,
+        starts[:, : network.n_features],
+        starts[:, network.n_features :],
+        input,
+        t1=t1,
+        dt=dt,
+    )
+    distance = np.linalg.norm(np.concatenate([v, h], axis=1) - np.asarray(x_star), axis=1)
+    distance = np.where(np.isfinite(distance), distance, np.inf).reshape(radii.size, n_samples)
+    fraction = np.mean(distance < tol, axis=1)
+    return {
+        "radii": radii,
+        "fraction": fraction,
+        "standard_error": np.sqrt(fraction * (1 - fraction) / n_samples),
+        "final_distance": distance,
+    }
+
+
+def _modified_field(lagrangian_h, weights, gain, current, tau_f, tau_h, x):
+    """The field of :class:`ModifiedNetwork` at one concatenated state."""
+    v, h = x[: weights.shape[1]], x[weights.shape[1] :]
+    dv = (gain @ weights.T @ lagrangian_h.activation(weights @ v) + current - v) / tau_f
+    return jnp.concatenate([dv, (weights @ v - h) / tau_h])
+
+
+@functools.partial(jax.jit, static_argnames=("lagrangian_h", "n_steps"))
+def _rk4(lagrangian_h, weights, gain, current, tau_f, tau_h, x0, dt, n_steps):
+    field = functools.partial(_modified_field, lagrangian_h, weights, gain, current, tau_f, tau_h)
+
+    def step(x, _):
+        k1 = field(x)
+        k2 = field(x + 0.5 * dt * k1)
+        k3 = field(x + 0.5 * dt * k2)
+        k4 = field(x + dt * k3)
+        x = x + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+        return x, x
+
+    def one(x):
+        return jnp.concatenate([x[None], jax.lax.scan(step, x, None, length=n_steps)[1]])
+
+    return jax.vmap(one)(x0)
+
+
+class ModifiedNetwork:
+    """Two-layer dynamics altered so that Lyapunov functions without flat regions exist.
+
+    ``tau_f dv/dt = S W^T f(W v) + I - v`` and ``tau_h dh/dt = W v - h``: linear feature
+    neurons, feed-forward weights ``W`` (N_h, N_f), feedback ``S W^T`` with ``S`` symmetric
+    positive definite (non-symmetric feed-forward / feedback unless ``S = 1``). The features
+    see the hidden layer's equilibrium ``f(W v)`` instead of ``f(h)``. Fixed points are those
+    of the unaltered network ``tau_f dv/dt = S W^T f(h) + I - v``, ``tau_h dh/dt = W v - h``
+    (:meth:`original_field`): both say ``h = W v`` and ``v = S W^T f(h) + I``.
+
+    Lyapunov family, ``0 < c < c_max = 4 tau_f / (tau_h lambda_max(S) |W|_2^2)``
+    (:attr:`max_weight`): ``V_c = (v - I)^T S^-1 (v - I) / 2 - L_h(W v) + c |h - W v|^2 / 2``.
+    With ``e = h - W v``, ``dV_c/dt = -tau_f |dv/dt|^2_(S^-1) - c |e|^2 / tau_h - c e . W dv/dt``,
+    a negative definite form in ``(dv/dt, e)``: ``V_c`` decreases strictly away from fixed
+    points. Nothing needs ``L_h`` convex; ``V_c`` is strictly convex along ``h``, so dead
+    hidden neurons leave no flat directions. (This is this package's construction with the
+    properties the paper asks for; the paper's own altered system may differ in form.)
+
+    Parameters
+    ----------
+    lagrangian_h : Lagrangian of the hidden layer.
+    feedforward : array (N_h, N_f), the weights ``W``.
+    feature_gain : array (N_f,) positive or (N_f, N_f) symmetric positive definite; default 1.
+    tau_f, tau_h : positive time constants.
+    input : array (N_f,), the current ``I``; default 0.
+
+    Examples
+    --------
+    >>> import jax
+    >>> from ebm_memory import lagrangians
+    >>> from ebm_memory.analysis.stability import ModifiedNetwork
+    >>> net = ModifiedNetwork(lagrangians.relu(), [[1.0, 0.0], [0.0, -1.0]],
+    ...                       feature_gain=[0.5, 1.0], tau_h=0.5)
+    >>> times, v, h = net.integrate([[1.0, 1.0]], [[-2.0, 0.0]], t1=2.0, dt=0.01)
+    >>> values = jax.vmap(net.lyapunov, (0, 0, None))(v[0], h[0], 0.5 * net.max_weight)
+    >>> bool(jax.numpy.all(jax.numpy.diff(values) <= 1e-6))
+    True
+    """
+
+    def __init__(
+        self, lagrangian_h, feedforward, *, feature_gain=None, tau_f=1.0, tau_h=0.1, input=None
+    ):
+        self.lagrangian_h = lagrangian_h
+        self.feedforward = as_float_array("feedforward", feedforward, ndim=(2,))
+        n_f = self.feedforward.shape[1]
+        gain = jnp.ones(n_f) if feature_gain is None else feature_gain
+        gain = as_float_array("feature_gain", gain, ndim=(1, 2))
+        gain = jnp.diag(gain) if gain.ndim == 1 else gain
+        if gain.shape != (n_f, n_f) or not bool(jnp.allclose(gain, gain.T)):
+            raise ValueError(f"feature_gain must be symmetric with shape {(n_f, n_f)}.")
+        if float(jnp.linalg.eigvalsh(gain).min()) <= 0:
+            raise ValueError("feature_gain must be positive definite.")
+        self.feature_gain = gain
+        self.tau_f = float(check_positive("tau_f", tau_f))
+        self.tau_h = float(check_positive("tau_h", tau_h))
+        current = jnp.zeros(n_f) if input is None else input
+        self.input = as_float_array("input", current, ndim=(1,))
+
+    @property
+    def feedback(self) -> Array:
+        """The feedback weights ``S W^T`` (N_f, N_h)."""
+        return self.feature_gain @ self.feedforward.T
+
+    @property
+    def max_weight(self) -> float:
+        """``c_max``: every ``V_c`` with ``0 < c < c_max`` is a strict Lyapunov function."""
+        gain = float(jnp.linalg.eigvalsh(self.feature_gain).max())
+        norm = float(jnp.linalg.norm(self.feedforward, 2))
+        bound = self.tau_h * gain * norm**2
+        return 4 * self.tau_f / bound if bound > 0 else np.inf
+
+    def _settings(self):
+        return self.feedforward, self.feature_gain, self.input, self.tau_f, self.tau_h
+
+    def field(self, v, h) -> tuple[Array, Array]:
+        """``(dv/dt, dh/dt)`` of the modified dynamics at one state."""
+        out = _modified_field(self.lagrangian_h, *self._settings(), jnp.concatenate([v, h]))
+        return out[: self.feedforward.shape[1]], out[self.feedforward.shape[1] :]
+
+    def original_field(self, v, h) -> tuple[Array, Array]:
+        """``(dv/dt, dh/dt)`` of the unaltered two-layer network with the same weights."""
+        target = self.feedback @ self.lagrangian_h.activation(h)
+        return (target + self.input - v) / self.tau_f, (self.feedforward @ v - h) / self.tau_h
+
+    def lyapunov(self, v, h, weight) -> Array:
+        """``V_c(v, h)`` for ``c = weight``, one state."""
+        shifted = v - self.input
+        error = h - self.feedforward @ v
+        return (
+            0.5 * shifted @ jnp.linalg.solve(self.feature_gain, shifted)
+            - self.lagrangian_h(self.feedforward @ v)
+            + 0.5 * weight * error @ error
+        )
+
+    def integrate(self, v0, h0, *, t1: float, dt: float):
+        """Classical Runge-Kutta from a batch ``v0`` (B, N_f), ``h0`` (B, N_h).
+
+        Returns ``(times (T,), v (B, T, N_f), h (B, T, N_h))``, ``T = round(t1 / dt) + 1``.
+        """
+        check_positive("t1", t1)
+        check_positive("dt", dt)
+        n_steps = max(1, int(round(t1 / dt)))
+        v0 = jnp.atleast_2d(as_float_array("v0", v0, ndim=(1, 2)))
+        h0 = jnp.atleast_2d(as_float_array("h0", h0, ndim=(1, 2)))
+        n_h, n_f = self.feedforward.shape
+        if v0.shape[1] != n_f or h0.shape != (v0.shape[0], n_h):
+            raise ValueError(
+                f"v0 and h0 must be (B, {n_f}) and (B, {n_h}), got {v0.shape} and {h0.shape}."
+            )
+        x0 = jnp.concatenate([v0, h0], axis=-1).astype(self.feedforward.dtype)
+        path = _rk4(self.lagrangian_h, *self._settings(), x0, dt, n_steps)
+        return np.arange(n_steps + 1) * dt, np.asarray(path[..., :n_f]), np.asarray(path[..., n_f:])

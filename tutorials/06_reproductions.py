@@ -46,6 +46,19 @@ def show(name: str) -> dict:
 
 
 # %% [markdown]
+# ## Capacity laws of dense associative memories
+# Store P random +-1 patterns in a network of N neurons and start the asynchronous dynamics
+# at each: the capacity is the largest P whose final states keep at most 1% wrong bits.
+# Amit, Gutfreund & Sompolinsky: the classical network (`F(x) = x^2`) holds `0.138 N`;
+# Krotov & Hopfield (2016): `F(x) = x^n` holds `~ N^(n-1)`; Demircigil et al. (2017):
+# `F(x) = exp(x)` grows exponentially in N. The quick run uses two small N per model, so its
+# fits are sanity checks; the full run (docs) fits N = 100-500 (classical), 24-96 (`x^3`),
+# 12-32 (`x^4`).
+
+# %%
+capacity = show("capacity")
+
+# %% [markdown]
 # ## One-step retrieval in modern Hopfield networks (Ramsauer et al. 2021)
 # Model B's update `f(xi) = X^T softmax(beta X xi)` retrieves a stored pattern in one step
 # with an error exponentially small in `beta Delta_i`, where `Delta_i` is the pattern's
@@ -77,6 +90,19 @@ print(separation_report(digits / ((digits**2).sum(axis=1, keepdims=True) ** 0.5)
 
 # %%
 kde_capacity = show("kde_capacity")
+
+# %% [markdown]
+# ## Dead neurons and the stability of fixed points (Fanaskov & Oseledets)
+# With ReLU-like hidden Lagrangians, neurons with negative input are dead: the Hessian of the
+# Lagrangian vanishes along them and the energy is flat over a whole non-compact region. The
+# tools find those flat directions from the Hessian, decide stability from the Jacobian
+# restricted to the Hessian's range, and label the flat region a basin when the fixed point
+# it touches is stable; brute force (points sampled in the region, integrated) checks the
+# label. A modified dynamics with the same fixed points has Lyapunov functions without flat
+# regions.
+
+# %%
+dead_neurons = show("dead_neurons")
 
 # %% [markdown]
 # ## Growth of a nonparametric memory (Schaeffer et al. 2024)

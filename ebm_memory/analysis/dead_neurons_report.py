@@ -111,7 +111,7 @@ def _fixed_point_row(network, x, key, n_samples, radii=None):
         "h": h.tolist(),
         "energy": float(_energy(network, v[None], h[None])[0]),
         "alive": [int(i) for i in np.flatnonzero(h > 0)],
-        "dead_neurons": int(np.sum(h < 0)),
+        "dead_neurons": int(np.sum(h < -1e-9)),  # those within 1e-9 count as on the kink
         "on_kink": int(np.sum(np.abs(h) < 1e-9)),
         "saturated": int(np.sum((curvature > 0) & (curvature <= 1e-8 * curvature.max()))),
         "flat_dimension": region.dimension,

@@ -29,7 +29,8 @@ does the measured capacity while ``D <~ (r/sigma)^2``, where the nearest neighbo
 For larger ``D`` the whole sample, at distance ``~ r sqrt(2)``, pulls every point toward the
 centre at once (all are lost together) and the growth slows: the capacity stays finite,
 tending as ``D -> infinity`` to the mean-field ceiling :func:`mean_field_ceiling` (about
-``exp((r/sigma)^2)``; approached from below, once ``D >> (r/sigma)^4``).
+``exp(A - 1) / A`` with ``A = (r/sigma)^2`` for large ``A``; approached from below, once
+``D >> (r/sigma)^4``).
 The predictions and fits live in :mod:`ebm_memory.analysis.kde_capacity_theory`.
 """
 

@@ -223,8 +223,11 @@ def relax(network: TwoLayerNetwork, v, h, input=None, *, t1: float = 50.0, dt: f
     """
     check_positive("t1", t1)
     check_positive("dt", dt)
-    if dt > network.tau_f:
-        raise ValueError(f"dt={dt} exceeds tau_f={network.tau_f}.")
+    if dt > min(network.tau_f, network.tau_h):
+        raise ValueError(
+            f"dt={dt} exceeds a time constant (tau_f={network.tau_f}, tau_h={network.tau_h}): "
+            "the scheme would then change the dynamics."
+        )
     x = joint_state(network, v, h)
     settings = _settings(network, input, x.dtype)
     n_steps = max(1, int(round(t1 / dt)))

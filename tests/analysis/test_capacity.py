@@ -17,6 +17,7 @@ from ebm_memory.analysis.capacity import (
     AGS_CAPACITY,
     EXPONENTIAL_BOUND_RATE,
     _crossings,
+    _patterns,
     ags_load,
     capacity_curve,
     error_free_capacity,
@@ -150,3 +151,20 @@ def test_quick_reproduction_writes_the_figure_and_a_json_ready_table(tmp_path):
 def test_classical_load_is_within_fifteen_percent_of_amit_gutfreund_sompolinsky():
     result = capacity_curve(interactions.classical(), [200, 300], n_trials=8)
     np.testing.assert_allclose(result["capacity"] / result["n"], AGS_CAPACITY, rtol=0.15)
+
+
+def test_error_free_patterns_are_exactly_those_with_every_bit_stable():
+    """Independent check of the classical measurement: with E = -sum_mu (xi_mu . s)^2, bit i
+    of a stored pattern s survives a flip test iff s_i sum_mu xi_mu,i (xi_mu . s) > P (ties,
+    = P, are left out). A pattern with an unstable bit must end with errors (the flip lowers
+    the energy, so the dynamics never return), one with every bit stable with none."""
+    n_features, load = 60, 12
+    patterns = _patterns(0, n_features, load, 4).astype(np.float64)
+    errors = retrieval_errors(n_features, [load], interactions.classical(), n_trials=4)[0]
+    overlaps = np.einsum("tpn,tqn->tpq", patterns, patterns)  # (T, P, P): xi_q . s_p
+    margins = patterns * np.einsum("tqn,tpq->tpn", patterns, overlaps)  # s_i h_i
+    decided = np.all(margins != load, axis=2)
+    stable = np.all(margins > load, axis=2)
+    assert decided.sum() > 20 and 0 < stable[decided].mean() < 1
+    np.testing.assert_array_equal(errors[decided] == 0, stable[decided])
+

@@ -438,7 +438,7 @@ def dead_neurons_markdown(results: dict) -> list[str]:
         "|---|---|---|---|---|---|---|---|",
     ]
     for row in results["fixed_points"]:
-        stay = {"basin": "100%", "unstable": "0%", "kink": "undecided"}[row["label"]]
+        stay = {"basin": "100%", "unstable": "< 100%", "kink": "undecided"}[row["label"]]
         lines.append(
             f"| {_kind(row)}, E = {row['energy']:.3f} | {row['alive']} | "
             f"{row['flat_dimension']} | {row['dead_neurons']} (+ {row['on_kink']}) | "

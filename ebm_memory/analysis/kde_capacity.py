@@ -129,8 +129,10 @@ def memory_fraction(
 
     Each trial draws ``n_max`` points once. For ``N >= n_probes`` the KDE stores the first
     ``N`` (nested sets: common random numbers along the curve) and its first ``n_probes``
-    points are tested; for smaller ``N``, ``n_probes / N`` disjoint sets of ``N`` are each
-    tested whole, so every ``N`` tests ``n_trials * n_probes`` points. (Small sets are padded
+    points are tested; for smaller ``N``, ``n_probes // N`` disjoint sets of ``N`` are each
+    tested whole, so a doubling ``N`` tests ``n_trials * n_probes`` points and a bisection
+    midpoint that does not divide ``n_probes`` somewhat fewer (the fraction stays unbiased;
+    its standard error is larger there). (Small sets are padded
     with rows far outside the sphere, of kernel weight exactly 0: one compilation serves
     them all.) The doubling stops after the first fraction below ``stop_below`` (or at
     ``n_max``); then ``refine`` bisection steps in ``log N`` narrow the bracket where the

@@ -5,7 +5,13 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 
-__all__ = ["map_blocks"]
+__all__ = ["bucket_size", "map_blocks"]
+
+
+def bucket_size(n: int, minimum: int) -> int:
+    """The power of two at or above ``n`` (at least ``minimum``): padding arrays to these sizes
+    lets a jitted kernel compile for a handful of shapes however the size varies."""
+    return max(minimum, 1 << (max(n, 1) - 1).bit_length())
 
 
 def map_blocks(kernel, states: np.ndarray, *args, block_size: int = 1024, **kwargs) -> np.ndarray:
@@ -17,7 +23,7 @@ def map_blocks(kernel, states: np.ndarray, *args, block_size: int = 1024, **kwar
     compiles for a handful of shapes whatever the number of rows.
     """
     n_rows = states.shape[0]
-    size = min(block_size, max(16, 1 << (n_rows - 1).bit_length()))
+    size = min(block_size, bucket_size(n_rows, 16))
     outputs = []
     for start in range(0, n_rows, size):
         block = states[start : start + size]

@@ -88,3 +88,11 @@ def as_mask(mask, state) -> jax.Array | None:
             f"mask of shape {tuple(mask.shape)} does not match states of shape "
             f"{tuple(state.shape)}."
         ) from error
+
+
+def unit_rows(X: np.ndarray, model: str) -> np.ndarray:
+    """Rows scaled to unit length; all-zero rows have no direction and are refused."""
+    norms = np.linalg.norm(X, axis=1, keepdims=True)
+    if np.any(norms == 0):
+        raise ValueError(f"{model} needs non-zero rows: it depends on x / |x|.")
+    return X / norms

@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import numpy as np
+from scipy import stats
 from tqdm.auto import tqdm
 
 from ebm_memory._validation import check_integer, check_positive
@@ -44,15 +45,6 @@ def _grow(memory: NonparametricMemory, X: np.ndarray, checkpoints: np.ndarray) -
         counts.append(memory.n_memories_)
         start = stop
     return np.asarray(counts)
-
-
-def _slope(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Least-squares slope of ``y`` on ``x`` and its standard error."""
-    design = np.column_stack([x, np.ones_like(x)])
-    coefficients, residual, *_ = np.linalg.lstsq(design, y, rcond=None)
-    dof = max(len(x) - 2, 1)
-    variance = (residual[0] if residual.size else 0.0) / dof
-    return float(coefficients[0]), float(np.sqrt(variance / np.sum((x - x.mean()) ** 2)))
 
 
 def memory_growth(
@@ -121,7 +113,8 @@ def memory_growth(
     fitted = checkpoints >= fit_from
     log_n = np.log(checkpoints[fitted])
     response = mean[fitted] if prior == "crp" else np.log(mean[fitted])
-    rate, rate_se = _slope(log_n, response)
+    fit = stats.linregress(log_n, response)
+    rate, rate_se = fit.slope, fit.stderr
     theory = alpha if prior == "crp" else discount
     return {
         "prior": np.asarray(prior),

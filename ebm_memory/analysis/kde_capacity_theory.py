@@ -27,6 +27,7 @@ from scipy.optimize import brentq
 from scipy.special import betainc
 
 from ebm_memory._validation import check_integer, check_positive
+from ebm_memory.dynamics.diagnostics import theorem_threshold
 
 __all__ = [
     "capacity_from_curve",
@@ -59,10 +60,9 @@ def _survival(threshold, n, n_features):
 
 def storage_threshold(n, sigma_over_r):
     """Ramsauer et al.'s separation threshold with ``beta = 1 / sigma^2`` and ``M = r = 1``
-    (:func:`~ebm_memory.dynamics.diagnostics.theorem_threshold`, vectorised over ``N``)."""
-    n = np.maximum(np.asarray(n, dtype=np.float64), 2.0)
-    beta = 1.0 / sigma_over_r**2
-    return 2.0 / (beta * n) + (np.log(2.0 * beta) + np.log(n - 1) + np.log(n)) / beta
+    (:func:`~ebm_memory.dynamics.diagnostics.theorem_threshold`)."""
+    n = np.maximum(np.asarray(n, dtype=np.float64), 2.0)  # one point has no neighbour
+    return theorem_threshold(1.0 / sigma_over_r**2, n, 1.0)
 
 
 def separation_bound_fraction(n, n_features: int, sigma_over_r: float) -> np.ndarray:
@@ -143,13 +143,7 @@ def fit_exponential_rate(n_features, capacity) -> dict:
     """Least squares ``log N* = a + b D``: the ``rate`` ``b``, its 95% interval ``rate_ci``
     (Student t, ``n - 2`` degrees of freedom; nan with 2 points) and the ``intercept``."""
     x = np.asarray(n_features, dtype=np.float64)
-    y = np.log(np.asarray(capacity, dtype=np.float64))
-    design = np.column_stack([np.ones_like(x), x])
-    coefficients = np.linalg.lstsq(design, y, rcond=None)[0]
-    half = np.nan
-    if len(x) > 2:
-        residual = y - design @ coefficients
-        se = np.sqrt(residual @ residual / (len(x) - 2) / np.sum((x - x.mean()) ** 2))
-        half = stats.t.ppf(0.975, len(x) - 2) * se
-    intercept, rate = map(float, coefficients)
-    return {"rate": rate, "rate_ci": [rate - half, rate + half], "intercept": intercept}
+    fit = stats.linregress(x, np.log(np.asarray(capacity, dtype=np.float64)))
+    half = stats.t.ppf(0.975, len(x) - 2) * fit.stderr if len(x) > 2 else np.nan
+    rate = float(fit.slope)
+    return {"rate": rate, "rate_ci": [rate - half, rate + half], "intercept": float(fit.intercept)}

@@ -53,23 +53,27 @@ __all__ = [
 QUANTILES = (0.0, 0.1, 0.5, 0.9, 1.0)
 
 
-def theorem_threshold(beta, n_memories: int, max_norm: float) -> np.ndarray:
+def theorem_threshold(beta, n_memories, max_norm: float) -> np.ndarray:
     """The separation Ramsauer et al.'s Lemmas A5-A7 require for a stored pattern:
     ``2 / (beta N) + ln(2 (N - 1) N beta M^2) / beta``.
 
     Above it the update maps the sphere of radius ``1 / (beta N M)`` around the pattern into
     itself as a contraction (a single fixed point there, reached from the sphere in one
-    update to within ``1 / (beta N M)``). ``beta`` may be an array.
+    update to within ``1 / (beta N M)``). ``beta`` and ``n_memories`` (at least 2) may be
+    arrays.
 
     Examples
     --------
     >>> round(float(theorem_threshold(10.0, 100, 1.0)), 3)
     1.222
     """
-    check_integer("n_memories", n_memories, minimum=2)
+    n_memories = np.asarray(n_memories, dtype=np.float64)
+    if np.any(n_memories < 2):
+        raise ValueError(f"n_memories must be >= 2, got {n_memories}.")
     check_positive("max_norm", max_norm)
     beta = np.asarray(beta, dtype=np.float64)
-    log_term = np.log(2.0 * (n_memories - 1) * n_memories * beta * max_norm**2)
+    # a sum of logs: N (N - 1) overflows for the huge N that capacity searches try
+    log_term = np.log(2.0 * beta * max_norm**2) + np.log(n_memories - 1) + np.log(n_memories)
     return 2.0 / (beta * n_memories) + log_term / beta
 
 

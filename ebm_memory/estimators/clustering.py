@@ -21,29 +21,21 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ebm_memory._blocks import map_blocks
-from ebm_memory.density.gaussian import vmf_log_normaliser
+from ebm_memory._validation import unit_rows
 from ebm_memory.dynamics.mixture import clam_retrieve, elbo_retrieve
 from ebm_memory.energies.mixture import (
     MixtureParams,
     clam_energy,
-    component_log_normaliser,
     log_joint,
 )
 from ebm_memory.estimators._diagnostics import retrieval_info, warn_unlearned
 from ebm_memory.learning.clustering import (
     fit_clam_backprop,
     fit_mixture_memories,
+    mixture_log_normaliser,
 )
 
 __all__ = ["AssociativeClustering"]
-
-
-def unit_rows(X: np.ndarray, model: str) -> np.ndarray:
-    """Rows scaled to unit length; all-zero rows have no direction and are refused."""
-    norms = np.linalg.norm(X, axis=1, keepdims=True)
-    if np.any(norms == 0):
-        raise ValueError(f"{model} needs non-zero rows: it depends on x / |x|.")
-    return X / norms
 
 
 def _joint(X, params, log_normaliser, similarity):
@@ -283,9 +275,7 @@ class AssociativeClustering(
         )
 
     def _log_normaliser(self) -> float:
-        if self.similarity == "cosine":
-            return vmf_log_normaliser(self.memories_.shape[1], self.beta_)
-        return float(component_log_normaliser(self.memories_.shape[1], self.beta_))
+        return mixture_log_normaliser(self.similarity, self.memories_.shape[1], self.beta_)
 
     def _run_dynamics(self, X, record_energy=False):
         settings = {

@@ -17,7 +17,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ebm_memory._validation import check_integer
+from ebm_memory._validation import check_integer, unit_rows
 from ebm_memory.dynamics.separation import beta_for_separation, pattern_separation
 from ebm_memory.energies import interactions
 from ebm_memory.energies.streaming import default_chunk_size, memory_sharding
@@ -204,10 +204,7 @@ class DenseAssociativeMemory(
         if self._kind == "binary":
             return np.where(X > self.threshold_, 1.0, -1.0)
         if self._kind == "spherical":
-            norms = np.linalg.norm(X, axis=1, keepdims=True)
-            if np.any(norms == 0):
-                raise ValueError("The spherical model needs non-zero rows: it depends on x / |x|.")
-            return X / norms
+            return unit_rows(X, "The spherical model")
         return X
 
     def _validate(self, X) -> np.ndarray:

@@ -44,6 +44,7 @@ import numpy as np
 import optax
 from jaxtyping import Array, Float
 
+from ebm_memory._blocks import bucket_size
 from ebm_memory.density.gaussian import vmf_log_normaliser
 from ebm_memory.energies.mixture import (
     MIXTURE_SIMILARITIES,
@@ -98,7 +99,7 @@ def pad_rows(X) -> tuple[np.ndarray, np.ndarray]:
     """Rows padded with zeros to the next power of two (at least 16), and their weights
     (1 for data, 0 for padding)."""
     X = np.asarray(X)
-    size = max(16, 1 << (len(X) - 1).bit_length())
+    size = bucket_size(len(X), 16)
     weights = (np.arange(size) < len(X)).astype(X.dtype)
     return np.pad(X, ((0, size - len(X)), (0, 0))), weights
 

@@ -29,7 +29,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ebm_memory._blocks import map_blocks
+from ebm_memory._blocks import bucket_size, map_blocks
 from ebm_memory.energies.crp import CRPPrior, Tables, memory_log_weights, seating_log_weights
 
 __all__ = [
@@ -56,7 +56,7 @@ def with_capacity(tables: Tables, needed: int) -> Tables:
     """Pad the tables with free slots to a power of two (at least 64) holding ``needed``:
     jitted kernels then compile for a handful of capacities however many memories exist."""
     capacity = len(tables.counts)
-    grown = max(MIN_CAPACITY, 1 << (needed - 1).bit_length())
+    grown = bucket_size(needed, MIN_CAPACITY)
     if capacity >= grown:
         return tables
     extra = grown - capacity

@@ -21,6 +21,7 @@ from ebm_memory.dynamics import Retrieval, Trajectory, TwoLayerNetwork
 from ebm_memory.energies import interactions
 from ebm_memory.estimators import (
     AssociativeClustering,
+    DenseAssociativeClassifier,
     DenseAssociativeMemory,
     MetastableRetrievalWarning,
     NonparametricMemory,
@@ -30,6 +31,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AssociativeClustering",
+    "DenseAssociativeClassifier",
     "DenseAssociativeMemory",
     "MetastableRetrievalWarning",
     "NonparametricMemory",

@@ -1,7 +1,8 @@
 """Analysis: experiments built on the whole stack (noise-benefit sweeps of noisy recall,
-growth of nonparametric memories, capacity laws of Model A, one-step retrieval and the kinds
-of fixed points of modern Hopfield networks, the memory capacity of kernel density
-estimators) and the stability tools (Jacobians, basins, dead neurons' flat regions)."""
+growth of nonparametric memories, forgetting over task sequences, capacity laws of Model A,
+one-step retrieval and the kinds of fixed points of modern Hopfield networks, the memory
+capacity of kernel density estimators) and the stability tools (Jacobians, basins, dead
+neurons' flat regions)."""
 
 from ebm_memory.analysis.capacity import capacity_curve, fit_growth, retrieval_errors
 from ebm_memory.analysis.dead_neurons import (
@@ -9,6 +10,13 @@ from ebm_memory.analysis.dead_neurons import (
     flat_directions,
     recover_state,
     restricted_stability,
+)
+from ebm_memory.analysis.forgetting import (
+    ContinualMetrics,
+    SequenceResult,
+    continual_metrics,
+    plot_task_accuracies,
+    run_task_sequence,
 )
 from ebm_memory.analysis.growth import finite_mixture_growth, memory_growth, plot_memory_growth
 from ebm_memory.analysis.kde_capacity import kde_capacity, memory_fraction, plot_kde_capacity
@@ -28,11 +36,14 @@ from ebm_memory.analysis.stability import (
 )
 
 __all__ = [
+    "ContinualMetrics",
     "ModifiedNetwork",
+    "SequenceResult",
     "basin_size",
     "capacity_curve",
     "classify_fixed_points",
     "classify_flat_region",
+    "continual_metrics",
     "find_fixed_point",
     "finite_mixture_growth",
     "fit_growth",
@@ -49,7 +60,9 @@ __all__ = [
     "plot_memory_growth",
     "plot_noise_benefit",
     "plot_one_step",
+    "plot_task_accuracies",
     "recover_state",
     "restricted_stability",
     "retrieval_errors",
+    "run_task_sequence",
 ]

@@ -274,7 +274,9 @@ class DenseAssociativeClassifier(ClassifierMixin, BaseEstimator):
         return len(self.buffer_y_)
 
     def _learn_task(self, X: np.ndarray, y: np.ndarray):
-        key = jax.random.fold_in(jax.random.key(self._seed), self.n_tasks_ + 1)
+        pseudo_key, buffer_key = jax.random.split(
+            jax.random.fold_in(jax.random.key(self._seed), self.n_tasks_ + 1)
+        )
         objective = self._objective()
         features, targets = X, self._targets(y)
         strength, buffer = 0.0, None
@@ -291,7 +293,7 @@ class DenseAssociativeClassifier(ClassifierMixin, BaseEstimator):
                     objective,
                     self.sharpness_,
                     n_items,
-                    key,
+                    pseudo_key,
                 )
                 features = np.concatenate([X, pseudo_X])
                 targets = np.concatenate([targets, pseudo_targets])
@@ -321,7 +323,7 @@ class DenseAssociativeClassifier(ClassifierMixin, BaseEstimator):
                 description=f"task {self.n_tasks_ + 1} ({self.strategy})",
             )
             self.memories_ = np.asarray(fit.params, dtype=np.float64)
-            self._consolidate(X, y, start, fit.path_integral, objective, key)
+            self._consolidate(X, y, start, fit.path_integral, objective, buffer_key)
         self.loss_curve_ = fit.objective
         self.n_iter_ = fit.n_iter
         self.n_tasks_ += 1

@@ -33,17 +33,17 @@ from ebm_memory.estimators._kernels import (
     batch_responsibilities,
     map_blocks,
 )
+from ebm_memory.estimators._learning import (
+    BINARY_MODELS,
+    LEARNING_RULES,
+    learn_memories,
+    resolve_learning_rule,
+)
 from ebm_memory.estimators._retrieval import RetrievalMixin
 from ebm_memory.estimators._sampling import MCMC_METHODS, sample_mcmc
-from ebm_memory.learning import (
-    fit_binary_memories,
-    fit_gaussian_memories,
-    fit_spherical_memories,
-)
 
 __all__ = ["DenseAssociativeMemory", "MetastableRetrievalWarning"]
 
-BINARY_MODELS = ("classical", "polynomial", "exponential")
 SEPARATION_SAMPLE = 256
 
 
@@ -79,9 +79,17 @@ class DenseAssociativeMemory(
     similarity : {"dot", "euclidean"}, default="dot"
         Similarity of the softmax model.
     n_memories : int or None, default=None
-        None: the training rows are the memories. An int K: K memories are learned, by EM on
-        the equivalent mixture (softmax, spherical) or by the Krotov-Hopfield (2016) rule
-        (binary models).
+        None: the training rows are the memories. An int K: K memories are learned with
+        ``learning_rule``.
+    learning_rule : {"auto", "em", "krotov-hopfield", "hebbian", "delta", "backprop"}, \
+default="auto"
+        How K memories are learned (needs ``n_memories``). "em": maximum likelihood by EM on
+        the equivalent mixture (softmax, spherical). "krotov-hopfield": the Krotov-Hopfield
+        (2016) rule (binary models). "hebbian": the best rank-K factor of the Hebbian
+        weights ``X^T X`` (classical; K >= rank reproduces the stored rows' energy).
+        "delta": the delta rule, making each training row a fixed point (classical).
+        "backprop": back-propagation through one retrieval step from masked rows (softmax).
+        "auto": "em" for softmax and spherical, "krotov-hopfield" for binary models.
     max_iter : int, default=100
         Maximum retrieval updates (and learning iterations when ``n_memories`` is an int).
     tol : float, default=1e-6
@@ -134,6 +142,7 @@ class DenseAssociativeMemory(
         "degree": [Interval(Integral, 1, None, closed="left")],
         "similarity": [StrOptions({"dot", "euclidean"})],
         "n_memories": [Interval(Integral, 1, None, closed="left"), None],
+        "learning_rule": [StrOptions(set(LEARNING_RULES))],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "update": [StrOptions({"async", "sync"})],
@@ -150,6 +159,7 @@ class DenseAssociativeMemory(
         degree=3,
         similarity="dot",
         n_memories=None,
+        learning_rule="auto",
         max_iter=100,
         tol=1e-6,
         update="async",
@@ -162,6 +172,7 @@ class DenseAssociativeMemory(
         self.degree = degree
         self.similarity = similarity
         self.n_memories = n_memories
+        self.learning_rule = learning_rule
         self.max_iter = max_iter
         self.tol = tol
         self.update = update
@@ -229,6 +240,7 @@ class DenseAssociativeMemory(
         -------
         self
         """
+        rule = resolve_learning_rule(self.learning_rule, self.model, self.n_memories)
         X = validate_data(self, X, dtype=np.float64)
         self.threshold_ = float((X.min() + X.max()) / 2) if self._kind == "binary" else float("nan")
         data = self._prepare(X)
@@ -246,7 +258,7 @@ class DenseAssociativeMemory(
             else:
                 seeds = data[rng.choice(len(data), self.n_memories, replace=False)]
                 self.beta_ = self._resolve_beta(seeds, rng)
-                self._learn(data, jax.random.key(rng.randint(2**31 - 1)))
+                self._learn(rule, data, jax.random.key(rng.randint(2**31 - 1)))
         self.separation_ = self._separation(self.memories_, rng)
         return self
 
@@ -261,29 +273,21 @@ class DenseAssociativeMemory(
             return float(self.beta)
         return beta_for_separation(self._separation(memories, rng), len(memories))
 
-    def _learn(self, data: np.ndarray, key) -> None:
-        settings = {"key": key, "max_iter": self.max_iter, "tol": self.tol}
-        if self._kind == "softmax":
-            result = fit_gaussian_memories(
-                data,
-                self.n_memories,
-                self.beta_,
-                similarity=self.similarity,
-                chunk_size=self._chunk_size(self.n_memories),
-                **settings,
-            )
-            memories, n_iter, converged = result.memories, result.n_iter, result.converged
-        elif self._kind == "spherical":
-            memories, n_iter, converged, _ = fit_spherical_memories(
-                data, self.n_memories, self.beta_, **settings
-            )
-        else:
-            result = fit_binary_memories(
-                data, self.n_memories, self._interaction(self.beta_), **settings
-            )
-            memories, n_iter, converged = result.memories, result.n_iter, result.converged
-        self.memories_ = np.asarray(memories, dtype=np.float64)
-        self.n_iter_, self.converged_ = int(n_iter), bool(converged)
+    def _learn(self, rule: str, data: np.ndarray, key) -> None:
+        memories, n_iter, converged = learn_memories(
+            rule,
+            data,
+            self.n_memories,
+            model=self.model,
+            interaction=self._interaction(self.beta_) if self._kind == "binary" else None,
+            beta=self.beta_,
+            similarity=self.similarity,
+            chunk_size=self._chunk_size(self.n_memories),
+            key=key,
+            max_iter=self.max_iter,
+            tol=self.tol,
+        )
+        self.memories_, self.n_iter_, self.converged_ = memories, n_iter, converged
         warn_unlearned(self.converged_, self.max_iter, stacklevel=5)
 
     # -------------------------------------------------------------------------- density

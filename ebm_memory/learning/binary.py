@@ -12,12 +12,20 @@ exponential interaction the attractions are compared in the log domain,
 
     ``loss = mean_{n, i} (x_{n i} - c_{n i}) ** (2 * power)``
 
-by full-batch Adam, clipped to ``[-1, 1]`` after every step. They start at
-``normal(0, 0.1)``, so no data row is favoured. The default ``sharpness`` is
-``1 / std`` of the initial differences over the data and bits, which puts the initial
-``tanh`` arguments at unit scale; KH2016's annealing of this temperature is not used.
-From such small starts a rectified polynomial can stall (no positive overlap, no gradient)
-and odd polynomials learn slowly; the exponential and even interactions learn well.
+by full-batch steps of an optax optimiser (:func:`~ebm_memory.learning.optimise.minimise`;
+Adam by default, ``Optimizer("sgd", lr, momentum=0.9)`` for KH2016's momentum), clipped to
+``[-1, 1]`` after every step. They start at ``normal(0, 0.1)``, so no data row is favoured.
+The default ``sharpness`` is ``1 / std`` of the initial differences over the data and bits,
+which puts the initial ``tanh`` arguments at unit scale.
+
+KH2016 write the gain as ``1 / T^n`` and anneal the temperature ``T``. Here
+``annealing=(a_0, a_1)`` multiplies the sharpness of step ``t`` (``t = 0, ..., max_iter - 1``)
+by ``a_0 (a_1 / a_0) ** (t / (max_iter - 1))``: geometric from ``a_0`` to ``a_1``, so
+``a_1 > a_0`` cools (the temperature falls by the factor ``a_1 / a_0``). The default, None,
+keeps the sharpness constant.
+
+From small starts a rectified polynomial can stall (no positive overlap, no gradient) and
+odd polynomials learn slowly; the exponential and even interactions learn well.
 
 Examples
 --------
@@ -33,21 +41,30 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import jax
 import jax.numpy as jnp
-import optax
+import numpy as np
 from jaxtyping import Array, Float
 
 from ebm_memory._validation import as_float_array, check_integer, check_positive
 from ebm_memory.energies.effective import attraction
 from ebm_memory.energies.interactions import Interaction
-from ebm_memory.learning.mixture import LearnedMemories, iterate_objective
+from ebm_memory.learning.mixture import LearnedMemories
+from ebm_memory.learning.optimise import Optimizer, minimise
 
-__all__ = ["bit_differences", "bit_predictions", "fit_binary_memories", "rule_loss"]
+__all__ = [
+    "annealing_rate",
+    "bit_differences",
+    "bit_predictions",
+    "fit_binary_memories",
+    "rule_loss",
+]
 
 INITIAL_SCALE = 0.1
+ADAM = Optimizer("adam", 0.05)
 
 
 def bit_differences(
@@ -88,32 +105,44 @@ def rule_loss(
     return jnp.mean((X - predictions) ** (2 * power))
 
 
-@functools.partial(jax.jit, static_argnames=("n_memories", "interaction", "max_iter", "power"))
-def _fit(X, key, tol, learning_rate, sharpness, n_memories, interaction, max_iter, power):
+def annealing_rate(annealing: tuple[float, float] | None, max_iter: int) -> tuple[float, float]:
+    """``(log a_0, log(a_1 / a_0) / (max_iter - 1))``: the sharpness factor of step ``t`` is
+    ``exp(log a_0 + t * rate)`` (``(0, 0)``, a constant 1, for ``annealing=None``)."""
+    if annealing is None:
+        return 0.0, 0.0
+    if len(annealing) != 2:
+        raise ValueError(f"annealing must be a pair (start, end), got {annealing!r}.")
+    first, last = (float(check_positive("annealing", value)) for value in annealing)
+    rate = 0.0 if max_iter == 1 else (np.log(last) - np.log(first)) / (max_iter - 1)
+    return float(np.log(first)), float(rate)
+
+
+@dataclasses.dataclass(frozen=True)
+class _AnnealedRuleLoss:
+    """``rule_loss`` at the sharpness of step ``step`` (a hashable ``minimise`` loss)."""
+
+    interaction: Interaction
+    power: int
+
+    def __call__(self, memories, step, X, sharpness, log_gain, rate):
+        gain = sharpness * jnp.exp(log_gain + step * rate)
+        return rule_loss(memories, X, self.interaction, gain, self.power)
+
+
+def _clip_unit(memories):
+    return jnp.clip(memories, -1, 1)
+
+
+@functools.partial(jax.jit, static_argnames=("n_memories", "interaction"))
+def _start(X, key, n_memories, interaction):
+    """``normal(0, 0.1)`` memories clipped to ``[-1, 1]`` and ``1 / std`` of their bit
+    differences over the data (1 when they are all equal)."""
     memories = jnp.clip(
         INITIAL_SCALE * jax.random.normal(key, (n_memories, X.shape[1]), X.dtype), -1, 1
     )
-    if sharpness is None:
-        differences = jax.vmap(bit_differences, in_axes=(0, None, None))(X, memories, interaction)
-        spread = jnp.std(differences)
-        sharpness = jnp.where(spread > 0, 1 / spread, 1.0)
-    optimiser = optax.adam(learning_rate)
-    value_and_grad = jax.value_and_grad(rule_loss)
-
-    def step(state):
-        memories, optimiser_state = state
-        loss, gradient = value_and_grad(memories, X, interaction, sharpness, power)
-        updates, optimiser_state = optimiser.update(gradient, optimiser_state)
-        memories = jnp.clip(optax.apply_updates(memories, updates), -1, 1)
-        return loss, (memories, optimiser_state)
-
-    def settled(previous, value):
-        return jnp.abs(value - previous) <= tol * jnp.abs(previous)
-
-    (memories, _), n_iter, converged, trace = iterate_objective(
-        step, (memories, optimiser.init(memories)), max_iter=max_iter, settled=settled
-    )
-    return LearnedMemories(memories, n_iter, converged, trace)
+    differences = jax.vmap(bit_differences, in_axes=(0, None, None))(X, memories, interaction)
+    spread = jnp.std(differences)
+    return memories, jnp.where(spread > 0, 1 / spread, 1.0)
 
 
 def fit_binary_memories(
@@ -124,9 +153,11 @@ def fit_binary_memories(
     key,
     max_iter: int = 200,
     tol: float = 1e-6,
-    learning_rate: float = 0.05,
+    optimizer: Optimizer = ADAM,
     power: int = 2,
     sharpness: float | None = None,
+    annealing: tuple[float, float] | None = None,
+    progress_bar: bool = False,
 ) -> LearnedMemories:
     """Learn K Model A memories from +-1 data with the KH2016 rule (module docs).
 
@@ -136,37 +167,64 @@ def fit_binary_memories(
     n_memories : K.
     interaction : the interaction ``F`` of the energy ``-sum_mu F(xi_mu . s)``.
     key : PRNG key for the ``normal(0, 0.1)`` initial memories.
-    max_iter : maximum number of Adam steps.
-    tol : stop once a step changes the loss by at most ``tol`` times its previous value.
-    learning_rate : Adam step size.
+    max_iter : maximum number of optimiser steps.
+    tol : stop after the chunk of steps (see :func:`~ebm_memory.learning.optimise.minimise`)
+        in which a step changed the loss ``l`` by at most ``tol * (1 + |l|)``; 0 runs
+        ``max_iter`` steps.
+    optimizer : :class:`~ebm_memory.learning.optimise.Optimizer`; Adam with step 0.05 by
+        default, ``Optimizer("sgd", 0.1, momentum=0.9)`` for KH2016's momentum.
     power : the loss exponent is ``2 * power``.
     sharpness : the ``tanh`` gain; None: ``1 / std`` of the initial bit differences.
+    annealing : ``(a_0, a_1)``, both > 0: the gain of step ``t`` is ``sharpness`` times
+        ``a_0 (a_1 / a_0) ** (t / (max_iter - 1))`` (``a_1 > a_0`` lowers the temperature);
+        None: constant.
+    progress_bar : show a tqdm bar over the steps.
 
     Returns
     -------
     LearnedMemories
-        Memories in ``[-1, 1]``; ``objective`` is the loss before each step.
+        Memories in ``[-1, 1]``; ``objective`` (max_iter,) is the loss before each step (at
+        that step's gain when annealing), NaN after stopping.
 
     Examples
     --------
     >>> import jax
     >>> import numpy as np
     >>> from ebm_memory.energies import interactions
+    >>> from ebm_memory.learning.optimise import Optimizer
     >>> X = np.random.default_rng(0).choice([-1.0, 1.0], size=(6, 5))
-    >>> fit = fit_binary_memories(X, 3, interactions.exponential(), key=jax.random.key(1))
-    >>> bool(np.abs(fit.memories).max() <= 1)
-    True
+    >>> fit = fit_binary_memories(X, 3, interactions.exponential(), key=jax.random.key(1),
+    ...                           optimizer=Optimizer("sgd", 0.1, momentum=0.9),
+    ...                           annealing=(0.5, 2.0))
+    >>> bool(np.abs(fit.memories).max() <= 1), fit.objective.shape
+    (True, (200,))
     """
     if not isinstance(interaction, Interaction):
         raise TypeError(f"interaction must be an Interaction, got {type(interaction).__name__}.")
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be an Optimizer, got {type(optimizer).__name__}.")
     X = as_float_array("X", X, ndim=(2,))
     if not bool(jnp.all(jnp.abs(X) == 1)):
         raise ValueError("X must hold +-1 patterns.")
     n_memories = check_integer("n_memories", n_memories, minimum=1)
     max_iter = check_integer("max_iter", max_iter, minimum=1)
-    check_positive("tol", tol, allow_zero=True)
-    check_positive("learning_rate", learning_rate)
     power = check_integer("power", power, minimum=1)
     if sharpness is not None:
         check_positive("sharpness", sharpness)
-    return _fit(X, key, tol, learning_rate, sharpness, n_memories, interaction, max_iter, power)
+    log_gain, rate = annealing_rate(annealing, max_iter)
+    memories, spread = _start(X, key, n_memories, interaction)
+    gain = spread if sharpness is None else jnp.asarray(sharpness, X.dtype)
+    fit = minimise(
+        _AnnealedRuleLoss(interaction, power),
+        memories,
+        (X, gain, jnp.asarray(log_gain, X.dtype), jnp.asarray(rate, X.dtype)),
+        optimizer=optimizer,
+        max_iter=max_iter,
+        tol=tol,
+        project=_clip_unit,
+        with_step=True,
+        progress_bar=progress_bar,
+        description="Krotov-Hopfield rule",
+    )
+    objective = np.pad(fit.objective, (0, max_iter - fit.n_iter), constant_values=np.nan)
+    return LearnedMemories(fit.params, fit.n_iter, fit.converged, objective)

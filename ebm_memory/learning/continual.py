@@ -13,8 +13,9 @@ modification of one full-batch training run of :class:`ClassifierObjective`:
 - ``ewc`` (Kirkpatrick et al. 2017): add ``lambda / 2 sum F (xi - xi*)^2`` with ``F`` the
   diagonal empirical Fisher information (:func:`fisher_diagonal`), summed over earlier tasks.
 - ``si`` (Zenke et al. 2017): the same penalty with ``Omega = sum_tasks omega / (delta^2 +
-  damping)``, ``omega`` the path integral of ``-g * d xi`` over the task's training run
-  (:func:`synaptic_importance`).
+  damping)``, ``omega`` the path integral of ``-g * d xi`` over the task's training run,
+  ``g`` the gradient of the training objective (penalty included), ``delta`` the task's
+  total change of the memories (:func:`synaptic_importance`).
 - ``agem`` (Chaudhry et al. 2019): project each step so that it never points uphill for
   the loss on the episodic buffer (gradient ``g_ref``). A-GEM projects the gradient, which
   protects the buffer for plain gradient steps only; here the optimiser's step ``u`` itself

@@ -235,6 +235,77 @@ def test_learned_memories():
         DenseAssociativeMemory(n_memories=100).fit(PATTERNS)
 
 
+PROTOTYPE_COPIES = noisy(np.repeat(PATTERNS[:3], 10, 0), 0.1, 5)
+
+
+@pytest.mark.parametrize(
+    ("model", "rule"),
+    [
+        ("softmax", "em"),
+        ("softmax", "backprop"),
+        ("spherical", "em"),
+        ("classical", "krotov-hopfield"),
+        ("polynomial", "krotov-hopfield"),
+        ("exponential", "krotov-hopfield"),
+        ("classical", "hebbian"),
+        ("classical", "delta"),
+    ],
+)
+def test_learning_rules_learn_memories_that_complete_the_prototypes(model, rule):
+    memory = DenseAssociativeMemory(
+        model, degree=4, n_memories=3, learning_rule=rule, max_iter=50, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # 50 gradient steps
+        memory.fit(PROTOTYPE_COPIES)
+    assert memory.memories_.shape == (3, 40) and memory.memories_.dtype == np.float64
+    assert 1 <= memory.n_iter_ <= 50
+    retrieved = memory.predict(noisy(PATTERNS[:3], 0.1, 7))
+    # observed bit accuracy >= 0.78 (polynomial), >= 0.91 (delta), 1.0 for the others
+    assert np.mean(np.sign(retrieved) == PATTERNS[:3]) >= 0.75
+
+
+def test_auto_rule_and_hebbian_storage():
+    settings = {"n_memories": 3, "max_iter": 20, "random_state": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for model, rule in (("softmax", "em"), ("exponential", "krotov-hopfield")):
+            auto = DenseAssociativeMemory(model, **settings).fit(PROTOTYPE_COPIES)
+            named = DenseAssociativeMemory(model, learning_rule=rule, **settings)
+            np.testing.assert_array_equal(auto.memories_, named.fit(PROTOTYPE_COPIES).memories_)
+    # K >= rank Hebbian memories have exactly the energy of the stored rows
+    stored = DenseAssociativeMemory("classical").fit(PATTERNS)
+    hebbian = DenseAssociativeMemory("classical", n_memories=16, learning_rule="hebbian")
+    hebbian.fit(PATTERNS)
+    assert hebbian.n_iter_ == 1 and hebbian.converged_
+    queries = noisy(PATTERNS, 0.2, 8)
+    np.testing.assert_allclose(hebbian.energy(queries), stored.energy(queries), rtol=1e-10)
+
+
+@pytest.mark.parametrize(
+    ("model", "rule"),
+    [
+        ("classical", "em"),
+        ("spherical", "krotov-hopfield"),
+        ("softmax", "krotov-hopfield"),
+        ("polynomial", "hebbian"),
+        ("exponential", "delta"),
+        ("spherical", "backprop"),
+        ("classical", "backprop"),
+    ],
+)
+def test_invalid_learning_rules_raise(model, rule):
+    with pytest.raises(ValueError, match=f"learning_rule='{rule}' does not apply"):
+        DenseAssociativeMemory(model, n_memories=2, learning_rule=rule).fit(PATTERNS)
+    with pytest.raises(ValueError, match="n_memories=None"):
+        DenseAssociativeMemory(model, learning_rule=rule).fit(PATTERNS)
+
+
+def test_unknown_learning_rule_raises():
+    with pytest.raises(ValueError, match="learning_rule"):
+        DenseAssociativeMemory(n_memories=2, learning_rule="oja").fit(PATTERNS)
+
+
 @pytest.mark.parametrize("beta", [1e2, 1e4, 1e8])
 def test_large_beta_and_inputs_give_finite_outputs(beta):
     memories = rng.normal(size=(10, 4)) * 1e3

@@ -40,7 +40,7 @@ from jaxtyping import Array, Float
 from ebm_memory._validation import as_float_array, check_integer, check_positive
 from ebm_memory.energies.effective import SIMILARITIES, softmax_update
 from ebm_memory.learning.mixture import LearnedMemories, kmeans_plus_plus
-from ebm_memory.learning.optimise import Optimizer, minimise
+from ebm_memory.learning.optimise import Optimizer, check_optimizer, minimise
 
 __all__ = ["Corruption", "corrupt", "fit_softmax_backprop", "reconstruct", "reconstruction_loss"]
 
@@ -174,8 +174,7 @@ def fit_softmax_backprop(
     >>> fit.memories.shape, fit.objective.shape
     ((3, 3), (200,))
     """
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"optimizer must be an Optimizer, got {type(optimizer).__name__}.")
+    check_optimizer(optimizer)
     if similarity not in SIMILARITIES:
         raise ValueError(f"similarity must be one of {SIMILARITIES}, got {similarity!r}.")
     if not isinstance(corruption, Corruption):
@@ -200,5 +199,4 @@ def fit_softmax_backprop(
         progress_bar=progress_bar,
         description="back-propagation through retrieval",
     )
-    objective = np.pad(fit.objective, (0, max_iter - fit.n_iter), constant_values=np.nan)
-    return LearnedMemories(fit.params, fit.n_iter, fit.converged, objective)
+    return fit.as_learned(max_iter)

@@ -53,7 +53,7 @@ from ebm_memory._validation import as_float_array, check_integer, check_positive
 from ebm_memory.energies.effective import attraction
 from ebm_memory.energies.interactions import Interaction
 from ebm_memory.learning.mixture import LearnedMemories
-from ebm_memory.learning.optimise import Optimizer, minimise
+from ebm_memory.learning.optimise import Optimizer, check_optimizer, clip_unit, minimise
 
 __all__ = [
     "annealing_rate",
@@ -105,6 +105,14 @@ def rule_loss(
     return jnp.mean((X - predictions) ** (2 * power))
 
 
+def pm1_patterns(X) -> Float[Array, "N D"]:
+    """``X`` as a 2-D float array of +-1 patterns, or ValueError."""
+    X = as_float_array("X", X, ndim=(2,))
+    if not bool(jnp.all(jnp.abs(X) == 1)):
+        raise ValueError("X must hold +-1 patterns.")
+    return X
+
+
 def annealing_rate(annealing: tuple[float, float] | None, max_iter: int) -> tuple[float, float]:
     """``(log a_0, log(a_1 / a_0) / (max_iter - 1))``: the sharpness factor of step ``t`` is
     ``exp(log a_0 + t * rate)`` (``(0, 0)``, a constant 1, for ``annealing=None``)."""
@@ -127,10 +135,6 @@ class _AnnealedRuleLoss:
     def __call__(self, memories, step, X, sharpness, log_gain, rate):
         gain = sharpness * jnp.exp(log_gain + step * rate)
         return rule_loss(memories, X, self.interaction, gain, self.power)
-
-
-def _clip_unit(memories):
-    return jnp.clip(memories, -1, 1)
 
 
 @functools.partial(jax.jit, static_argnames=("n_memories", "interaction"))
@@ -201,11 +205,8 @@ def fit_binary_memories(
     """
     if not isinstance(interaction, Interaction):
         raise TypeError(f"interaction must be an Interaction, got {type(interaction).__name__}.")
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"optimizer must be an Optimizer, got {type(optimizer).__name__}.")
-    X = as_float_array("X", X, ndim=(2,))
-    if not bool(jnp.all(jnp.abs(X) == 1)):
-        raise ValueError("X must hold +-1 patterns.")
+    check_optimizer(optimizer)
+    X = pm1_patterns(X)
     n_memories = check_integer("n_memories", n_memories, minimum=1)
     max_iter = check_integer("max_iter", max_iter, minimum=1)
     power = check_integer("power", power, minimum=1)
@@ -221,10 +222,9 @@ def fit_binary_memories(
         optimizer=optimizer,
         max_iter=max_iter,
         tol=tol,
-        project=_clip_unit,
+        project=clip_unit,
         with_step=True,
         progress_bar=progress_bar,
         description="Krotov-Hopfield rule",
     )
-    objective = np.pad(fit.objective, (0, max_iter - fit.n_iter), constant_values=np.nan)
-    return LearnedMemories(fit.params, fit.n_iter, fit.converged, objective)
+    return fit.as_learned(max_iter)

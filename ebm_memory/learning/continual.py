@@ -40,12 +40,11 @@ import numpy as np
 
 from ebm_memory.dynamics.retrieval import retrieve_binary
 from ebm_memory.learning.classifier import ClassifierObjective, label_outputs
-from ebm_memory.learning.optimise import Minimised, Optimizer, minimise
+from ebm_memory.learning.optimise import Minimised, Optimizer, clip_unit, minimise
 
 __all__ = [
     "STRATEGIES",
     "AGEMProjection",
-    "clip_unit",
     "fisher_diagonal",
     "pad_rows",
     "project_away",
@@ -56,11 +55,6 @@ __all__ = [
 
 STRATEGIES = ("naive", "rehearsal", "pseudo-rehearsal", "ewc", "si", "agem")
 ROW_MULTIPLE = 128
-
-
-def clip_unit(memories):
-    """Memories are clipped to ``[-1, 1]`` after every step (KH2016)."""
-    return jnp.clip(memories, -1.0, 1.0)
 
 
 @dataclasses.dataclass(frozen=True)

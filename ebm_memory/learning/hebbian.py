@@ -44,12 +44,12 @@ import functools
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from jaxtyping import Array, Float
 
 from ebm_memory._validation import as_float_array, check_integer, check_positive
+from ebm_memory.learning.binary import pm1_patterns
 from ebm_memory.learning.mixture import LearnedMemories
-from ebm_memory.learning.optimise import Optimizer, minimise
+from ebm_memory.learning.optimise import Optimizer, check_optimizer, minimise
 
 __all__ = [
     "delta_loss",
@@ -200,11 +200,8 @@ def fit_delta_memories(
     >>> bool(fit.objective[fit.n_iter - 1] < 0.5 * fit.objective[0])
     True
     """
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"optimizer must be an Optimizer, got {type(optimizer).__name__}.")
-    X = as_float_array("X", X, ndim=(2,))
-    if not bool(jnp.all(jnp.abs(X) == 1)):
-        raise ValueError("X must hold +-1 patterns.")
+    check_optimizer(optimizer)
+    X = pm1_patterns(X)
     n_memories = check_integer("n_memories", n_memories, minimum=1)
     max_iter = check_integer("max_iter", max_iter, minimum=1)
     shape = (n_memories, X.shape[1])
@@ -229,5 +226,4 @@ def fit_delta_memories(
         progress_bar=progress_bar,
         description="delta rule",
     )
-    objective = np.pad(fit.objective, (0, max_iter - fit.n_iter), constant_values=np.nan)
-    return LearnedMemories(fit.params, fit.n_iter, fit.converged, objective)
+    return fit.as_learned(max_iter)

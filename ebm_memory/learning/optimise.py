@@ -38,8 +38,9 @@ import optax
 from tqdm.auto import tqdm
 
 from ebm_memory._validation import check_integer, check_positive
+from ebm_memory.learning.mixture import LearnedMemories
 
-__all__ = ["Minimised", "Optimizer", "minimise"]
+__all__ = ["Minimised", "Optimizer", "check_optimizer", "clip_unit", "minimise"]
 
 OPTIMIZERS = ("adam", "sgd")
 
@@ -91,6 +92,23 @@ class Minimised(NamedTuple):
     converged: bool
     objective: np.ndarray
     path_integral: object
+
+    def as_learned(self, max_iter: int) -> LearnedMemories:
+        """The memories as :class:`LearnedMemories`, the objective NaN-padded to ``max_iter``."""
+        objective = np.pad(self.objective, (0, max_iter - self.n_iter), constant_values=np.nan)
+        return LearnedMemories(self.params, self.n_iter, self.converged, objective)
+
+
+def check_optimizer(optimizer) -> Optimizer:
+    """``optimizer`` if it is an :class:`Optimizer`, else TypeError."""
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be an Optimizer, got {type(optimizer).__name__}.")
+    return optimizer
+
+
+def clip_unit(memories):
+    """The projection of Krotov & Hopfield's rules: memories clipped to ``[-1, 1]``."""
+    return jnp.clip(memories, -1.0, 1.0)
 
 
 def _identity_update(updates, params, data):

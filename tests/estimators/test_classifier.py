@@ -78,23 +78,26 @@ def test_zero_strength_penalties_equal_naive_training(strategy, two_tasks):
 @pytest.mark.slow
 def test_rehearsing_the_whole_past_matches_joint_training(two_tasks):
     """Rehearsal of every earlier row trains the second task on the union of both tasks,
-    so it ends where joint training does, up to optimisation noise: the accuracies of
-    joint training from three seeds spread by about 0.01 here; the bound is 0.03."""
+    so it ends where joint training does, up to optimisation noise. Test accuracies of
+    joint training vary from seed to seed with a standard deviation of about 0.01 (0.009
+    and 0.007 on the two tasks over five seeds), so a difference of two means over three
+    seeds has a standard error of about 0.008: the bound, 0.03, is over 3.5 of them."""
     settings = {"n_memories": 64, "max_iter": 300}
-    rehearsal = _sequence("rehearsal", two_tasks, memory_fraction=1.0, **settings)
     X = np.concatenate([task.X_train for task in two_tasks])
     y = np.concatenate([task.y_train for task in two_tasks])
-    joint = [
-        DenseAssociativeClassifier(**{**SMALL, **settings, "random_state": seed}).fit(X, y)
-        for seed in range(3)
-    ]
-    naive = _sequence("naive", two_tasks, **settings)
+    rehearsal, joint = [], []
+    for seed in range(3):
+        seeded = {**settings, "random_state": seed}
+        rehearsal.append(_sequence("rehearsal", two_tasks, memory_fraction=1.0, **seeded))
+        joint.append(DenseAssociativeClassifier(**{**SMALL, **seeded}).fit(X, y))
     for task in two_tasks:
+        rehearsal_scores = [model.score(task.X_test, task.y_test) for model in rehearsal]
         joint_scores = [model.score(task.X_test, task.y_test) for model in joint]
-        score = rehearsal.score(task.X_test, task.y_test)
-        assert abs(score - np.mean(joint_scores)) < 0.03, (score, joint_scores)
+        difference = np.mean(rehearsal_scores) - np.mean(joint_scores)
+        assert abs(difference) < 0.03, (rehearsal_scores, joint_scores)
     first = two_tasks[0]
-    assert naive.score(first.X_test, first.y_test) < np.mean(joint_scores) - 0.2
+    naive = _sequence("naive", two_tasks, **settings).score(first.X_test, first.y_test)
+    assert naive < np.mean([model.score(first.X_test, first.y_test) for model in joint]) - 0.2
 
 
 @pytest.mark.parametrize("strategy", ["rehearsal", "pseudo-rehearsal"])

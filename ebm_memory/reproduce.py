@@ -25,7 +25,7 @@ Examples
 --------
 >>> from ebm_memory.reproduce import EXPERIMENTS
 >>> sorted(EXPERIMENTS)
-['capacity', 'dead_neurons', 'growth', 'kde_capacity', 'one_step']
+['capacity', 'dead_neurons', 'growth', 'kde_capacity', 'one_step', 'sequential']
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from ebm_memory.analysis.dead_neurons_report import dead_neurons_markdown, repro
 from ebm_memory.analysis.growth import finite_mixture_growth, memory_growth, plot_memory_growth
 from ebm_memory.analysis.kde_capacity import kde_capacity_markdown, reproduce_kde_capacity
 from ebm_memory.analysis.one_step import one_step_markdown, reproduce_one_step
+from ebm_memory.analysis.sequential import reproduce_sequential, sequential_markdown
 
 __all__ = ["EXPERIMENTS", "reproduce", "reproduce_growth"]
 
@@ -135,6 +136,7 @@ EXPERIMENTS: dict[str, tuple[Callable[[Path, bool], dict], Callable[[dict], list
     "kde_capacity": (reproduce_kde_capacity, kde_capacity_markdown),
     "capacity": (reproduce_capacity, capacity_markdown),
     "dead_neurons": (reproduce_dead_neurons, dead_neurons_markdown),
+    "sequential": (reproduce_sequential, sequential_markdown),
 }
 """Name -> (run(out_dir, quick) -> results, results -> Markdown lines)."""
 

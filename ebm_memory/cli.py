@@ -87,7 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run every benchmark case (KDE scoring against KernelDensity, retrieval "
         "against NumPy and hamux, scale, held-out likelihood against KDE and Gaussian "
         "mixtures, sampling against numpyro's NUTS, clustering against KMeans and Gaussian "
-        "mixtures); writes results.json, results.md and a "
+        "mixtures, classification against an MLP and logistic regression); writes "
+        "results.json, results.md and a "
         "figure per case. Peers that need extras: pip install 'ebm-memory[bench]'.",
     )
     add_arguments(bench, default_out="ebm_memory_output/bench")

@@ -1,6 +1,6 @@
 """Benchmarks of the package against its peers (KernelDensity, NumPy, hamux, numpyro's
-NUTS, GaussianMixture), run side by side in one process: ``ebm-memory bench`` or
-``python benchmarks/run.py``."""
+NUTS, GaussianMixture, KMeans, MLPClassifier, LogisticRegression), run side by side in one
+process: ``ebm-memory bench`` or ``python benchmarks/run.py``."""
 
 from ebm_memory.bench.runner import CASES, main, run_benchmarks
 

@@ -9,11 +9,12 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ebm_memory.bench.classification import classification_table
 from ebm_memory.bench.clustering import clustering_table
 
 __all__ = ["CASE_TABLES", "markdown_table", "write_results"]
 
-CASE_TABLES = {"clustering": clustering_table}
+CASE_TABLES = {"clustering": clustering_table, "classification": classification_table}
 """Cases whose per-method figures do not fit the main table: case -> a function of the
 case's records returning a Markdown section, written after the main table."""
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
 
+from ebm_memory.bench.classification import classification_records
 from ebm_memory.bench.clustering import clustering_records
 from ebm_memory.bench.digits_example import digits_kde_example, plot_digits_samples
 from ebm_memory.bench.harness import SIZES, machine_info
@@ -32,6 +33,7 @@ CASES = {
     "likelihood": lambda size, machine, repeats: likelihood_records(size),
     "sampling": sampling_records,
     "clustering": lambda size, machine, repeats: clustering_records(size, repeats),
+    "classification": lambda size, machine, repeats: classification_records(size, repeats),
 }
 """Case name -> ``records(size, machine, repeats)``."""
 

@@ -270,9 +270,6 @@ class DenseAssociativeClassifier(ClassifierMixin, BaseEstimator):
     def _targets(self, y: np.ndarray) -> np.ndarray:
         return np.asarray(one_hot_targets(np.searchsorted(self.classes_, y), len(self.classes_)))
 
-    def _rehearsal_size(self) -> int:
-        return len(self.buffer_y_)
-
     def _learn_task(self, X: np.ndarray, y: np.ndarray):
         pseudo_key, buffer_key = jax.random.split(
             jax.random.fold_in(jax.random.key(self._seed), self.n_tasks_ + 1)
@@ -281,7 +278,7 @@ class DenseAssociativeClassifier(ClassifierMixin, BaseEstimator):
         features, targets = X, self._targets(y)
         strength, buffer = 0.0, None
         with jax.enable_x64(True):
-            if self.strategy == "rehearsal" and self._rehearsal_size():
+            if self.strategy == "rehearsal" and len(self.buffer_y_):
                 features = np.concatenate([X, self.buffer_X_])
                 targets = np.concatenate([targets, self._targets(self.buffer_y_)])
             elif self.strategy == "pseudo-rehearsal" and self.n_tasks_:
@@ -299,11 +296,11 @@ class DenseAssociativeClassifier(ClassifierMixin, BaseEstimator):
                 targets = np.concatenate([targets, pseudo_targets])
             elif self.strategy in ("ewc", "si"):
                 strength = float(self.strength)
-            elif self.strategy == "agem" and self._rehearsal_size():
+            elif self.strategy == "agem" and len(self.buffer_y_):
                 buffer = (
                     self.buffer_X_,
                     self._targets(self.buffer_y_),
-                    np.ones(self._rehearsal_size()),
+                    np.ones(len(self.buffer_y_)),
                 )
             start = self.memories_
             fit = train_task(

@@ -35,6 +35,7 @@ def test_tiny_run_writes_every_case(tmp_path, capsys):
         "likelihood",
         "sampling",
         "clustering",
+        "classification",
     }
     for row in report["records"]:
         assert set(row) == RECORD_KEYS
@@ -42,9 +43,11 @@ def test_tiny_run_writes_every_case(tmp_path, capsys):
         assert (row["peer"] is None) == (row["ratio"] is None)
     peers = {row["peer"] for row in report["records"] if row["case"] == "retrieval"}
     assert peers == {"numpy (BLAS)", "hamux"}
-    table, clustering = (tmp_path / "results.md").read_text().split("\nClustering: ")
+    table, sections = (tmp_path / "results.md").read_text().split("\nClustering: ")
+    clustering, classification = sections.split("\nClassification: ")
     assert table.count("\n| ") == len(report["records"]) + 1  # header and one row each
-    assert clustering.count("\n| ") == 4  # two tables: header and the tiny size's dataset
+    for section in (clustering, classification):
+        assert section.count("\n| ") == 4  # two tables: header and the tiny size's dataset
     for case in {row["case"] for row in report["records"]}:
         assert (tmp_path / f"{case}.png").stat().st_size > 5_000
     assert str(tmp_path) in capsys.readouterr().out

@@ -20,7 +20,8 @@ Beside it, the classifier's test accuracy on digits against logistic regression.
 The strategies' settings (:data:`STRATEGY_SETTINGS`) come from a small sweep on three
 permuted-digits tasks at ``n = 5`` (100 memories, 300 steps per task): EWC strengths 1, 10,
 30 and 100 gave average accuracies 0.45, 0.70, 0.73 and 0.61 (at 100 the later tasks are no
-longer learned), SI strengths 1 and 100 gave 0.71 and 0.41; replay keeps 10% of each task.
+longer learned), SI strengths 1 and 100 gave 0.71 and 0.41, rehearsal of 20% of each task
+0.82 and naive training 0.42.
 
 Examples
 --------
@@ -58,11 +59,11 @@ __all__ = [
 DEGREES = (2, 3, 5, 10)
 STRATEGY_SETTINGS = {
     "naive": {},
-    "rehearsal": {"memory_fraction": 0.1},
-    "pseudo-rehearsal": {"memory_fraction": 0.1},
+    "rehearsal": {"memory_fraction": 0.2},
+    "pseudo-rehearsal": {"memory_fraction": 0.2},
     "ewc": {"strength": 30.0},
     "si": {"strength": 1.0},
-    "agem": {"memory_fraction": 0.1},
+    "agem": {"memory_fraction": 0.2},
 }
 METRICS = ("average_accuracy", "average_forgetting", "backward_transfer", "forward_transfer")
 
@@ -199,7 +200,7 @@ def reproduce_sequential(out_dir: Path, quick: bool = False, progress_bar: bool 
     if quick:
         n_tasks, pairs, degrees, n_memories, max_iter = 2, ((0, 1), (2, 3)), (3, 10), 32, 100
     else:
-        n_tasks, pairs, degrees, n_memories, max_iter = 5, None, DEGREES, 64, 200
+        n_tasks, pairs, degrees, n_memories, max_iter = 5, None, DEGREES, 100, 300
     split = split_digits(random_state=0) if pairs is None else split_digits(pairs, random_state=0)
     settings = {"n_memories": n_memories, "max_iter": max_iter, "progress_bar": progress_bar}
     start = time.perf_counter()

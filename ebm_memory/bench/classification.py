@@ -50,6 +50,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import MinMaxScaler
 
 from ebm_memory.bench.harness import SIZES, record, time_pair
+from ebm_memory.bench.tables import method_tables
 from ebm_memory.estimators import DenseAssociativeClassifier
 
 __all__ = [
@@ -231,39 +232,25 @@ def classification_records(size: str, repeats: int = 1) -> list[dict]:
 
 def classification_table(records: list[dict]) -> str:
     """Markdown: every method's test accuracy on each dataset, then its fit seconds."""
-    by_dataset = {row["extra"]["dataset"]: row for row in records}
-    header = [
-        "| dataset (train, test, d, classes; memories) | "
-        + " | ".join(SHORT_NAMES[m] for m in METHODS)
-        + " |",
-        "|---" * (len(METHODS) + 1) + "|",
-    ]
-
-    def rows(cell) -> list[str]:
-        lines = []
-        for name, row in by_dataset.items():
-            s = row["sizes"]
-            shape = (
-                f"{s['n_train']}, {s['n_test']}, {s['n_features']}, {s['n_classes']}; "
-                f"{s['n_memories']}"
-            )
-            cells = " | ".join(cell(row["extra"]["scores"][method]) for method in METHODS)
-            lines.append(f"| {name} ({shape}) | {cells} |")
-        return lines
-
-    return "\n".join(
+    return method_tables(
+        records,
+        METHODS,
+        SHORT_NAMES,
+        "dataset (train, test, d, classes; memories)",
+        lambda s: (
+            f"{s['n_train']}, {s['n_test']}, {s['n_features']}, {s['n_classes']}; {s['n_memories']}"
+        ),
         [
-            "Classification: test accuracy. DAM = DenseAssociativeClassifier (rectified "
-            "polynomial n = 3, n = 10, exponential); MLP has one hidden ReLU layer as wide as "
-            "our memories.",
-            "",
-            *header,
-            *rows(lambda s: f"{s['accuracy']:.3f}"),
-            "",
-            "Classification fit seconds (medians of alternating repeats; first calls, JAX "
-            "compilation included, apart).",
-            "",
-            *header,
-            *rows(lambda s: f"{s['fit_seconds']:.3g}"),
-        ]
+            (
+                "Classification: test accuracy. DAM = DenseAssociativeClassifier (rectified "
+                "polynomial n = 3, n = 10, exponential); MLP has one hidden ReLU layer as "
+                "wide as our memories.",
+                lambda s: f"{s['accuracy']:.3f}",
+            ),
+            (
+                "Classification fit seconds (medians of alternating repeats; first calls, JAX "
+                "compilation included, apart).",
+                lambda s: f"{s['fit_seconds']:.3g}",
+            ),
+        ],
     )

@@ -71,6 +71,7 @@ from ebm_memory.bench.likelihood_models import (
     geometric_grid,
     nonparametric_search,
 )
+from ebm_memory.bench.tables import method_tables
 from ebm_memory.estimators import AssociativeClustering, NonparametricMemory
 
 __all__ = ["DATASETS", "METHODS", "clustering_records", "clustering_table", "load_labelled"]
@@ -267,33 +268,22 @@ def clustering_records(size: str, repeats: int = 1) -> list[dict]:
 def clustering_table(records: list[dict]) -> str:
     """Markdown: ARI / NMI (clusters found) of every method on each dataset, then every
     method's fit seconds."""
-    by_dataset = {row["extra"]["dataset"]: row for row in records}
-    header = [
-        "| dataset (n, d, K) | " + " | ".join(SHORT_NAMES[m] for m in METHODS) + " |",
-        "|---" * (len(METHODS) + 1) + "|",
-    ]
-
-    def rows(cell) -> list[str]:
-        lines = []
-        for name, row in by_dataset.items():
-            sizes, scores = row["sizes"], row["extra"]["scores"]
-            shape = f"{sizes['n_samples']}, {sizes['n_features']}, {sizes['n_clusters']}"
-            cells = " | ".join(cell(scores[method]) for method in METHODS)
-            lines.append(f"| {name} ({shape}) | {cells} |")
-        return lines
-
-    return "\n".join(
+    return method_tables(
+        records,
+        METHODS,
+        SHORT_NAMES,
+        "dataset (n, d, K)",
+        lambda s: f"{s['n_samples']}, {s['n_features']}, {s['n_clusters']}",
         [
-            "Clustering: ARI / NMI (clusters found). K is given to all but CRP "
-            "(NonparametricMemory, its beta by held-out likelihood) and BGMM (up to 2K).",
-            "",
-            *header,
-            *rows(lambda s: f"{s['ari']:.3f} / {s['nmi']:.3f} ({s['n_clusters_found']})"),
-            "",
-            "Clustering fit seconds (medians of alternating repeats, first calls apart; CRP "
-            "at its chosen beta, the search excluded).",
-            "",
-            *header,
-            *rows(lambda s: f"{s['fit_seconds']:.3g}"),
-        ]
+            (
+                "Clustering: ARI / NMI (clusters found). K is given to all but CRP "
+                "(NonparametricMemory, its beta by held-out likelihood) and BGMM (up to 2K).",
+                lambda s: f"{s['ari']:.3f} / {s['nmi']:.3f} ({s['n_clusters_found']})",
+            ),
+            (
+                "Clustering fit seconds (medians of alternating repeats, first calls apart; CRP "
+                "at its chosen beta, the search excluded).",
+                lambda s: f"{s['fit_seconds']:.3g}",
+            ),
+        ],
     )

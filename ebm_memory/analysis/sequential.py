@@ -148,9 +148,10 @@ def _summary(results: dict[int, dict[str, SequenceResult]]) -> dict:
     }
 
 
-def _trend(summary: dict) -> dict:
-    """Which strategy is strongest and which forgets most (means over ``n``), and how naive
-    forgetting changes with ``n``."""
+def _trend(summary: dict, tolerance: float = 0.05) -> dict:
+    """Which strategy is strongest and which forgets most (means over ``n``), and how each
+    strategy's forgetting changes from the smallest to the largest ``n`` ("falls" or "rises"
+    by more than ``tolerance``, else "flat")."""
     degrees = list(summary)
     strategies = list(summary[degrees[0]])
 
@@ -160,12 +161,25 @@ def _trend(summary: dict) -> dict:
     accuracy = {s: mean(s, "average_accuracy") for s in strategies}
     forgetting = {s: mean(s, "average_forgetting") for s in strategies}
     naive = {int(d): summary[d]["naive"]["average_forgetting"] for d in degrees}
+    ends = {
+        s: [
+            summary[degrees[0]][s]["average_forgetting"],
+            summary[degrees[-1]][s]["average_forgetting"],
+        ]
+        for s in strategies
+    }
+    direction = {
+        s: "falls" if last < first - tolerance else "rises" if last > first + tolerance else "flat"
+        for s, (first, last) in ends.items()
+    }
     return {
         "strongest": max(accuracy, key=accuracy.get),
         "most_forgetting": max(forgetting, key=forgetting.get),
         "mean_accuracy": accuracy,
         "mean_forgetting": forgetting,
         "naive_forgetting_by_degree": naive,
+        "forgetting_smallest_largest_n": ends,
+        "forgetting_with_n": direction,
     }
 
 
@@ -238,13 +252,27 @@ def reproduce_sequential(out_dir: Path, quick: bool = False, progress_bar: bool 
 def _trend_sentences(name: str, trend: dict) -> list[str]:
     naive = trend["naive_forgetting_by_degree"]
     change = ", ".join(f"n = {d}: {value:.2f}" for d, value in naive.items())
-    return [
+    lines = [
         f"- {name}: strongest on average over n: **{trend['strongest']}** (mean final "
         f"accuracy {trend['mean_accuracy'][trend['strongest']]:.2f}); most forgetting: "
         f"**{trend['most_forgetting']}** (mean forgetting "
         f"{trend['mean_forgetting'][trend['most_forgetting']]:.2f}); naive forgetting by "
-        f"vertex: {change}.",
+        f"vertex: {change}."
     ]
+    if len(naive) > 1:
+        low, high = min(naive), max(naive)
+        groups = []
+        for verb in ("falls", "rises", "flat"):
+            members = [
+                f"{s} {ends[0]:.2f} -> {ends[1]:.2f}"
+                for s, ends in trend["forgetting_smallest_largest_n"].items()
+                if trend["forgetting_with_n"][s] == verb
+            ]
+            if members:
+                label = "stays within 0.05" if verb == "flat" else verb
+                groups.append(f"{label} for {len(members)} ({', '.join(members)})")
+        lines[0] += f" From n = {low} to n = {high} forgetting " + "; ".join(groups) + "."
+    return lines
 
 
 def sequential_markdown(results: dict) -> list[str]:
@@ -261,7 +289,7 @@ def sequential_markdown(results: dict) -> list[str]:
         "",
     ]
     for name, sequence in results["sequences"].items():
-        lines += _trend_sentences(name, sequence["trend"])
+        lines += _trend_sentences(name, _trend(sequence["metrics"]))
     for name, sequence in results["sequences"].items():
         metrics = sequence["metrics"]
         degrees = list(metrics)

@@ -33,10 +33,10 @@ INTERACTIONS = ("rectified_polynomial", "polynomial", "exponential")
 
 
 _drives = jax.jit(
-    lambda X, memories, interaction, n_classes: jax.vmap(
-        label_drives, in_axes=(0, None, None, None)
-    )(X, memories, interaction, n_classes),
-    static_argnums=(2, 3),
+    lambda X, memories, active, interaction, n_classes: jax.vmap(
+        label_drives, in_axes=(0, None, None, None, None)
+    )(X, memories, interaction, n_classes, active),
+    static_argnums=(3, 4),
 )
 
 
@@ -97,6 +97,11 @@ class DenseAssociativeClassifier(ClassifierMixin, BaseEstimator):
         ``fit`` / ``partial_fit`` calls since the last ``fit``.
     n_rows_seen_ : int
         Training rows of those tasks.
+    seen_classes_ : ndarray of bool (n_classes,)
+        Labels some task has shown. The others are absent from the energy and the loss
+        until their class arrives (see
+        :class:`~ebm_memory.learning.classifier.ClassifierObjective`), and are never
+        predicted (drive ``-inf``, probability 0).
     anchor_, importance_ : ndarray like ``memories_``
         The memories after the previous task and the accumulated importance ("ewc", "si").
     buffer_X_, buffer_y_ : ndarray
@@ -178,7 +183,8 @@ class DenseAssociativeClassifier(ClassifierMixin, BaseEstimator):
         return interactions.rectified_polynomial(self.degree)
 
     def _objective(self) -> ClassifierObjective:
-        return ClassifierObjective(self._interaction(), len(self.classes_), self.power)
+        active = None if self.seen_classes_.all() else tuple(map(bool, self.seen_classes_))
+        return ClassifierObjective(self._interaction(), len(self.classes_), self.power, active)
 
     def _optimizer(self) -> Optimizer:
         momentum = self.momentum if self.optimizer == "sgd" else None
@@ -253,6 +259,7 @@ class DenseAssociativeClassifier(ClassifierMixin, BaseEstimator):
             else:
                 self.sharpness_ = float(self.sharpness)
         self.n_tasks_ = self.n_rows_seen_ = 0
+        self.seen_classes_ = np.zeros(len(classes), dtype=bool)
         self.anchor_ = self.memories_.copy()
         self.importance_ = np.zeros_like(self.memories_)
         self.buffer_X_ = np.empty((0, X.shape[1]))
@@ -274,6 +281,7 @@ class DenseAssociativeClassifier(ClassifierMixin, BaseEstimator):
         pseudo_key, buffer_key = jax.random.split(
             jax.random.fold_in(jax.random.key(self._seed), self.n_tasks_ + 1)
         )
+        self.seen_classes_ = self.seen_classes_ | np.isin(self.classes_, y)
         objective = self._objective()
         features, targets = X, self._targets(y)
         strength, buffer = 0.0, None
@@ -347,9 +355,16 @@ class DenseAssociativeClassifier(ClassifierMixin, BaseEstimator):
 
     # -------------------------------------------------------------------------- predict
     def _batch_drives(self, X: np.ndarray) -> np.ndarray:
-        return map_blocks(
-            _drives, X, jnp.asarray(self.memories_), self._interaction(), len(self.classes_)
+        """Label drives (n, C); labels no task has shown get ``-inf``."""
+        drives = map_blocks(
+            _drives,
+            X,
+            jnp.asarray(self.memories_),
+            jnp.asarray(self.seen_classes_, jnp.float64),
+            self._interaction(),
+            len(self.classes_),
         )
+        return np.where(self.seen_classes_, drives, -np.inf)
 
     def _validate(self, X) -> np.ndarray:
         check_is_fitted(self)

@@ -55,24 +55,35 @@ def label_drives(
     memories: Float[Array, "K NC"],
     interaction: Interaction,
     n_classes: int,
+    active: Float[Array, " C"] | None = None,
 ) -> Float[Array, " C"]:
     """``A(v, e_a) - A(v, off)`` for every label ``a`` (log-domain interactions:
-    ``(log A(v, e_a) - log A(v, off)) / beta``)."""
+    ``(log A(v, e_a) - log A(v, off)) / beta``).
+
+    ``active`` (1 or 0 per label; None: all 1) says which label neurons are in play: the
+    others sit at 0 in both states, absent from the energy until their class arrives
+    (:class:`ClassifierObjective`); switching one on then adds ``xi_a`` rather than
+    ``2 xi_a`` to the overlap.
+    """
     n_features = features.shape[0]
+    off_state = -jnp.ones(n_classes) if active is None else -jnp.asarray(active)
 
     def overlaps(patterns):
         visible, labels = patterns[:, :n_features], patterns[:, n_features:]
-        off = visible @ features - jnp.sum(labels, axis=1)
-        return jnp.concatenate([off[:, None] + 2 * labels, off[:, None]], axis=1)
+        off = visible @ features + labels @ off_state.astype(labels.dtype)
+        return jnp.concatenate([off[:, None] + labels * (1 - off_state), off[:, None]], axis=1)
 
     totals = attraction(overlaps, memories, interaction)
     difference = totals[:n_classes] - totals[n_classes]
     return difference / interaction.log_scale if interaction.log_domain else difference
 
 
-def label_outputs(features, memories, interaction: Interaction, n_classes: int, sharpness):
+def label_outputs(
+    features, memories, interaction: Interaction, n_classes: int, sharpness, active=None
+):
     """The label neurons' outputs ``c_a = tanh(sharpness * drive_a)`` in (-1, 1)."""
-    return jnp.tanh(sharpness * label_drives(features, memories, interaction, n_classes))
+    drives = label_drives(features, memories, interaction, n_classes, active)
+    return jnp.tanh(sharpness * drives)
 
 
 def label_log_probabilities(
@@ -93,20 +104,28 @@ class ClassifierObjective:
     """The KH2016 loss plus a quadratic anchor penalty, hashable (a static jit argument).
 
     Call with ``(memories, X, targets, weights, sharpness, anchor, importance, strength)``:
-    ``sum_n w_n sum_a (t_na - c_na)^(2m) / sum_n w_n + strength / 2 * sum importance *
+    ``sum_n w_n sum_a m_a (t_na - c_na)^(2m) / sum_n w_n + strength / 2 * sum importance *
     (memories - anchor)^2``. The penalty is EWC's and Synaptic Intelligence's form; with
     ``strength = 0`` it vanishes exactly.
+
+    ``active`` (``m_a``; None: all labels) marks the labels some task has shown. The others
+    are absent from the energy (:func:`label_drives`) and from the loss: were they clamped
+    off at -1, every earlier task would use their memory entries as a shared bias, drive
+    them to -1, and a class arriving later would start deep in the ``tanh`` saturation.
     """
 
     interaction: Interaction
     n_classes: int
     power: int
+    active: tuple[bool, ...] | None = None
 
     def per_sample(self, memories, X, targets, sharpness):
-        outputs = jax.vmap(label_outputs, in_axes=(0, None, None, None, None))(
-            X, memories, self.interaction, self.n_classes, sharpness
+        active = None if self.active is None else jnp.asarray(self.active, memories.dtype)
+        outputs = jax.vmap(label_outputs, in_axes=(0, None, None, None, None, None))(
+            X, memories, self.interaction, self.n_classes, sharpness, active
         )
-        return jnp.sum((targets - outputs) ** (2 * self.power), axis=1)
+        errors = (targets - outputs) ** (2 * self.power)
+        return jnp.sum(errors if active is None else errors * active, axis=1)
 
     def task_loss(self, memories, X, targets, weights, sharpness):
         losses = self.per_sample(memories, X, targets, sharpness)

@@ -186,7 +186,8 @@ def pseudo_items(
     starts = jax.random.rademacher(key, (n_items, n_features + n_classes), dtype=memories.dtype)
     states = retrieve_binary(starts, memories, objective.interaction, max_iter=20).states
     features = jnp.asarray(states)[:, :n_features]
-    outputs = jax.vmap(label_outputs, in_axes=(0, None, None, None, None))(
-        features, memories, objective.interaction, n_classes, sharpness
+    active = None if objective.active is None else jnp.asarray(objective.active, memories.dtype)
+    outputs = jax.vmap(label_outputs, in_axes=(0, None, None, None, None, None))(
+        features, memories, objective.interaction, n_classes, sharpness, active
     )
     return np.asarray(features), np.asarray(outputs)

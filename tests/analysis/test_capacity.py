@@ -167,4 +167,3 @@ def test_error_free_patterns_are_exactly_those_with_every_bit_stable():
     stable = np.all(margins > load, axis=2)
     assert decided.sum() > 20 and 0 < stable[decided].mean() < 1
     np.testing.assert_array_equal(errors[decided] == 0, stable[decided])
-

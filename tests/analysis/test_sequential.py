@@ -32,7 +32,8 @@ def test_comparison_holds_a_result_per_degree_and_strategy(tiny_comparison):
     for result in (naive, rehearsal):
         assert result.accuracy.shape == (2, 2)
         assert np.all((result.accuracy >= 0) & (result.accuracy <= 1))
-    # measured: forgetting 0.76 naive, 0.34 with 10% rehearsal (first task learned to 0.93)
+    # measured, seeds 0-2: forgetting 0.69-0.76 naive, 0.01-0.27 with 20% rehearsal (first
+    # task learned to 0.92-0.95); at n = 3 this budget learns the first task only to 0.6
     assert naive.metrics.average_forgetting > 0.5  # a new permutation overwrites the first
     assert rehearsal.metrics.average_forgetting < naive.metrics.average_forgetting - 0.2
 
@@ -61,6 +62,29 @@ def test_figure_tables_and_trend_come_from_the_numbers(tiny_comparison, tmp_path
     assert f"| naive | {naive['average_accuracy']:.2f} / {naive['average_forgetting']:.2f}" in text
     assert "most forgetting: **naive**" in text
     assert "| LogisticRegression | 0.970 |" in text
+
+
+def test_trend_reads_how_forgetting_changes_with_n():
+    def cell(accuracy, forgetting):
+        transfer = {"backward_transfer": -forgetting, "forward_transfer": 0.0}
+        return {"average_accuracy": accuracy, "average_forgetting": forgetting, **transfer}
+
+    summary = {
+        "2": {"naive": cell(0.3, 0.8), "ewc": cell(0.5, 0.4), "si": cell(0.6, 0.30)},
+        "10": {"naive": cell(0.3, 0.9), "ewc": cell(0.8, 0.1), "si": cell(0.6, 0.32)},
+    }
+    trend = _trend(summary)
+    assert trend["forgetting_with_n"] == {"naive": "rises", "ewc": "falls", "si": "flat"}
+    assert trend["strongest"] == "ewc" and trend["most_forgetting"] == "naive"
+    results = {
+        "settings": {"n_tasks": 2, "split_pairs": [], "n_memories": 8, "max_iter_per_task": 1},
+        "sequences": {"permuted digits": {"metrics": summary}},
+        "classifier_vs_logistic_regression": [],
+        "seconds": 0.0,
+    }
+    text = "\n".join(sequential_markdown(results))
+    assert "From n = 2 to n = 10 forgetting falls for 1 (ewc 0.40 -> 0.10); rises for 1" in text
+    assert "stays within 0.05 for 1 (si 0.30 -> 0.32)" in text
 
 
 def test_baseline_reports_ours_beside_logistic_regression():

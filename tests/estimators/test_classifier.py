@@ -122,6 +122,24 @@ def test_agem_ends_with_a_lower_buffer_loss_than_naive(two_tasks):
     assert agem_loss < naive_loss
 
 
+def test_labels_no_task_has_shown_are_neither_trained_nor_predicted(two_tasks):
+    task = two_tasks[0]
+    first = task.y_train < 5
+    memory = DenseAssociativeClassifier(**SMALL)
+    memory.partial_fit(task.X_train[first], task.y_train[first], classes=np.arange(10))
+    untouched = DenseAssociativeClassifier(**{**SMALL, "max_iter": 1})
+    untouched.partial_fit(task.X_train[first], task.y_train[first], classes=np.arange(10))
+    n_features = task.X_train.shape[1]
+    unseen = n_features + np.arange(5, 10)
+    np.testing.assert_array_equal(memory.seen_classes_, np.arange(10) < 5)
+    assert np.abs(memory.memories_[:, unseen] - untouched.memories_[:, unseen]).max() == 0
+    proba = memory.predict_proba(task.X_test)
+    assert np.all(proba[:, 5:] == 0) and np.all(memory.predict(task.X_test) < 5)
+    memory.partial_fit(task.X_train[~first], task.y_train[~first])
+    assert memory.seen_classes_.all()
+    assert memory.score(task.X_test[task.y_test >= 5], task.y_test[task.y_test >= 5]) > 0.8
+
+
 def test_buffer_holds_the_configured_fraction(two_tasks):
     memory = _sequence("rehearsal", two_tasks, memory_fraction=0.1)
     expected = sum(round(0.1 * len(task.y_train)) for task in two_tasks)

@@ -51,6 +51,25 @@ def test_drives_are_energy_differences_of_the_clamped_label_states(interaction):
         np.testing.assert_allclose(drives, expected, rtol=1e-9, atol=1e-9)
 
 
+def test_labels_not_in_play_sit_at_zero_in_both_states():
+    memories, X, _ = _problem()
+    interaction = INTERACTIONS[0]
+    active = np.array([1.0, 0.0, 1.0])
+    for features in X[:4]:
+        off = np.concatenate([features, -active])
+
+        def attraction_of(state):
+            return -float(binary_energy(jnp.asarray(state), jnp.asarray(memories), interaction))
+
+        expected = []
+        for label in range(N_CLASSES):
+            state = off.copy()
+            state[N_FEATURES + label] = 1.0
+            expected.append(attraction_of(state) - attraction_of(off))
+        drives = label_drives(features, memories, interaction, N_CLASSES, jnp.asarray(active))
+        np.testing.assert_allclose(np.asarray(drives), expected, rtol=1e-9, atol=1e-9)
+
+
 def test_label_distribution_is_a_softmax_of_twice_the_scaled_drives():
     memories, X, _ = _problem()
     interaction = INTERACTIONS[0]

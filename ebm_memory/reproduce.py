@@ -20,6 +20,10 @@ cores).
   its own prior (Schaeffer et al. 2024): about ``alpha log n`` with a Chinese-restaurant
   prior, about ``n^d`` with Pitman-Yor, and a plateau at the number of components on a finite
   mixture (:mod:`ebm_memory.analysis.growth`).
+- ``sequential``: the supervised Dense Associative Memory learning a sequence of digit tasks
+  under six strategies against forgetting, across the interaction vertex n = 2, 3, 5, 10
+  (McAlister et al.), and its accuracy beside logistic regression
+  (:mod:`ebm_memory.analysis.sequential`).
 
 Examples
 --------

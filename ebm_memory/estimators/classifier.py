@@ -57,7 +57,8 @@ class DenseAssociativeClassifier(ClassifierMixin, BaseEstimator):
     earlier items, "pseudo-rehearsal" on the network's own stable states, "ewc" and "si"
     (importance-weighted quadratic penalties on the memories) and "agem" (gradient
     projection against the buffer loss). Each ``partial_fit`` call is one task; ``fit``
-    starts afresh.
+    starts afresh. Label neurons of classes no task has shown yet stay out of the energy,
+    the loss and the predictions until their class arrives.
 
     Parameters
     ----------

@@ -5,13 +5,22 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 
-__all__ = ["bucket_size", "map_blocks"]
+__all__ = ["bucket_size", "map_blocks", "pad_rows"]
 
 
 def bucket_size(n: int, minimum: int) -> int:
     """The power of two at or above ``n`` (at least ``minimum``): padding arrays to these sizes
     lets a jitted kernel compile for a handful of shapes however the size varies."""
     return max(minimum, 1 << (max(n, 1) - 1).bit_length())
+
+
+def pad_rows(arrays, size: int) -> tuple[np.ndarray, ...]:
+    """Each array extended with zero rows to ``size`` rows: callers give the padding zero
+    weight, so a jitted kernel sees a handful of shapes whatever the number of rows."""
+    return tuple(
+        np.pad(array, ((0, size - len(array)),) + ((0, 0),) * (np.ndim(array) - 1))
+        for array in map(np.asarray, arrays)
+    )
 
 
 def map_blocks(kernel, states: np.ndarray, *args, block_size: int = 1024, **kwargs) -> np.ndarray:

@@ -44,7 +44,7 @@ import numpy as np
 import optax
 from jaxtyping import Array, Float
 
-from ebm_memory._blocks import bucket_size
+from ebm_memory._blocks import bucket_size, pad_rows
 from ebm_memory.density.gaussian import vmf_log_normaliser
 from ebm_memory.energies.mixture import (
     MIXTURE_SIMILARITIES,
@@ -95,13 +95,11 @@ def mixture_log_normaliser(similarity: str, n_features: int, beta) -> float:
     return 0.5 * n_features * float(np.log(float(beta) / (2 * np.pi)))
 
 
-def pad_rows(X) -> tuple[np.ndarray, np.ndarray]:
+def _padded(X) -> tuple[np.ndarray, np.ndarray]:
     """Rows padded with zeros to the next power of two (at least 16), and their weights
     (1 for data, 0 for padding)."""
     X = np.asarray(X)
-    size = bucket_size(len(X), 16)
-    weights = (np.arange(size) < len(X)).astype(X.dtype)
-    return np.pad(X, ((0, size - len(X)), (0, 0))), weights
+    return pad_rows((X, np.ones(len(X), X.dtype)), bucket_size(len(X), 16))
 
 
 def mixture_statistics(X: Float[Array, "N D"], weights, params: MixtureParams, similarity: str):
@@ -159,7 +157,7 @@ def _start(X, initial_memories, similarity, beta):
     """Checked, padded rows and the initial parameters."""
     if similarity not in MIXTURE_SIMILARITIES:
         raise ValueError(f"similarity must be one of {MIXTURE_SIMILARITIES}, got {similarity!r}.")
-    rows, weights = pad_rows(X)
+    rows, weights = _padded(X)
     memories = np.asarray(initial_memories, dtype=rows.dtype)
     if memories.ndim != 2 or memories.shape[1] != rows.shape[1]:
         raise ValueError(

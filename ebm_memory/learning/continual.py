@@ -38,6 +38,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ebm_memory._blocks import pad_rows
 from ebm_memory.dynamics.retrieval import retrieve_binary
 from ebm_memory.learning.classifier import ClassifierObjective, label_outputs
 from ebm_memory.learning.optimise import Minimised, Optimizer, clip_unit, minimise
@@ -46,7 +47,6 @@ __all__ = [
     "STRATEGIES",
     "AGEMProjection",
     "fisher_diagonal",
-    "pad_rows",
     "project_away",
     "pseudo_items",
     "synaptic_importance",
@@ -90,16 +90,11 @@ def project_away(gradient, reference, direction=None):
     return gradient - coefficient * direction
 
 
-def pad_rows(X: np.ndarray, targets: np.ndarray, weights: np.ndarray):
-    """Pad rows with zero weight to a multiple of 128, so training compiles for few shapes."""
-    n_rows = X.shape[0]
-    size = max(ROW_MULTIPLE, -(-n_rows // ROW_MULTIPLE) * ROW_MULTIPLE)
-    pad = size - n_rows
-
-    def extend(array, fill):
-        return np.concatenate([array, np.full((pad, *array.shape[1:]), fill, array.dtype)])
-
-    return extend(X, 0.0), extend(targets, -1.0), extend(weights, 0.0)
+def _padded(X: np.ndarray, targets: np.ndarray, weights: np.ndarray):
+    """Rows padded with zero weight to a multiple of 128, so training compiles for few
+    shapes (a power of two would waste up to half the work on these task sizes)."""
+    size = max(ROW_MULTIPLE, -(-X.shape[0] // ROW_MULTIPLE) * ROW_MULTIPLE)
+    return pad_rows((X, targets, weights), size)
 
 
 def train_task(
@@ -131,11 +126,11 @@ def train_task(
     buffer : A-GEM's episodic buffer (features, targets, weights); None: no projection.
     optimizer, max_iter, progress_bar, description : as :func:`minimise`.
     """
-    X, targets, weights = pad_rows(X, targets, weights)
+    X, targets, weights = _padded(X, targets, weights)
     data = [X, targets, weights, sharpness, anchor, importance, strength]
     transform = None
     if buffer is not None:
-        data.extend(pad_rows(*buffer))
+        data.extend(_padded(*buffer))
         transform = AGEMProjection(objective)
     return minimise(
         objective,

@@ -1,0 +1,468 @@
+"""``InContextEnergy``: an energy function fitted in context, with no gradient step at test time.
+
+A small set transformer (:mod:`~ebm_memory.incontext.model`, in equinox) reads a context set
+``D`` and a query ``x`` and returns ``E(x | D)``, trained across many tasks by contrastive
+divergence with Langevin negatives (:mod:`~ebm_memory.incontext.training`; Schaeffer et al.
+2024, "Bridging Associative Memory and Probabilistic Modeling").
+
+Examples
+--------
+>>> import numpy as np
+>>> from ebm_memory import InContextEnergy
+>>> model = InContextEnergy.pretrained()  # trained on 2-D mixtures and shapes
+>>> rng = np.random.default_rng(0)
+>>> context = np.concatenate([rng.normal(-2, 0.3, (16, 2)), rng.normal(2, 0.3, (16, 2))])
+>>> energies = model.energy(np.array([[-2.0, -2.0], [0.0, 0.0]]), context)
+>>> bool(energies[0] < energies[1])  # a mode is lower than the gap between modes
+True
+>>> model.sample(context, n_samples=8, random_state=0, progress_bar=False).shape
+(8, 2)
+
+Training a model of your own (the GPU recipe: ``width=128, context_layers=3,
+n_steps=20_000, tasks_per_step=64``; defaults train in minutes on a laptop CPU):
+
+>>> tiny = InContextEnergy(width=16, n_heads=2, context_layers=1, n_steps=2, chunk_size=1,
+...                        tasks_per_step=2, queries_per_task=4, max_context=8,
+...                        langevin_steps=2, random_state=0, progress_bar=False)
+>>> tiny.fit("mixture_2d").n_steps_
+2
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+from tqdm.auto import tqdm
+
+from ebm_memory._blocks import pad_rows
+from ebm_memory._validation import check_integer
+from ebm_memory.incontext.checkpoint import (
+    build_model,
+    load_checkpoint,
+    model_arrays,
+    save_checkpoint,
+)
+from ebm_memory.incontext.inference import context_energies, log_normaliser, sample_context
+from ebm_memory.incontext.model import EnergyTransformer, ModelConfig
+from ebm_memory.incontext.tasks import TaskFamily, task_sampler
+from ebm_memory.incontext.training import (
+    OBJECTIVES,
+    ChunkCarry,
+    TrainingSettings,
+    dataset_batches,
+    make_chunk_runner,
+    sampler_batches,
+)
+
+__all__ = ["InContextEnergy"]
+
+PRETRAINED = "default_2d.npz"
+ARCHITECTURE = ("width", "n_heads", "context_layers", "query_layers")
+
+
+class InContextEnergy(BaseEstimator):
+    """An energy ``E(x | context)`` that adapts to a new dataset given in context.
+
+    Parameters
+    ----------
+    width, n_heads, context_layers, query_layers : int
+        Architecture: token width, attention heads, self-attention blocks over the context,
+        cross-attention blocks from the query.
+    objective : {"cd", "dsm"}
+        Contrastive divergence with Langevin negatives and a replay buffer, or denoising
+        score matching (for comparison).
+    n_steps : int
+        Optimiser steps (Adam, gradients clipped to norm 1).
+    tasks_per_step, queries_per_task : int
+        Tasks per step, and positives (and negatives) per task.
+    min_context, max_context : int
+        Context sizes drawn uniformly in this range during training.
+    learning_rate : float
+    langevin_steps, langevin_step_size : int, float
+        Length and step (standardised units) of the unadjusted Langevin negative chains.
+    buffer_size, reinit_fraction : int, float
+        Replay buffer of negatives; fraction of chains restarted from uniform noise.
+    regularisation : float
+        Weight of the squared bounded correction at positives and negatives.
+    dsm_noise : float
+        Noise scale of denoising score matching (standardised units).
+    chunk_size : int
+        Steps per compiled chunk; finiteness is checked and the bar advanced between chunks.
+    checkpoint_path : str or path, optional
+        Where to save the last good parameters, every ``checkpoint_every`` steps and at the end.
+    checkpoint_every : int
+    warm_start : bool
+        Continue from the fitted parameters instead of a new initialisation.
+    random_state : int, RandomState or None
+    progress_bar : bool
+
+    Attributes
+    ----------
+    config_ : ModelConfig
+    parameters_ : dict of str to ndarray
+        The network's parameters by name (plain numpy: pickles, and is the checkpoint).
+    n_features_in_ : int
+    n_steps_ : int
+        Optimiser steps taken in all, over warm starts.
+    history_ : dict of str to ndarray
+        Per step: ``loss`` and ``positive_energy`` (mean standardised energy of the positives).
+
+    Notes
+    -----
+    The input of ``fit`` is a distribution of tasks, not one design matrix, so this is a
+    scikit-learn style estimator (parameters, ``clone``, ``get_params``, fitted attributes)
+    but not one that ``check_estimator`` can drive.
+    """
+
+    _parameter_constraints: dict = {
+        "width": [Interval(numbers.Integral, 2, None, closed="left")],
+        "n_heads": [Interval(numbers.Integral, 1, None, closed="left")],
+        "context_layers": [Interval(numbers.Integral, 0, None, closed="left")],
+        "query_layers": [Interval(numbers.Integral, 0, None, closed="left")],
+        "objective": [StrOptions(set(OBJECTIVES))],
+        "n_steps": [Interval(numbers.Integral, 1, None, closed="left")],
+        "tasks_per_step": [Interval(numbers.Integral, 1, None, closed="left")],
+        "queries_per_task": [Interval(numbers.Integral, 1, None, closed="left")],
+        "min_context": [Interval(numbers.Integral, 2, None, closed="left")],
+        "max_context": [Interval(numbers.Integral, 2, None, closed="left")],
+        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+        "langevin_steps": [Interval(numbers.Integral, 1, None, closed="left")],
+        "langevin_step_size": [Interval(numbers.Real, 0, None, closed="neither")],
+        "buffer_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "reinit_fraction": [Interval(numbers.Real, 0, 1, closed="both")],
+        "regularisation": [Interval(numbers.Real, 0, None, closed="left")],
+        "dsm_noise": [Interval(numbers.Real, 0, None, closed="neither")],
+        "chunk_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "checkpoint_path": [str, Path, None],
+        "checkpoint_every": [Interval(numbers.Integral, 1, None, closed="left")],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "progress_bar": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        *,
+        width: int = 64,
+        n_heads: int = 4,
+        context_layers: int = 2,
+        query_layers: int = 1,
+        objective: str = "cd",
+        n_steps: int = 3000,
+        tasks_per_step: int = 16,
+        queries_per_task: int = 32,
+        min_context: int = 4,
+        max_context: int = 64,
+        learning_rate: float = 1e-3,
+        langevin_steps: int = 20,
+        langevin_step_size: float = 0.01,
+        buffer_size: int = 4096,
+        reinit_fraction: float = 0.05,
+        regularisation: float = 0.1,
+        dsm_noise: float = 0.1,
+        chunk_size: int = 50,
+        checkpoint_path: str | Path | None = None,
+        checkpoint_every: int = 500,
+        warm_start: bool = False,
+        random_state=None,
+        progress_bar: bool = True,
+    ):
+        self.width = width
+        self.n_heads = n_heads
+        self.context_layers = context_layers
+        self.query_layers = query_layers
+        self.objective = objective
+        self.n_steps = n_steps
+        self.tasks_per_step = tasks_per_step
+        self.queries_per_task = queries_per_task
+        self.min_context = min_context
+        self.max_context = max_context
+        self.learning_rate = learning_rate
+        self.langevin_steps = langevin_steps
+        self.langevin_step_size = langevin_step_size
+        self.buffer_size = buffer_size
+        self.reinit_fraction = reinit_fraction
+        self.regularisation = regularisation
+        self.dsm_noise = dsm_noise
+        self.chunk_size = chunk_size
+        self.checkpoint_path = checkpoint_path
+        self.checkpoint_every = checkpoint_every
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.progress_bar = progress_bar
+
+    # ------------------------------------------------------------------ training
+    def fit(self, tasks, y=None):
+        """Train across tasks.
+
+        Parameters
+        ----------
+        tasks : callable, str, TaskFamily, or sequence of them, or sequence of arrays
+            A traceable ``sampler(key, n_points) -> (n_points, D)`` (see
+            :func:`~ebm_memory.incontext.tasks.task_sampler`); family names or
+            :class:`~ebm_memory.incontext.tasks.TaskFamily` objects; or a list of datasets,
+            2-D arrays of one width, from which contexts and positives are drawn as random
+            subsets.
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        if self.max_context < self.min_context:
+            raise ValueError(
+                f"max_context ({self.max_context}) must be >= min_context ({self.min_context})."
+            )
+        if self.width % self.n_heads:
+            raise ValueError(
+                f"width ({self.width}) must be a multiple of n_heads ({self.n_heads})."
+            )
+        settings = self._settings()
+        batch_fn, data, dim = self._task_source(tasks, settings)
+        config = ModelConfig(dim, self.width, self.n_heads, self.context_layers, self.query_layers)
+        rng = check_random_state(self.random_state)
+        key = jax.random.key(rng.randint(2**31 - 1))
+        init_key, buffer_key, key = jax.random.split(key, 3)
+        if self.warm_start and hasattr(self, "parameters_"):
+            if self.config_ != config:
+                raise ValueError(
+                    f"warm_start needs the fitted architecture {self.config_}, got {config}."
+                )
+            model = build_model(config, self.parameters_)
+        else:
+            model = EnergyTransformer(config, key=init_key)
+            self.n_steps_ = 0
+            self.history_ = {"loss": np.zeros(0), "positive_energy": np.zeros(0)}
+        self.config_, self.n_features_in_ = config, dim
+        self.parameters_ = model_arrays(model)
+        params, static = eqx.partition(model, eqx.is_inexact_array)
+        optimizer = optax.chain(optax.clip_by_global_norm(1.0), optax.adam(self.learning_rate))
+        buffer = jax.random.uniform(buffer_key, (self.buffer_size, dim), minval=-3.0, maxval=3.0)
+        carry = ChunkCarry(params, optimizer.init(params), buffer)
+        self._train(carry, static, optimizer, batch_fn, data, settings, key)
+        return self
+
+    def _settings(self) -> TrainingSettings:
+        return TrainingSettings(
+            self.objective,
+            self.tasks_per_step,
+            self.queries_per_task,
+            self.min_context,
+            self.max_context,
+            self.langevin_steps,
+            float(self.langevin_step_size),
+            float(self.reinit_fraction),
+            float(self.regularisation),
+            float(self.dsm_noise),
+        )
+
+    def _task_source(self, tasks, settings: TrainingSettings):
+        """The batch function, its data argument and the dimension, from any form of tasks."""
+        if isinstance(tasks, str | TaskFamily):
+            tasks = [tasks]
+        if isinstance(tasks, Sequence) and all(isinstance(t, str | TaskFamily) for t in tasks):
+            tasks = task_sampler(tasks)
+        if callable(tasks):
+            dim = getattr(tasks, "dim", None)
+            if dim is None:
+                dim = jax.eval_shape(lambda k: tasks(k, 2), jax.random.key(0)).shape[-1]
+            return sampler_batches(tasks, settings), None, int(dim)
+        return dataset_batches(settings), *self._datasets(tasks)
+
+    def _datasets(self, tasks):
+        if not isinstance(tasks, Sequence) or not tasks:
+            raise TypeError(
+                "tasks must be a task sampler, family names, or a non-empty list of 2-D arrays; "
+                f"got {type(tasks).__name__}."
+            )
+        arrays = [np.asarray(t, dtype=np.float64) for t in tasks]
+        dims = {a.shape[1] if a.ndim == 2 else None for a in arrays}
+        if None in dims or len(dims) != 1:
+            raise ValueError(
+                "Every dataset must be a 2-D array (n_points, n_features) of one width."
+            )
+        for index, array in enumerate(arrays):
+            if not np.all(np.isfinite(array)):
+                raise ValueError(f"Dataset {index} contains NaN or infinity.")
+            if len(array) <= self.min_context:
+                raise ValueError(
+                    f"Dataset {index} has {len(array)} points; each needs more than "
+                    f"min_context={self.min_context} (a context and at least one positive)."
+                )
+        size = max(len(a) for a in arrays)
+        points = np.stack(pad_rows(arrays, size)).astype(np.float32)
+        counts = np.array([len(a) for a in arrays], np.int32)
+        return (jnp.asarray(points), jnp.asarray(counts)), dims.pop()
+
+    def _train(self, carry, static, optimizer, batch_fn, data, settings, key):
+        run = make_chunk_runner(static, optimizer, batch_fn, settings, self.chunk_size)
+        steps_done, since_checkpoint = 0, 0
+        losses, energies = [self.history_["loss"]], [self.history_["positive_energy"]]
+        with tqdm(
+            total=self.n_steps, desc="in-context energy", unit="step", disable=not self.progress_bar
+        ) as bar:
+            while steps_done < self.n_steps:
+                key, chunk_key = jax.random.split(key)
+                new_carry, (loss, energy) = run(carry, chunk_key, data)
+                loss, energy = np.asarray(loss), np.asarray(energy)
+                taken = min(self.chunk_size, self.n_steps - steps_done)
+                finite = np.isfinite(loss).all() and all(
+                    bool(jnp.all(jnp.isfinite(leaf))) for leaf in jax.tree.leaves(new_carry.params)
+                )
+                if not finite:
+                    self._diverged()
+                carry = new_carry
+                steps_done += taken
+                since_checkpoint += taken
+                losses.append(loss[:taken])
+                energies.append(energy[:taken])
+                self._record(carry.params, static, taken, losses, energies)
+                bar.update(taken)
+                bar.set_postfix(loss=f"{loss[:taken].mean():.3f}")
+                if self.checkpoint_path is not None and (
+                    since_checkpoint >= self.checkpoint_every or steps_done >= self.n_steps
+                ):
+                    self.save(self.checkpoint_path)
+                    since_checkpoint = 0
+
+    def _record(self, params, static, taken, losses, energies):
+        self.parameters_ = model_arrays(eqx.combine(params, static))
+        self.n_steps_ += taken
+        self.history_ = {
+            "loss": np.concatenate(losses),
+            "positive_energy": np.concatenate(energies),
+        }
+
+    def _diverged(self):
+        where = (
+            f"; the last good checkpoint is {self.checkpoint_path}"
+            if self.checkpoint_path is not None
+            else ""
+        )
+        raise FloatingPointError(
+            f"Training diverged: a non-finite loss or parameter appeared in steps "
+            f"{self.n_steps_ + 1}..{self.n_steps_ + self.chunk_size}. The estimator keeps the "
+            f"last good parameters (step {self.n_steps_}){where}. Check the tasks for NaN, or "
+            "lower learning_rate or langevin_step_size."
+        )
+
+    # ------------------------------------------------------------------ inference
+    def _model(self) -> EnergyTransformer:
+        check_is_fitted(self, "parameters_")
+        return build_model(self.config_, self.parameters_)
+
+    def _points(self, name: str, X, minimum: int = 1) -> np.ndarray:
+        X = np.asarray(X)
+        if not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
+            raise TypeError(f"{name} must be numeric, got dtype {X.dtype}.")
+        X = X.astype(np.float64)
+        if X.ndim != 2 or X.shape[1] != self.n_features_in_:
+            raise ValueError(f"{name} must have shape (n, {self.n_features_in_}), got {X.shape}.")
+        if len(X) < minimum:
+            raise ValueError(f"{name} needs at least {minimum} rows, got {len(X)}.")
+        if not np.all(np.isfinite(X)):
+            raise ValueError(f"{name} contains NaN or infinity.")
+        return X
+
+    def energy(self, X, context) -> np.ndarray:
+        """``E(x | context)`` for each row of ``X``: (n,) float64, unnormalised (lower is
+        more probable; ``exp(-E)`` is proportional to the density the context implies)."""
+        check_is_fitted(self, "parameters_")
+        X = self._points("X", X)
+        context = self._points("context", context, minimum=2)
+        return context_energies(self._model(), X, context)
+
+    def log_normaliser(self, context, *, grid_size: int = 256) -> float:
+        """``log integral exp(-E(x | context)) dx`` by quadrature on a grid (2-D only)."""
+        check_is_fitted(self, "parameters_")
+        context = self._points("context", context, minimum=2)
+        return log_normaliser(self._model(), context, grid_size)
+
+    def score_samples(self, X, context, *, normalise: bool = False) -> np.ndarray:
+        """Log density of each row of ``X`` given ``context``: ``-E(x | context)``, and with
+        ``normalise=True`` minus the quadrature :meth:`log_normaliser` (2-D only)."""
+        scores = -self.energy(X, context)
+        if normalise:
+            scores -= self.log_normaliser(context)
+        return scores
+
+    def sample(
+        self,
+        context,
+        n_samples: int = 1,
+        random_state=None,
+        *,
+        method: str = "mala",
+        num_warmup: int = 500,
+        num_chains: int = 4,
+        progress_bar: bool = False,
+        return_result: bool = False,
+    ):
+        """Draws from ``exp(-E(x | context))`` with our Langevin / MALA / HMC kernels or
+        numpyro's NUTS (:func:`ebm_memory.samplers.sample`).
+
+        Returns (n_samples, n_features) float64, and with ``return_result=True`` also the
+        :class:`~ebm_memory.samplers.SamplingResult` (ESS, R-hat, ``to_arviz()``).
+        """
+        check_is_fitted(self, "parameters_")
+        context = self._points("context", context, minimum=2)
+        n_samples = check_integer("n_samples", n_samples, minimum=1)
+        seed = check_random_state(random_state).randint(2**31 - 1)
+        draws, result = sample_context(
+            self._model(),
+            context,
+            jax.random.key(seed),
+            n_samples=n_samples,
+            method=method,
+            num_warmup=num_warmup,
+            num_chains=num_chains,
+            progress_bar=progress_bar,
+        )
+        return (draws, result) if return_result else draws
+
+    # ------------------------------------------------------------------ checkpoints
+    def save(self, path) -> None:
+        """Write the fitted model to ``path`` (see :mod:`~ebm_memory.incontext.checkpoint`)."""
+        check_is_fitted(self, "parameters_")
+        settings = {
+            k: v
+            for k, v in self.get_params().items()
+            if k not in ("checkpoint_path", "random_state")
+        }
+        meta = {
+            "estimator": settings,
+            "n_steps": int(self.n_steps_),
+            "history": {k: v.tolist() for k, v in self.history_.items()},
+        }
+        save_checkpoint(path, self.config_, self.parameters_, meta)
+
+    @classmethod
+    def load(cls, path) -> InContextEnergy:
+        """A fitted estimator read from a checkpoint written by :meth:`save`."""
+        config, arrays, meta = load_checkpoint(path)
+        estimator = cls(**meta["estimator"])
+        estimator.config_, estimator.parameters_ = config, arrays
+        estimator.n_features_in_ = config.dim
+        estimator.n_steps_ = meta["n_steps"]
+        estimator.history_ = {k: np.asarray(v) for k, v in meta["history"].items()}
+        return estimator
+
+    @classmethod
+    def pretrained(cls) -> InContextEnergy:
+        """The default 2-D model shipped with the package, trained on the ``mixture_2d`` and
+        ``shapes_2d`` families (``ebm-memory in-context train`` re-trains it)."""
+        with resources.as_file(resources.files("ebm_memory.incontext") / PRETRAINED) as path:
+            return cls.load(path)

@@ -1,0 +1,221 @@
+"""Training the in-context energy across many tasks: contrastive divergence or denoising
+score matching, with optax, in jitted ``lax.scan`` chunks.
+
+Each step draws ``tasks_per_step`` tasks. For each, a context of a random size between
+``min_context`` and ``max_context`` (padded and masked to ``max_context``) and
+``queries_per_task`` fresh points from the same task (the positives: never context points,
+so the model learns the density behind the context, not the context itself).
+
+- ``"cd"`` (Du & Mordatch 2019; Schaeffer et al. 2024): the loss is
+  ``mean E(positives) - mean E(negatives) + alpha * mean(g^2)``. The negatives are
+  unadjusted Langevin chains (:func:`ebm_memory.samplers.kernels.ula`) on the model's own
+  energy, started from a replay buffer of past negatives. The buffer holds standardised
+  units, so it is shared by all tasks; a fraction ``reinit_fraction`` of the starts are fresh
+  uniform draws. The regulariser acts on the correction ``g``, the one part of the energy
+  whose additive level contrastive divergence cannot see (the memory read-out is a normalised
+  mixture).
+- ``"dsm"`` (Vincent 2011): ``|sigma grad_z E(z + sigma eps) - eps|^2``, the denoising score
+  matching loss at noise ``sigma = dsm_noise`` (standardised units), as a comparison.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import optax
+from jaxtyping import Array, Bool, Float
+
+from ebm_memory.incontext.model import encode_context, standardised_energy
+from ebm_memory.samplers.kernels import run_chain, ula
+
+__all__ = [
+    "OBJECTIVES",
+    "Batch",
+    "TrainingSettings",
+    "dataset_batches",
+    "make_chunk_runner",
+    "sampler_batches",
+]
+
+OBJECTIVES = ("cd", "dsm")
+REINIT_HALF_WIDTH = 3.0
+"""Fresh negatives start uniform in ``[-3, 3]^D`` (standardised units)."""
+
+
+class TrainingSettings(NamedTuple):
+    """Static settings of a training run (hashable: part of the compiled step)."""
+
+    objective: str
+    tasks_per_step: int
+    queries_per_task: int
+    min_context: int
+    max_context: int
+    langevin_steps: int
+    langevin_step_size: float
+    reinit_fraction: float
+    regularisation: float
+    dsm_noise: float
+
+
+class Batch(NamedTuple):
+    """Contexts (B, N, D) with masks (B, N), and positives (B, Q, D) from the same tasks."""
+
+    contexts: Float[Array, "B N D"]
+    masks: Bool[Array, "B N"]
+    queries: Float[Array, "B Q D"]
+
+
+def _context_mask(key, settings: TrainingSettings, upper) -> Bool[Array, " N"]:
+    size = jax.random.randint(key, (), settings.min_context, upper + 1)
+    return jnp.arange(settings.max_context) < size
+
+
+def sampler_batches(sampler: Callable, settings: TrainingSettings) -> Callable:
+    """``batch(key, data) -> Batch`` from a traceable ``sampler(key, n_points)``."""
+    n_points = settings.max_context + settings.queries_per_task
+
+    def one(key):
+        point_key, size_key = jax.random.split(key)
+        points = sampler(point_key, n_points)
+        mask = _context_mask(size_key, settings, settings.max_context)
+        return points[: settings.max_context], mask, points[settings.max_context :]
+
+    def batch(key, data):
+        return Batch(*jax.vmap(one)(jax.random.split(key, settings.tasks_per_step)))
+
+    return batch
+
+
+def dataset_batches(settings: TrainingSettings) -> Callable:
+    """``batch(key, (points, counts)) -> Batch`` from datasets padded to (M, P, D) with
+    their sizes (M,): a dataset chosen uniformly, a random subset as the context and the
+    positives drawn from its remaining points."""
+
+    def one(key, points, counts):
+        choice_key, order_key, size_key, query_key = jax.random.split(key, 4)
+        index = jax.random.randint(choice_key, (), 0, points.shape[0])
+        rows, count = points[index], counts[index]
+        order = jnp.argsort(
+            jnp.where(
+                jnp.arange(rows.shape[0]) < count,
+                jax.random.uniform(order_key, (rows.shape[0],)),
+                2.0,
+            )
+        )
+        upper = jnp.minimum(settings.max_context, count - 1)
+        mask = _context_mask(size_key, settings, upper)
+        size = jnp.sum(mask)
+        picks = size + jax.random.randint(
+            query_key, (settings.queries_per_task,), 0, jnp.maximum(count - size, 1)
+        )
+        context_rows = jnp.where(mask, order[: settings.max_context], order[0])
+        return rows[context_rows], mask, rows[order[picks]]
+
+    def batch(key, data):
+        points, counts = data
+        keys = jax.random.split(key, settings.tasks_per_step)
+        return Batch(*jax.vmap(one, (0, None, None))(keys, points, counts))
+
+    return batch
+
+
+def _negatives(model, encoded, starts, key, settings: TrainingSettings):
+    """Short-run ULA chains on the (frozen) model's standardised energy, from ``starts``."""
+    frozen_model, frozen = jax.tree.map(
+        lambda leaf: jax.lax.stop_gradient(leaf) if eqx.is_array(leaf) else leaf, (model, encoded)
+    )
+    kernel = ula(
+        lambda z: standardised_energy(frozen_model, frozen, z)[0], settings.langevin_step_size
+    )
+
+    def chain(chain_key, start):
+        state, _, _ = run_chain(chain_key, kernel, kernel.init(start), settings.langevin_steps)
+        return state.position
+
+    return jax.vmap(chain)(jax.random.split(key, starts.shape[0]), starts)
+
+
+def _task_loss(model, context, mask, queries, starts, key, settings: TrainingSettings):
+    """The loss of ONE task, its negatives (standardised), and its mean positive energy."""
+    encoded = encode_context(model, context, mask)
+    positives = (queries - encoded.mean) * jnp.exp(-encoded.log_scale)
+    score = jax.vmap(lambda z: standardised_energy(model, encoded, z))
+    if settings.objective == "cd":
+        negatives = _negatives(model, encoded, starts, key, settings)
+        positive_energy, positive_correction = score(positives)
+        negative_energy, negative_correction = score(negatives)
+        penalty = jnp.mean(positive_correction**2) + jnp.mean(negative_correction**2)
+        loss = (
+            jnp.mean(positive_energy)
+            - jnp.mean(negative_energy)
+            + settings.regularisation * penalty
+        )
+        return loss, negatives, jnp.mean(positive_energy)
+    noise = jax.random.normal(key, positives.shape, positives.dtype)
+    noisy = positives + settings.dsm_noise * noise
+    grads = jax.vmap(jax.grad(lambda z: standardised_energy(model, encoded, z)[0]))(noisy)
+    loss = jnp.mean(jnp.sum((settings.dsm_noise * grads - noise) ** 2, axis=1))
+    return loss, starts, jnp.mean(score(positives)[0])
+
+
+class ChunkCarry(NamedTuple):
+    """What a training chunk carries from step to step."""
+
+    params: object
+    opt_state: object
+    buffer: Float[Array, "M D"]
+
+
+def _starts(key, buffer, settings: TrainingSettings):
+    """Buffer rows to resume, a fraction replaced by fresh uniform starts."""
+    shape = (settings.tasks_per_step, settings.queries_per_task)
+    index_key, fresh_key, uniform_key = jax.random.split(key, 3)
+    indices = jax.random.randint(index_key, shape, 0, buffer.shape[0])
+    fresh = jax.random.bernoulli(fresh_key, settings.reinit_fraction, shape)
+    uniform = jax.random.uniform(
+        uniform_key, (*shape, buffer.shape[1]), buffer.dtype, -REINIT_HALF_WIDTH, REINIT_HALF_WIDTH
+    )
+    return indices, jnp.where(fresh[..., None], uniform, buffer[indices])
+
+
+def make_chunk_runner(
+    static,
+    optimizer: optax.GradientTransformation,
+    batch_fn: Callable,
+    settings: TrainingSettings,
+    chunk: int,
+) -> Callable:
+    """A jitted ``run(carry, key, data) -> (carry, (losses, positive_energies))`` of
+    ``chunk`` steps; ``static`` is the non-array part of the model (``eqx.partition``)."""
+
+    def loss_fn(params, batch, starts, keys):
+        model = eqx.combine(params, static)
+        losses, negatives, energies = jax.vmap(lambda *task: _task_loss(model, *task, settings))(
+            batch.contexts, batch.masks, batch.queries, starts, keys
+        )
+        return jnp.mean(losses), (negatives, jnp.mean(energies))
+
+    def step(carry: ChunkCarry, key, data):
+        batch_key, start_key, chain_key = jax.random.split(key, 3)
+        batch = batch_fn(batch_key, data)
+        indices, starts = _starts(start_key, carry.buffer, settings)
+        keys = jax.random.split(chain_key, settings.tasks_per_step)
+        (loss, (negatives, energy)), grads = jax.value_and_grad(loss_fn, has_aux=True)(
+            carry.params, batch, starts, keys
+        )
+        updates, opt_state = optimizer.update(grads, carry.opt_state, carry.params)
+        params = optax.apply_updates(carry.params, updates)
+        buffer = carry.buffer.at[indices.reshape(-1)].set(
+            negatives.reshape(-1, negatives.shape[-1])
+        )
+        return ChunkCarry(params, opt_state, buffer), (loss, energy)
+
+    @jax.jit
+    def run(carry: ChunkCarry, key, data):
+        return jax.lax.scan(lambda c, k: step(c, k, data), carry, jax.random.split(key, chunk))
+
+    return run

@@ -1,0 +1,131 @@
+import pickle
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from ebm_memory.incontext import InContextEnergy
+from tests.incontext.conftest import TINY
+
+CONTEXT = np.random.default_rng(0).normal(size=(10, 2)) * 0.5 + [1.0, -1.0]
+X = np.random.default_rng(1).normal(size=(6, 2))
+
+
+def test_fit_records_steps_history_and_architecture(tiny_energy):
+    assert tiny_energy.n_steps_ == 2
+    assert tiny_energy.history_["loss"].shape == (2,)
+    assert np.all(np.isfinite(tiny_energy.history_["loss"]))
+    assert tiny_energy.config_.width == 16 and tiny_energy.n_features_in_ == 2
+    assert all(isinstance(v, np.ndarray) for v in tiny_energy.parameters_.values())
+
+
+def test_energy_and_scores_are_float64_and_consistent(tiny_energy):
+    energies = tiny_energy.energy(X, CONTEXT)
+    assert energies.dtype == np.float64 and energies.shape == (6,)
+    np.testing.assert_array_equal(tiny_energy.score_samples(X, CONTEXT), -energies)
+    log_z = tiny_energy.log_normaliser(CONTEXT)
+    np.testing.assert_allclose(
+        tiny_energy.score_samples(X, CONTEXT, normalise=True), -energies - log_z
+    )
+
+
+def test_fit_is_deterministic_under_a_fixed_seed(tiny_energy):
+    again = InContextEnergy(**TINY).fit("mixture_2d")
+    for name, value in tiny_energy.parameters_.items():
+        np.testing.assert_array_equal(again.parameters_[name], value)
+    np.testing.assert_array_equal(again.history_["loss"], tiny_energy.history_["loss"])
+
+
+def test_save_load_and_pickle_give_identical_energies(tiny_energy, tmp_path):
+    path = tmp_path / "model.npz"
+    tiny_energy.save(path)
+    loaded = InContextEnergy.load(path)
+    np.testing.assert_array_equal(loaded.energy(X, CONTEXT), tiny_energy.energy(X, CONTEXT))
+    assert loaded.get_params() == {**tiny_energy.get_params(), "random_state": None,
+                                   "checkpoint_path": None}
+    assert loaded.n_steps_ == 2
+    restored = pickle.loads(pickle.dumps(tiny_energy))
+    np.testing.assert_array_equal(restored.energy(X, CONTEXT), tiny_energy.energy(X, CONTEXT))
+
+
+def test_load_rejects_foreign_files(tmp_path):
+    plain = tmp_path / "plain.npz"
+    np.savez(plain, weight=np.zeros(3))
+    with pytest.raises(ValueError, match="not an"):
+        InContextEnergy.load(plain)
+
+
+def test_divergence_stops_with_a_message_and_keeps_the_last_good_checkpoint(tmp_path):
+    path = tmp_path / "good.npz"
+    energy = InContextEnergy(**{**TINY, "checkpoint_path": str(path)}).fit("mixture_2d")
+    saved, before = path.read_bytes(), dict(energy.parameters_)
+
+    def poisoned(key, n_points):
+        return jnp.full((n_points, 2), jnp.nan)
+
+    energy.set_params(warm_start=True)
+    with pytest.raises(FloatingPointError, match="diverged.*last good parameters \\(step 2\\)"):
+        energy.fit(poisoned)
+    assert path.read_bytes() == saved
+    assert energy.n_steps_ == 2
+    for name, value in before.items():
+        np.testing.assert_array_equal(energy.parameters_[name], value)
+
+
+def test_fit_on_a_list_of_datasets_and_by_score_matching():
+    rng = np.random.default_rng(0)
+    datasets = [rng.normal(size=(20, 2)) + shift for shift in (0.0, 5.0, -3.0)]
+    energy = InContextEnergy(**{**TINY, "objective": "dsm"}).fit(datasets)
+    assert energy.n_steps_ == 2 and np.all(np.isfinite(energy.history_["loss"]))
+    assert np.all(np.isfinite(energy.energy(X, CONTEXT)))
+
+
+@pytest.mark.parametrize(
+    ("tasks", "error", "match"),
+    [
+        ([np.full((20, 2), np.nan)], ValueError, "NaN"),
+        ([np.zeros((3, 2))], ValueError, "more than"),
+        ([np.zeros((20, 2)), np.zeros((20, 3))], ValueError, "one width"),
+        (42, TypeError, "task sampler"),
+    ],
+)
+def test_fit_rejects_bad_tasks(tasks, error, match):
+    with pytest.raises(error, match=match):
+        InContextEnergy(**TINY).fit(tasks)
+
+
+def test_fit_rejects_inconsistent_settings():
+    with pytest.raises(ValueError, match="max_context"):
+        InContextEnergy(**{**TINY, "min_context": 9}).fit("mixture_2d")
+    with pytest.raises(ValueError, match="multiple of n_heads"):
+        InContextEnergy(**{**TINY, "n_heads": 3}).fit("mixture_2d")
+
+
+def test_inputs_are_checked(tiny_energy):
+    with pytest.raises(NotFittedError):
+        InContextEnergy().energy(X, CONTEXT)
+    with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
+        tiny_energy.energy(np.zeros((3, 3)), CONTEXT)
+    with pytest.raises(ValueError, match="NaN"):
+        tiny_energy.energy(X, np.full((4, 2), np.nan))
+    with pytest.raises(ValueError, match="at least 2 rows"):
+        tiny_energy.energy(X, CONTEXT[:1])
+    with pytest.raises(TypeError, match="numeric"):
+        tiny_energy.energy(np.array([["a", "b"]]), CONTEXT)
+    with pytest.raises(ValueError, match="n_samples"):
+        tiny_energy.sample(CONTEXT, 0)
+
+
+def test_clone_keeps_parameters_and_drops_the_fit(tiny_energy):
+    copy = clone(tiny_energy)
+    assert copy.get_params() == tiny_energy.get_params()
+    assert not hasattr(copy, "parameters_")
+
+
+def test_sampling_is_deterministic_and_shaped(tiny_energy):
+    first = tiny_energy.sample(CONTEXT, 6, random_state=3, num_warmup=20)
+    assert first.shape == (6, 2) and first.dtype == np.float64
+    np.testing.assert_array_equal(first, tiny_energy.sample(CONTEXT, 6, random_state=3,
+                                                            num_warmup=20))

@@ -1,0 +1,67 @@
+import math
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from ebm_memory.incontext.inference import context_energies, density_grid
+from ebm_memory.incontext.model import (
+    EnergyTransformer,
+    ModelConfig,
+    context_energy,
+    encode_context,
+)
+
+CONFIG = ModelConfig(width=16, n_heads=2, context_layers=1, query_layers=1)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return EnergyTransformer(CONFIG, key=jax.random.key(0))
+
+
+@pytest.fixture(scope="module")
+def context():
+    return np.random.default_rng(0).normal(size=(12, 2)) * [1.0, 2.0] + [3.0, -1.0]
+
+
+QUERIES = np.random.default_rng(1).normal(size=(16, 2)) * 2
+
+
+def test_energy_is_invariant_to_permutations_of_the_context(model, context):
+    permuted = context[np.random.default_rng(2).permutation(len(context))]
+    np.testing.assert_allclose(
+        context_energies(model, QUERIES, permuted),
+        context_energies(model, QUERIES, context),
+        atol=1e-5,
+    )
+
+
+def test_masked_padding_changes_nothing(model, context):
+    mask = jnp.arange(16) < 12
+    junk = np.concatenate([context, np.full((4, 2), 50.0)])
+    clean = np.concatenate([context, np.zeros((4, 2))])
+    energy = jax.vmap(lambda c, x: context_energy(model, encode_context(model, c, mask), x),
+                      (None, 0))
+    np.testing.assert_allclose(energy(junk, QUERIES), energy(clean, QUERIES), atol=1e-5)
+
+
+def test_energy_shifts_by_d_log_a_under_scaling_and_translation(model, context):
+    """Standardising by the context makes exp(-E) a density in x: scaling space by a
+    raises every energy by d log a."""
+    a, b = 3.0, np.array([-5.0, 2.0])
+    moved = context_energies(model, a * QUERIES + b, a * context + b)
+    np.testing.assert_allclose(moved, context_energies(model, QUERIES, context) + 2 * math.log(a),
+                               atol=1e-4)
+
+
+def test_without_the_correction_the_energy_is_a_normalised_density(model, context):
+    silent = eqx.tree_at(
+        lambda m: (m.correction_head.weight, m.correction_head.bias),
+        model,
+        (jnp.zeros_like(model.correction_head.weight), jnp.zeros_like(model.correction_head.bias)),
+    )
+    _, _, log_z = density_grid(silent, context)
+    assert log_z == pytest.approx(0.0, abs=2e-3)

@@ -24,12 +24,16 @@ cores).
   under six strategies against forgetting, across the interaction vertex n = 2, 3, 5, 10
   (McAlister et al.), and its accuracy beside logistic regression
   (:mod:`ebm_memory.analysis.sequential`).
+- ``in_context``: the shipped in-context energy (Schaeffer et al. 2024) on held-out 2-D
+  contexts: its samples' true log-likelihood against a KDE on the same context, the energy
+  sharpening as the context grows from 4 to 64 points, held-out families, contour figures
+  (:mod:`ebm_memory.analysis.in_context_report`).
 
 Examples
 --------
 >>> from ebm_memory.reproduce import EXPERIMENTS
 >>> sorted(EXPERIMENTS)
-['capacity', 'dead_neurons', 'growth', 'kde_capacity', 'one_step', 'sequential']
+['capacity', 'dead_neurons', 'growth', 'in_context', 'kde_capacity', 'one_step', 'sequential']
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ import numpy as np
 from ebm_memory.analysis.capacity_report import capacity_markdown, reproduce_capacity
 from ebm_memory.analysis.dead_neurons_report import dead_neurons_markdown, reproduce_dead_neurons
 from ebm_memory.analysis.growth import finite_mixture_growth, memory_growth, plot_memory_growth
+from ebm_memory.analysis.in_context_report import in_context_markdown, reproduce_in_context
 from ebm_memory.analysis.kde_capacity import kde_capacity_markdown, reproduce_kde_capacity
 from ebm_memory.analysis.one_step import one_step_markdown, reproduce_one_step
 from ebm_memory.analysis.sequential import reproduce_sequential, sequential_markdown
@@ -141,6 +146,7 @@ EXPERIMENTS: dict[str, tuple[Callable[[Path, bool], dict], Callable[[dict], list
     "capacity": (reproduce_capacity, capacity_markdown),
     "dead_neurons": (reproduce_dead_neurons, dead_neurons_markdown),
     "sequential": (reproduce_sequential, sequential_markdown),
+    "in_context": (reproduce_in_context, in_context_markdown),
 }
 """Name -> (run(out_dir, quick) -> results, results -> Markdown lines)."""
 

@@ -7,9 +7,11 @@ For each held-out context (a task drawn from a family, ``n`` points from it):
   in-context energy (MALA) and of draws from the KDE. Draws that land where the truth puts
   mass score high; draws smeared into the gaps score low.
 - ``heldout_log_lik``: the mean log density that the quadrature-normalised energy and the
-  KDE give to fresh points of the task.
-- ``entropy``: the differential entropy of the normalised in-context density (quadrature);
-  it falls as the energy sharpens around the task's support.
+  KDE give to fresh points of the task; ``excess_nll`` is the truth's minus that (an estimate
+  of the KL divergence from the truth, which falls as the density sharpens onto the task).
+- ``entropy``: the differential entropy of the normalised in-context density (quadrature).
+- ``memory_width``: the mean width of the memories the model sets around the context points
+  (weighted by their weights), beside the KDE's bandwidth: how sharp the wells are.
 
 The KDE's bandwidth is chosen per context by leave-one-out likelihood over a grid of
 multiples of the context's scale (the strongest simple rule; Scott's rule is reported too).
@@ -35,7 +37,6 @@ from scipy.special import logsumexp
 from sklearn.neighbors import KernelDensity
 
 from ebm_memory.incontext.estimator import InContextEnergy
-from ebm_memory.incontext.inference import density_grid
 from ebm_memory.incontext.tasks import FAMILIES, mixture_log_prob, sample_mixture
 
 __all__ = [
@@ -65,9 +66,7 @@ def loo_bandwidth(context: np.ndarray) -> float:
     np.fill_diagonal(squared, np.inf)
     bandwidths = BANDWIDTH_GRID * _scale(context)
     scores = [
-        np.mean(logsumexp(-squared / (2 * h**2), axis=1))
-        - dim * math.log(h)
-        for h in bandwidths
+        np.mean(logsumexp(-squared / (2 * h**2), axis=1)) - dim * math.log(h) for h in bandwidths
     ]
     return float(bandwidths[int(np.argmax(scores))])
 
@@ -104,9 +103,16 @@ def evaluate_contexts(
             bandwidth=_scale(context) * context_size ** (-1 / (context.shape[1] + 4))
         ).fit(context)
         draws = model.sample(context, n_samples, random_state=seed + index)
-        axes, log_density, log_z = density_grid(model._model(), context)
+        axes, log_density, log_z = model.density_grid(context)
         log_p = log_density - log_z
         cell = (axes[0][1] - axes[0][0]) * (axes[1][1] - axes[1][0])
+        memories = model.memories(context)
+        truth = _true_log_prob(task, test).mean()
+        heldout = {
+            "model": float(np.mean(model.score_samples(test, context) - log_z)),
+            "kde": float(kde.score_samples(test).mean()),
+            "scott": float(scott.score_samples(test).mean()),
+        }
         rows.append(
             {
                 "family": family,
@@ -116,12 +122,14 @@ def evaluate_contexts(
                 "sample_log_lik_kde": float(
                     _true_log_prob(task, kde.sample(n_samples, random_state=index)).mean()
                 ),
-                "heldout_log_lik_model": float(np.mean(model.score_samples(test, context) - log_z)),
-                "heldout_log_lik_kde": float(kde.score_samples(test).mean()),
-                "heldout_log_lik_scott": float(scott.score_samples(test).mean()),
-                "heldout_log_lik_truth": float(_true_log_prob(task, test).mean()),
+                **{f"heldout_log_lik_{name}": value for name, value in heldout.items()},
+                "heldout_log_lik_truth": float(truth),
+                **{f"excess_nll_{name}": float(truth) - value for name, value in heldout.items()},
                 "entropy": float(-np.sum(np.exp(log_p) * log_p) * cell),
                 "log_normaliser": log_z,
+                "memory_width": float(memories["weights"] @ memories["widths"])
+                / float(memories["weights"].sum()),
+                "kde_bandwidth": bandwidth,
             }
         )
     return rows
@@ -145,33 +153,44 @@ def sharpening(
     """:func:`evaluate_contexts` for each context size, on the same tasks (same seeds)."""
     return {
         size: evaluate_contexts(
-            model, family, context_size=size, n_contexts=n_contexts, n_samples=n_samples,
+            model,
+            family,
+            context_size=size,
+            n_contexts=n_contexts,
+            n_samples=n_samples,
             seed=seed,
         )
         for size in sizes
     }
 
 
-def plot_sharpening(results: dict[int, list[dict]]):
-    """Held-out log-likelihood (energy, KDE, truth) and entropy against the context size."""
+def _errorbars(axis, results, key, label, **style):
     sizes = sorted(results)
+    means, errors = zip(*(summarise(results[n], key) for n in sizes), strict=True)
+    axis.errorbar(sizes, means, yerr=errors, marker="o", capsize=3, label=label, **style)
+
+
+def plot_sharpening(results: dict[int, list[dict]]):
+    """Held-out log-likelihood (energy, KDEs, truth), and the memories' width beside the KDE's
+    bandwidth, against the context size."""
     figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     for key, label in [
-        ("heldout_log_lik_model", "in-context energy"),
-        ("heldout_log_lik_kde", "KDE (leave-one-out bandwidth)"),
-        ("heldout_log_lik_scott", "KDE (Scott)"),
-        ("heldout_log_lik_truth", "true density"),
+        ("model", "in-context energy"),
+        ("kde", "KDE (leave-one-out bandwidth)"),
+        ("scott", "KDE (Scott)"),
     ]:
-        means, errors = zip(*(summarise(results[n], key) for n in sizes), strict=True)
-        left.errorbar(sizes, means, yerr=errors, marker="o", capsize=3, label=label)
-    means, errors = zip(*(summarise(results[n], "entropy") for n in sizes), strict=True)
-    right.errorbar(sizes, means, yerr=errors, marker="o", capsize=3, color="C0")
+        _errorbars(left, results, f"excess_nll_{key}", label)
+    left.set_yscale("log")
+    _errorbars(right, results, "memory_width", "in-context memory width")
+    _errorbars(right, results, "kde_bandwidth", "KDE bandwidth (leave-one-out)")
+    right.set_yscale("log")
     for axis in (left, right):
         axis.set_xscale("log", base=2)
         axis.set_xlabel("context size")
-    left.set_ylabel("mean held-out log-likelihood")
+    left.set_ylabel("held-out NLL above the true density's (nats)")
     left.legend(fontsize=8)
-    right.set_ylabel("entropy of the in-context density (nats)")
+    right.set_ylabel("width of the wells around each point")
+    right.legend(fontsize=8)
     figure.suptitle("The in-context energy sharpens as its context grows")
     figure.tight_layout()
     return figure
@@ -181,7 +200,7 @@ def plot_contours(model: InContextEnergy, contexts: list[tuple[str, np.ndarray]]
     """Energy contours over the plane, with the context points, one panel per context."""
     figure, axes = plt.subplots(1, len(contexts), figsize=(3.4 * len(contexts), 3.4))
     for axis, (title, context) in zip(np.atleast_1d(axes), contexts, strict=True):
-        grid_axes, log_density, log_z = density_grid(model._model(), context, grid_size=128)
+        grid_axes, log_density, log_z = model.density_grid(context, grid_size=128)
         energy = -(log_density - log_z)
         levels = np.quantile(energy, np.linspace(0.0, 0.6, 12))
         axis.contourf(*grid_axes, energy.T, levels=levels, cmap="viridis_r", extend="max")

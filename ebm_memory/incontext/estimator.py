@@ -54,7 +54,12 @@ from ebm_memory.incontext.checkpoint import (
     model_arrays,
     save_checkpoint,
 )
-from ebm_memory.incontext.inference import context_energies, log_normaliser, sample_context
+from ebm_memory.incontext.inference import (
+    context_energies,
+    context_memories,
+    density_grid,
+    sample_context,
+)
 from ebm_memory.incontext.model import EnergyTransformer, ModelConfig
 from ebm_memory.incontext.tasks import TaskFamily, task_sampler
 from ebm_memory.incontext.training import (
@@ -387,9 +392,21 @@ class InContextEnergy(BaseEstimator):
 
     def log_normaliser(self, context, *, grid_size: int = 256) -> float:
         """``log integral exp(-E(x | context)) dx`` by quadrature on a grid (2-D only)."""
+        return self.density_grid(context, grid_size=grid_size)[2]
+
+    def density_grid(self, context, *, grid_size: int = 256):
+        """``-E(x | context)`` on a ``grid_size``-square grid over the context's region, its
+        axes, and ``log Z`` by the trapezoid rule (2-D only): for contour plots and entropies.
+        See :func:`~ebm_memory.incontext.inference.density_grid`."""
         check_is_fitted(self, "parameters_")
         context = self._points("context", context, minimum=2)
-        return log_normaliser(self._model(), context, grid_size)
+        return density_grid(self._model(), context, grid_size)
+
+    def memories(self, context) -> dict:
+        """The memory read-out the model sets for ``context``: each context point's centre,
+        width and weight, and the background component's weight and width (original units)."""
+        check_is_fitted(self, "parameters_")
+        return context_memories(self._model(), self._points("context", context, minimum=2))
 
     def score_samples(self, X, context, *, normalise: bool = False) -> np.ndarray:
         """Log density of each row of ``X`` given ``context``: ``-E(x | context)``, and with

@@ -17,11 +17,23 @@ from jax.tree_util import Partial
 from scipy.special import logsumexp
 
 from ebm_memory._blocks import bucket_size, map_blocks, pad_rows
-from ebm_memory.incontext.model import EnergyTransformer, context_energy, encode_context
+from ebm_memory.incontext.model import (
+    BACKGROUND_SCALE,
+    EnergyTransformer,
+    context_energy,
+    encode_context,
+)
 from ebm_memory.samplers.api import sample as sample_energy
 from ebm_memory.samplers.diagnostics import SamplingResult
 
-__all__ = ["context_energies", "density_grid", "log_normaliser", "padded_context", "sample_context"]
+__all__ = [
+    "context_energies",
+    "context_memories",
+    "density_grid",
+    "log_normaliser",
+    "padded_context",
+    "sample_context",
+]
 
 QUADRATURE_EXTENT = 6.0
 """The quadrature box reaches this many context scales beyond the context's extremes."""
@@ -88,6 +100,22 @@ def density_grid(
 def log_normaliser(model: EnergyTransformer, context: np.ndarray, grid_size: int = 256) -> float:
     """``log Z = log integral exp(-E(x | context)) dx`` in 2-D (see :func:`density_grid`)."""
     return density_grid(model, context, grid_size)[2]
+
+
+def context_memories(model: EnergyTransformer, context: np.ndarray) -> dict[str, np.ndarray]:
+    """The memory read-out the model sets for ``context``, in the context's own units."""
+    padded, mask = padded_context(context)
+    encoded = _encode(model, padded, mask)
+    scale = float(np.exp(encoded.log_scale))
+    rows = len(context)
+    return {
+        "centres": np.asarray(encoded.mean + scale * encoded.centres, np.float64)[:rows],
+        "widths": scale * np.exp(np.asarray(encoded.log_widths, np.float64))[:rows],
+        "weights": np.exp(np.asarray(encoded.log_weights, np.float64))[:rows]
+        * (1 - float(jax.nn.sigmoid(model.background_logit))),
+        "background_weight": float(jax.nn.sigmoid(model.background_logit)),
+        "background_width": BACKGROUND_SCALE * scale,
+    }
 
 
 @dataclasses.dataclass(frozen=True)

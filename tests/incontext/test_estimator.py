@@ -43,8 +43,11 @@ def test_save_load_and_pickle_give_identical_energies(tiny_energy, tmp_path):
     tiny_energy.save(path)
     loaded = InContextEnergy.load(path)
     np.testing.assert_array_equal(loaded.energy(X, CONTEXT), tiny_energy.energy(X, CONTEXT))
-    assert loaded.get_params() == {**tiny_energy.get_params(), "random_state": None,
-                                   "checkpoint_path": None}
+    assert loaded.get_params() == {
+        **tiny_energy.get_params(),
+        "random_state": None,
+        "checkpoint_path": None,
+    }
     assert loaded.n_steps_ == 2
     restored = pickle.loads(pickle.dumps(tiny_energy))
     np.testing.assert_array_equal(restored.energy(X, CONTEXT), tiny_energy.energy(X, CONTEXT))
@@ -127,5 +130,6 @@ def test_clone_keeps_parameters_and_drops_the_fit(tiny_energy):
 def test_sampling_is_deterministic_and_shaped(tiny_energy):
     first = tiny_energy.sample(CONTEXT, 6, random_state=3, num_warmup=20)
     assert first.shape == (6, 2) and first.dtype == np.float64
-    np.testing.assert_array_equal(first, tiny_energy.sample(CONTEXT, 6, random_state=3,
-                                                            num_warmup=20))
+    np.testing.assert_array_equal(
+        first, tiny_energy.sample(CONTEXT, 6, random_state=3, num_warmup=20)
+    )

@@ -43,8 +43,9 @@ def test_masked_padding_changes_nothing(model, context):
     mask = jnp.arange(16) < 12
     junk = np.concatenate([context, np.full((4, 2), 50.0)])
     clean = np.concatenate([context, np.zeros((4, 2))])
-    energy = jax.vmap(lambda c, x: context_energy(model, encode_context(model, c, mask), x),
-                      (None, 0))
+    energy = jax.vmap(
+        lambda c, x: context_energy(model, encode_context(model, c, mask), x), (None, 0)
+    )
     np.testing.assert_allclose(energy(junk, QUERIES), energy(clean, QUERIES), atol=1e-5)
 
 
@@ -53,8 +54,9 @@ def test_energy_shifts_by_d_log_a_under_scaling_and_translation(model, context):
     raises every energy by d log a."""
     a, b = 3.0, np.array([-5.0, 2.0])
     moved = context_energies(model, a * QUERIES + b, a * context + b)
-    np.testing.assert_allclose(moved, context_energies(model, QUERIES, context) + 2 * math.log(a),
-                               atol=1e-4)
+    np.testing.assert_allclose(
+        moved, context_energies(model, QUERIES, context) + 2 * math.log(a), atol=1e-4
+    )
 
 
 def test_without_the_correction_the_energy_is_a_normalised_density(model, context):

@@ -1,0 +1,187 @@
+"""``ebm-memory reproduce in_context``: the shipped in-context energy on held-out contexts.
+
+Schaeffer et al. (2024) train a transformer to output an energy for a dataset given in
+context. This experiment takes the model shipped with the package
+(:meth:`~ebm_memory.InContextEnergy.pretrained`, trained by contrastive divergence on the
+``mixture_2d`` and ``shapes_2d`` families) and, when present, its denoising-score-matching
+twin, and measures on contexts it never saw (:mod:`ebm_memory.analysis.in_context`):
+
+- samples' mean log-likelihood under the true mixture, against a KDE fitted on the same
+  context, for context sizes 4 to 64 (:data:`SAMPLE_MARGIN` is the margin we state);
+- sharpening: the held-out excess NLL and the width of the wells as the context grows;
+- the same on the held-out families (``crowded_mixture_2d``, ``spiral_2d``);
+- energy contours for one task as its context grows, and for held-out contexts.
+"""
+
+from __future__ import annotations
+
+import time
+from importlib import resources
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+
+from ebm_memory.analysis.in_context import (
+    CONTEXT_SIZES,
+    draw_context,
+    evaluate_contexts,
+    plot_contours,
+    plot_sharpening,
+    sharpening,
+    summarise,
+)
+from ebm_memory.incontext.estimator import InContextEnergy
+from ebm_memory.incontext.tasks import HELD_OUT_FAMILIES
+
+__all__ = ["SAMPLE_MARGIN", "in_context_markdown", "reproduce_in_context"]
+
+SAMPLE_MARGIN = 0.25
+"""The stated margin (nats): the in-context energy's samples score a mean true
+log-likelihood no more than this below the KDE's, at every context size."""
+DSM_CHECKPOINT = "default_2d_dsm.npz"
+SEED = 10_000
+"""Evaluation tasks are drawn from seeds far from any used in the tests or examples."""
+
+
+def _paired(rows: list[dict], left: str, right: str) -> dict:
+    difference = [{"d": row[left] - row[right]} for row in rows]
+    mean, error = summarise(difference, "d")
+    return {"mean": mean, "standard_error": error}
+
+
+def _table(rows: list[dict]) -> dict:
+    keys = [key for key in rows[0] if isinstance(rows[0][key], float)]
+    summary = {
+        key: dict(zip(("mean", "standard_error"), summarise(rows, key), strict=True))
+        for key in keys
+    }
+    summary["sample_margin"] = _paired(rows, "sample_log_lik_model", "sample_log_lik_kde")
+    summary["heldout_margin"] = _paired(rows, "heldout_log_lik_model", "heldout_log_lik_kde")
+    summary["n_contexts"] = len(rows)
+    return summary
+
+
+def _contour_figures(model: InContextEnergy, out_dir: Path) -> None:
+    _, context, _ = draw_context("mixture_2d", 64, SEED + 7)
+    growing = [(f"{n} context points", context[:n]) for n in (4, 8, 16, 64)]
+    figure = plot_contours(model, growing)
+    figure.suptitle("One task, a growing context: the wells sharpen", fontsize=10)
+    figure.tight_layout()
+    figure.savefig(out_dir / "in_context_growth.png", dpi=120)
+    plt.close(figure)
+    held_out = [
+        (f"{family} (n=48)", draw_context(family, 48, SEED + 11 + i)[1])
+        for i, family in enumerate(("mixture_2d", "shapes_2d", *HELD_OUT_FAMILIES))
+    ]
+    figure = plot_contours(model, held_out)
+    figure.savefig(out_dir / "in_context_contours.png", dpi=120)
+    plt.close(figure)
+
+
+def reproduce_in_context(out_dir: Path, quick: bool = False) -> dict:
+    """Measure the shipped model(s) on held-out contexts; ``quick``: 3 sizes, 4 contexts."""
+    sizes, n_contexts, n_samples = ((4, 16, 64), 4, 64) if quick else (CONTEXT_SIZES, 16, 256)
+    start = time.perf_counter()
+    model = InContextEnergy.pretrained()
+    results = sharpening(
+        model, "mixture_2d", sizes=sizes, n_contexts=n_contexts, n_samples=n_samples, seed=SEED
+    )
+    figure = plot_sharpening(results)
+    figure.savefig(out_dir / "in_context.png", dpi=120)
+    plt.close(figure)
+    _contour_figures(model, out_dir)
+    families = {
+        family: _table(
+            evaluate_contexts(
+                model,
+                family,
+                context_size=64,
+                n_contexts=n_contexts,
+                n_samples=n_samples,
+                seed=SEED,
+            )
+        )
+        for family in HELD_OUT_FAMILIES
+    }
+    objectives = {"cd": _table(results[max(sizes)])}
+    dsm_path = resources.files("ebm_memory.incontext") / DSM_CHECKPOINT
+    if dsm_path.is_file():
+        with resources.as_file(dsm_path) as path:
+            dsm = InContextEnergy.load(path)
+        objectives["dsm"] = _table(
+            evaluate_contexts(
+                dsm,
+                "mixture_2d",
+                context_size=max(sizes),
+                n_contexts=n_contexts,
+                n_samples=n_samples,
+                seed=SEED,
+            )
+        )
+    sizes_table = {int(n): _table(rows) for n, rows in results.items()}
+    worst = min(row["sample_margin"]["mean"] for row in sizes_table.values())
+    return {
+        "model": {"n_steps": int(model.n_steps_), "architecture": model.config_._asdict()},
+        "settings": {"sizes": list(sizes), "n_contexts": n_contexts, "n_samples": n_samples},
+        "context_sizes": sizes_table,
+        "held_out_families": families,
+        "objectives": objectives,
+        "stated_sample_margin": SAMPLE_MARGIN,
+        "worst_sample_margin": worst,
+        "within_stated_margin": bool(worst >= -SAMPLE_MARGIN),
+        "seconds": time.perf_counter() - start,
+        "figure": "in_context.png",
+    }
+
+
+def _row(label: str, table: dict) -> str:
+    def cell(key):
+        return f"{table[key]['mean']:.2f} ± {table[key]['standard_error']:.2f}"
+
+    return (
+        f"| {label} | {cell('sample_log_lik_model')} | {cell('sample_log_lik_kde')} | "
+        f"{table['sample_margin']['mean']:+.2f} ± {table['sample_margin']['standard_error']:.2f} | "
+        f"{cell('heldout_log_lik_model')} | {cell('heldout_log_lik_kde')} | "
+        f"{cell('heldout_log_lik_truth')} | {cell('memory_width')} | {cell('kde_bandwidth')} |"
+    )
+
+
+def in_context_markdown(results: dict) -> list[str]:
+    """The results as Markdown: per context size, per held-out family, per objective."""
+    settings = results["settings"]
+    header = [
+        "| context | samples' true log-lik: energy | KDE | margin (paired) | held-out log-lik: "
+        "energy | KDE | truth | memory width | KDE bandwidth |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    lines = [
+        f"The shipped model ({results['model']['n_steps']} steps of contrastive divergence) on "
+        f"{settings['n_contexts']} held-out contexts per row, {settings['n_samples']} MALA "
+        "samples each; KDE bandwidth by leave-one-out likelihood on the context; mean ± "
+        "standard error over contexts.",
+        "",
+        "**Context size (mixture_2d tasks):**",
+        "",
+        *header,
+        *(_row(f"n = {n}", table) for n, table in results["context_sizes"].items()),
+        "",
+        "**Held-out families (n = 64):**",
+        "",
+        *header,
+        *(_row(name, table) for name, table in results["held_out_families"].items()),
+        "",
+        "**Objectives (mixture_2d, largest context):**",
+        "",
+        *header,
+        *(_row(name, table) for name, table in results["objectives"].items()),
+        "",
+        f"Stated margin: samples' mean true log-likelihood at least the KDE's minus "
+        f"{results['stated_sample_margin']} nats at every size; worst measured margin "
+        f"{results['worst_sample_margin']:+.2f}: "
+        f"{'within' if results['within_stated_margin'] else 'NOT within'} the stated margin.",
+        "",
+        "![one task, growing context](in_context_growth.png)",
+        "",
+        "![held-out contexts](in_context_contours.png)",
+    ]
+    return lines

@@ -60,3 +60,13 @@ def test_reproduce_growth_quick_writes_figure_and_tables(tmp_path, capsys):
     assert "figure and tables written to" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         main(["reproduce", "capacity-of-nothing"])
+
+
+def test_train_in_context_writes_a_loadable_checkpoint(tmp_path, capsys):
+    from ebm_memory import InContextEnergy
+
+    out = tmp_path / "model.npz"
+    argv = ["train-in-context", "--steps", "2", "--width", "8", "--context-layers", "1"]
+    assert main([*argv, "--tasks-per-step", "2", "--out", str(out)]) == 0
+    assert "checkpoint written" in capsys.readouterr().out
+    assert InContextEnergy.load(out).n_steps_ == 2

@@ -63,6 +63,7 @@ from ebm_memory.incontext.inference import (
 from ebm_memory.incontext.model import EnergyTransformer, ModelConfig
 from ebm_memory.incontext.tasks import TaskFamily, task_sampler
 from ebm_memory.incontext.training import (
+    BUFFER_HALF_WIDTH,
     OBJECTIVES,
     ChunkCarry,
     TrainingSettings,
@@ -97,8 +98,9 @@ class InContextEnergy(BaseEstimator):
     learning_rate : float
     langevin_steps, langevin_step_size : int, float
         Length and step (standardised units) of the unadjusted Langevin negative chains.
-    buffer_size, reinit_fraction : int, float
-        Replay buffer of negatives; fraction of chains restarted from uniform noise.
+    buffer_size, buffer_fraction : int, float
+        Replay buffer of negatives, and the fraction of chains resumed from it (the others
+        start at exact draws from the model's own memory read-out for the context).
     regularisation : float
         Weight of the squared bounded correction at positives and negatives.
     dsm_noise : float
@@ -146,7 +148,7 @@ class InContextEnergy(BaseEstimator):
         "langevin_steps": [Interval(numbers.Integral, 1, None, closed="left")],
         "langevin_step_size": [Interval(numbers.Real, 0, None, closed="neither")],
         "buffer_size": [Interval(numbers.Integral, 1, None, closed="left")],
-        "reinit_fraction": [Interval(numbers.Real, 0, 1, closed="both")],
+        "buffer_fraction": [Interval(numbers.Real, 0, 1, closed="both")],
         "regularisation": [Interval(numbers.Real, 0, None, closed="left")],
         "dsm_noise": [Interval(numbers.Real, 0, None, closed="neither")],
         "chunk_size": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -174,7 +176,7 @@ class InContextEnergy(BaseEstimator):
         langevin_steps: int = 20,
         langevin_step_size: float = 0.01,
         buffer_size: int = 4096,
-        reinit_fraction: float = 0.05,
+        buffer_fraction: float = 0.2,
         regularisation: float = 0.1,
         dsm_noise: float = 0.1,
         chunk_size: int = 50,
@@ -198,7 +200,7 @@ class InContextEnergy(BaseEstimator):
         self.langevin_steps = langevin_steps
         self.langevin_step_size = langevin_step_size
         self.buffer_size = buffer_size
-        self.reinit_fraction = reinit_fraction
+        self.buffer_fraction = buffer_fraction
         self.regularisation = regularisation
         self.dsm_noise = dsm_noise
         self.chunk_size = chunk_size
@@ -255,7 +257,9 @@ class InContextEnergy(BaseEstimator):
         self.parameters_ = model_arrays(model)
         params, static = eqx.partition(model, eqx.is_inexact_array)
         optimizer = optax.chain(optax.clip_by_global_norm(1.0), optax.adam(self.learning_rate))
-        buffer = jax.random.uniform(buffer_key, (self.buffer_size, dim), minval=-3.0, maxval=3.0)
+        buffer = jax.random.uniform(
+            buffer_key, (self.buffer_size, dim), minval=-BUFFER_HALF_WIDTH, maxval=BUFFER_HALF_WIDTH
+        )
         carry = ChunkCarry(params, optimizer.init(params), buffer)
         self._train(carry, static, optimizer, batch_fn, data, settings, key)
         return self
@@ -269,7 +273,7 @@ class InContextEnergy(BaseEstimator):
             self.max_context,
             self.langevin_steps,
             float(self.langevin_step_size),
-            float(self.reinit_fraction),
+            float(self.buffer_fraction),
             float(self.regularisation),
             float(self.dsm_noise),
         )
@@ -313,32 +317,35 @@ class InContextEnergy(BaseEstimator):
         return (jnp.asarray(points), jnp.asarray(counts)), dims.pop()
 
     def _train(self, carry, static, optimizer, batch_fn, data, settings, key):
-        run = make_chunk_runner(static, optimizer, batch_fn, settings, self.chunk_size)
-        steps_done, since_checkpoint = 0, 0
+        """Compiled chunks of ``chunk_size`` steps (and one shorter for the remainder), with
+        finiteness checks, the progress bar and checkpoints between chunks."""
+        runners = {}
+        done, since_checkpoint = 0, 0
         losses, energies = [self.history_["loss"]], [self.history_["positive_energy"]]
         with tqdm(
             total=self.n_steps, desc="in-context energy", unit="step", disable=not self.progress_bar
         ) as bar:
-            while steps_done < self.n_steps:
+            while done < self.n_steps:
+                length = min(self.chunk_size, self.n_steps - done)
+                if length not in runners:
+                    runners[length] = make_chunk_runner(
+                        static, optimizer, batch_fn, settings, length
+                    )
                 key, chunk_key = jax.random.split(key)
-                new_carry, (loss, energy) = run(carry, chunk_key, data)
+                new_carry, (loss, energy) = runners[length](carry, chunk_key, data)
                 loss, energy = np.asarray(loss), np.asarray(energy)
-                taken = min(self.chunk_size, self.n_steps - steps_done)
-                finite = np.isfinite(loss).all() and all(
-                    bool(jnp.all(jnp.isfinite(leaf))) for leaf in jax.tree.leaves(new_carry.params)
-                )
-                if not finite:
-                    self._diverged()
+                if not (np.isfinite(loss).all() and _finite(new_carry.params)):
+                    self._diverged(length)
                 carry = new_carry
-                steps_done += taken
-                since_checkpoint += taken
-                losses.append(loss[:taken])
-                energies.append(energy[:taken])
-                self._record(carry.params, static, taken, losses, energies)
-                bar.update(taken)
-                bar.set_postfix(loss=f"{loss[:taken].mean():.3f}")
+                done += length
+                since_checkpoint += length
+                losses.append(loss)
+                energies.append(energy)
+                self._record(carry.params, static, length, losses, energies)
+                bar.update(length)
+                bar.set_postfix(loss=f"{loss.mean():.3f}")
                 if self.checkpoint_path is not None and (
-                    since_checkpoint >= self.checkpoint_every or steps_done >= self.n_steps
+                    since_checkpoint >= self.checkpoint_every or done >= self.n_steps
                 ):
                     self.save(self.checkpoint_path)
                     since_checkpoint = 0
@@ -351,7 +358,7 @@ class InContextEnergy(BaseEstimator):
             "positive_energy": np.concatenate(energies),
         }
 
-    def _diverged(self):
+    def _diverged(self, length: int):
         where = (
             f"; the last good checkpoint is {self.checkpoint_path}"
             if self.checkpoint_path is not None
@@ -359,7 +366,7 @@ class InContextEnergy(BaseEstimator):
         )
         raise FloatingPointError(
             f"Training diverged: a non-finite loss or parameter appeared in steps "
-            f"{self.n_steps_ + 1}..{self.n_steps_ + self.chunk_size}. The estimator keeps the "
+            f"{self.n_steps_ + 1}..{self.n_steps_ + length}. The estimator keeps the "
             f"last good parameters (step {self.n_steps_}){where}. Check the tasks for NaN, or "
             "lower learning_rate or langevin_step_size."
         )
@@ -483,3 +490,7 @@ class InContextEnergy(BaseEstimator):
         ``shapes_2d`` families (``ebm-memory in-context train`` re-trains it)."""
         with resources.as_file(resources.files("ebm_memory.incontext") / PRETRAINED) as path:
             return cls.load(path)
+
+
+def _finite(tree) -> bool:
+    return all(bool(jnp.all(jnp.isfinite(leaf))) for leaf in jax.tree.leaves(tree))

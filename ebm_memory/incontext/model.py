@@ -27,7 +27,9 @@ The energy of a query ``x`` given a context ``D`` (both standardised by the cont
 
 No positional encoding enters anywhere, and the context enters only through attention and
 the masked sum, so the energy is invariant to permutations of the context; padded (masked)
-context rows change nothing.
+context rows change nothing. Attention averages, so it cannot count: every context token
+also carries ``log n``, the size of its context, which a bandwidth rule needs (a KDE's
+bandwidth shrinks like ``n^(-1/(d+4))``).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ __all__ = [
     "ModelConfig",
     "context_energy",
     "encode_context",
+    "sample_readout",
 ]
 
 CORRECTION_BOUND = 4.0
@@ -129,7 +132,9 @@ class EnergyTransformer(eqx.Module):
         keys = jax.random.split(key, 6)
         width = config.width
         self.config = config
-        self.embed = eqx.nn.MLP(config.dim, width, width, 1, activation=jax.nn.gelu, key=keys[0])
+        self.embed = eqx.nn.MLP(
+            config.dim + 1, width, width, 1, activation=jax.nn.gelu, key=keys[0]
+        )
         self.context_blocks = tuple(
             _Block(width, config.n_heads, key=k)
             for k in jax.random.split(keys[1], config.context_layers)
@@ -186,7 +191,8 @@ def encode_context(
     variance = weights @ jnp.sum((context - mean) ** 2, axis=1) / context.shape[1]
     log_scale = 0.5 * jnp.log(jnp.maximum(variance, MIN_CONTEXT_SCALE**2))
     points = jnp.where(mask[:, None], (context - mean) * jnp.exp(-log_scale), 0.0)
-    tokens = jax.vmap(model.embed)(points)
+    log_size = jnp.broadcast_to(jnp.log(jnp.sum(mask)), (points.shape[0], 1))
+    tokens = jax.vmap(model.embed)(jnp.concatenate([points, log_size], axis=1))
     for block in model.context_blocks:
         tokens = block(tokens, tokens, mask)
     head = jax.vmap(model.memory_head)(tokens)
@@ -228,3 +234,18 @@ def context_energy(
     z = (x - encoded.mean) * jnp.exp(-encoded.log_scale)
     energy, _ = standardised_energy(model, encoded, z)
     return energy + x.shape[0] * encoded.log_scale
+
+
+def sample_readout(
+    model: EnergyTransformer, encoded: EncodedContext, key, n_points: int
+) -> Float[Array, "n D"]:
+    """Exact draws, in standardised units, from the memory read-out alone (the energy
+    without its correction ``g``): the mixture of the memories and the background."""
+    component_key, noise_key = jax.random.split(key)
+    log_pi = jax.nn.log_sigmoid(model.background_logit)
+    logits = jnp.append(jax.nn.log_sigmoid(-model.background_logit) + encoded.log_weights, log_pi)
+    component = jax.random.categorical(component_key, logits, shape=(n_points,))
+    centres = jnp.concatenate([encoded.centres, jnp.zeros((1, encoded.centres.shape[1]))])
+    widths = jnp.append(jnp.exp(encoded.log_widths), BACKGROUND_SCALE)
+    noise = jax.random.normal(noise_key, (n_points, centres.shape[1]), centres.dtype)
+    return centres[component] + widths[component, None] * noise

@@ -7,13 +7,17 @@ Each step draws ``tasks_per_step`` tasks. For each, a context of a random size b
 so the model learns the density behind the context, not the context itself).
 
 - ``"cd"`` (Du & Mordatch 2019; Schaeffer et al. 2024): the loss is
-  ``mean E(positives) - mean E(negatives) + alpha * mean(g^2)``. The negatives are
+  ``mean E(positives) - mean E(negatives) + alpha * mean(g^2)``. The negatives are short-run
   unadjusted Langevin chains (:func:`ebm_memory.samplers.kernels.ula`) on the model's own
-  energy, started from a replay buffer of past negatives. The buffer holds standardised
-  units, so it is shared by all tasks; a fraction ``reinit_fraction`` of the starts are fresh
-  uniform draws. The regulariser acts on the correction ``g``, the one part of the energy
-  whose additive level contrastive divergence cannot see (the memory read-out is a normalised
-  mixture).
+  energy. A fraction ``buffer_fraction`` of the chains resume from a replay buffer of past
+  negatives (standardised units, shared by all tasks: off-support probes that teach the
+  energy to rise in the gaps); the others start at exact draws from the model's own memory
+  read-out for this context (the energy without its correction), which is already close to
+  the model's density, so a few Langevin steps suffice and the gradient of the read-out's
+  weights and widths is nearly the likelihood's. A buffer shared across tasks alone would
+  not do: its rows sit on other tasks' modes, too far for a short chain to leave.
+  The regulariser acts on the correction ``g``, the one part of the energy whose additive
+  level contrastive divergence cannot see (the read-out is a normalised mixture).
 - ``"dsm"`` (Vincent 2011): ``|sigma grad_z E(z + sigma eps) - eps|^2``, the denoising score
   matching loss at noise ``sigma = dsm_noise`` (standardised units), as a comparison.
 """
@@ -29,10 +33,11 @@ import jax.numpy as jnp
 import optax
 from jaxtyping import Array, Bool, Float
 
-from ebm_memory.incontext.model import encode_context, standardised_energy
+from ebm_memory.incontext.model import encode_context, sample_readout, standardised_energy
 from ebm_memory.samplers.kernels import run_chain, ula
 
 __all__ = [
+    "BUFFER_HALF_WIDTH",
     "OBJECTIVES",
     "Batch",
     "TrainingSettings",
@@ -42,8 +47,8 @@ __all__ = [
 ]
 
 OBJECTIVES = ("cd", "dsm")
-REINIT_HALF_WIDTH = 3.0
-"""Fresh negatives start uniform in ``[-3, 3]^D`` (standardised units)."""
+BUFFER_HALF_WIDTH = 3.0
+"""The replay buffer starts uniform in ``[-3, 3]^D`` (standardised units)."""
 
 
 class TrainingSettings(NamedTuple):
@@ -56,7 +61,7 @@ class TrainingSettings(NamedTuple):
     max_context: int
     langevin_steps: int
     langevin_step_size: float
-    reinit_fraction: float
+    buffer_fraction: float
     regularisation: float
     dsm_noise: float
 
@@ -123,11 +128,15 @@ def dataset_batches(settings: TrainingSettings) -> Callable:
     return batch
 
 
-def _negatives(model, encoded, starts, key, settings: TrainingSettings):
-    """Short-run ULA chains on the (frozen) model's standardised energy, from ``starts``."""
+def _negatives(model, encoded, buffered, resume, key, settings: TrainingSettings):
+    """Short-run ULA chains on the (frozen) model's standardised energy, from the buffer rows
+    where ``resume`` holds and from exact read-out draws elsewhere."""
     frozen_model, frozen = jax.tree.map(
         lambda leaf: jax.lax.stop_gradient(leaf) if eqx.is_array(leaf) else leaf, (model, encoded)
     )
+    start_key, key = jax.random.split(key)
+    fresh = sample_readout(frozen_model, frozen, start_key, buffered.shape[0])
+    starts = jnp.where(resume[:, None], buffered, fresh)
     kernel = ula(
         lambda z: standardised_energy(frozen_model, frozen, z)[0], settings.langevin_step_size
     )
@@ -139,13 +148,13 @@ def _negatives(model, encoded, starts, key, settings: TrainingSettings):
     return jax.vmap(chain)(jax.random.split(key, starts.shape[0]), starts)
 
 
-def _task_loss(model, context, mask, queries, starts, key, settings: TrainingSettings):
+def _task_loss(model, context, mask, queries, buffered, resume, key, settings: TrainingSettings):
     """The loss of ONE task, its negatives (standardised), and its mean positive energy."""
     encoded = encode_context(model, context, mask)
     positives = (queries - encoded.mean) * jnp.exp(-encoded.log_scale)
     score = jax.vmap(lambda z: standardised_energy(model, encoded, z))
     if settings.objective == "cd":
-        negatives = _negatives(model, encoded, starts, key, settings)
+        negatives = _negatives(model, encoded, buffered, resume, key, settings)
         positive_energy, positive_correction = score(positives)
         negative_energy, negative_correction = score(negatives)
         penalty = jnp.mean(positive_correction**2) + jnp.mean(negative_correction**2)
@@ -159,7 +168,7 @@ def _task_loss(model, context, mask, queries, starts, key, settings: TrainingSet
     noisy = positives + settings.dsm_noise * noise
     grads = jax.vmap(jax.grad(lambda z: standardised_energy(model, encoded, z)[0]))(noisy)
     loss = jnp.mean(jnp.sum((settings.dsm_noise * grads - noise) ** 2, axis=1))
-    return loss, starts, jnp.mean(score(positives)[0])
+    return loss, buffered, jnp.mean(score(positives)[0])
 
 
 class ChunkCarry(NamedTuple):
@@ -170,16 +179,13 @@ class ChunkCarry(NamedTuple):
     buffer: Float[Array, "M D"]
 
 
-def _starts(key, buffer, settings: TrainingSettings):
-    """Buffer rows to resume, a fraction replaced by fresh uniform starts."""
+def _buffer_rows(key, buffer, settings: TrainingSettings):
+    """Random buffer rows for every chain, and which chains resume from them."""
     shape = (settings.tasks_per_step, settings.queries_per_task)
-    index_key, fresh_key, uniform_key = jax.random.split(key, 3)
+    index_key, resume_key = jax.random.split(key)
     indices = jax.random.randint(index_key, shape, 0, buffer.shape[0])
-    fresh = jax.random.bernoulli(fresh_key, settings.reinit_fraction, shape)
-    uniform = jax.random.uniform(
-        uniform_key, (*shape, buffer.shape[1]), buffer.dtype, -REINIT_HALF_WIDTH, REINIT_HALF_WIDTH
-    )
-    return indices, jnp.where(fresh[..., None], uniform, buffer[indices])
+    resume = jax.random.bernoulli(resume_key, settings.buffer_fraction, shape)
+    return indices, buffer[indices], resume
 
 
 def make_chunk_runner(
@@ -192,20 +198,20 @@ def make_chunk_runner(
     """A jitted ``run(carry, key, data) -> (carry, (losses, positive_energies))`` of
     ``chunk`` steps; ``static`` is the non-array part of the model (``eqx.partition``)."""
 
-    def loss_fn(params, batch, starts, keys):
+    def loss_fn(params, batch, buffered, resume, keys):
         model = eqx.combine(params, static)
         losses, negatives, energies = jax.vmap(lambda *task: _task_loss(model, *task, settings))(
-            batch.contexts, batch.masks, batch.queries, starts, keys
+            batch.contexts, batch.masks, batch.queries, buffered, resume, keys
         )
         return jnp.mean(losses), (negatives, jnp.mean(energies))
 
     def step(carry: ChunkCarry, key, data):
         batch_key, start_key, chain_key = jax.random.split(key, 3)
         batch = batch_fn(batch_key, data)
-        indices, starts = _starts(start_key, carry.buffer, settings)
+        indices, buffered, resume = _buffer_rows(start_key, carry.buffer, settings)
         keys = jax.random.split(chain_key, settings.tasks_per_step)
         (loss, (negatives, energy)), grads = jax.value_and_grad(loss_fn, has_aux=True)(
-            carry.params, batch, starts, keys
+            carry.params, batch, buffered, resume, keys
         )
         updates, opt_state = optimizer.update(grads, carry.opt_state, carry.params)
         params = optax.apply_updates(carry.params, updates)

@@ -3,7 +3,7 @@
 Layers (each imports only from those above it): :mod:`~ebm_memory.lagrangians`,
 :mod:`~ebm_memory.energies`, :mod:`~ebm_memory.dynamics`, :mod:`~ebm_memory.density`,
 :mod:`~ebm_memory.learning`, :mod:`~ebm_memory.samplers`, :mod:`~ebm_memory.estimators`,
-:mod:`~ebm_memory.analysis`, then the edges
+:mod:`~ebm_memory.incontext`, :mod:`~ebm_memory.analysis`, then the edges
 (:mod:`~ebm_memory.datasets`, :mod:`~ebm_memory.plotting`, :mod:`~ebm_memory.cli`).
 """
 
@@ -13,6 +13,7 @@ from ebm_memory import (
     dynamics,
     energies,
     estimators,
+    incontext,
     lagrangians,
     learning,
     samplers,
@@ -26,6 +27,7 @@ from ebm_memory.estimators import (
     MetastableRetrievalWarning,
     NonparametricMemory,
 )
+from ebm_memory.incontext import InContextEnergy
 
 __version__ = "0.1.0"
 
@@ -33,6 +35,7 @@ __all__ = [
     "AssociativeClustering",
     "DenseAssociativeClassifier",
     "DenseAssociativeMemory",
+    "InContextEnergy",
     "MetastableRetrievalWarning",
     "NonparametricMemory",
     "Retrieval",
@@ -44,6 +47,7 @@ __all__ = [
     "dynamics",
     "energies",
     "estimators",
+    "incontext",
     "interactions",
     "lagrangians",
     "learning",

@@ -1,7 +1,8 @@
 """Checkpoints of the in-context energy: one ``.npz`` file, readable with numpy alone.
 
 The file holds every parameter array under its pytree path in the model (for example
-``.context_blocks[0].attention.query_proj.weight``) and one JSON entry, ``__meta__``, with
+``.context_blocks[0].attention.query_proj.weight``) and one UTF-8 JSON entry (a byte
+array), ``__meta__``, with
 the format name and version, the architecture (:class:`~ebm_memory.incontext.model.ModelConfig`),
 the estimator's settings and the training record. Loading rebuilds the model from the
 architecture and checks every name, shape and dtype, so a file from another architecture
@@ -80,17 +81,25 @@ def build_model(config: ModelConfig, arrays: dict[str, np.ndarray]) -> EnergyTra
     return eqx.combine(params, rest)
 
 
+def _umask() -> int:
+    """The process umask (read by setting it, then restoring it)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def save_checkpoint(path, config: ModelConfig, arrays: dict[str, np.ndarray], meta: dict) -> None:
     """Write ``arrays`` and ``meta`` (JSON-serialisable) to ``path`` atomically."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     header = {"format": FORMAT, "version": VERSION, "config": config._asdict(), **meta}
     payload = {name: np.asarray(value) for name, value in arrays.items()}
-    payload[META_KEY] = np.array(json.dumps(header))
+    payload[META_KEY] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
     handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".npz")
     try:
         with os.fdopen(handle, "wb") as file:
             np.savez(file, **payload)
+        os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -102,7 +111,7 @@ def load_checkpoint(path) -> tuple[ModelConfig, dict[str, np.ndarray], dict]:
     with np.load(path, allow_pickle=False) as file:
         if META_KEY not in file.files:
             raise ValueError(f"{path} is not an {FORMAT} checkpoint (no {META_KEY} entry).")
-        meta = json.loads(str(file[META_KEY]))
+        meta = json.loads(file[META_KEY].tobytes().decode())
         arrays = {name: file[name] for name in file.files if name != META_KEY}
     if meta.get("format") != FORMAT:
         raise ValueError(f"{path} holds format {meta.get('format')!r}, not {FORMAT!r}.")

@@ -64,6 +64,7 @@ from ebm_memory.incontext.model import EnergyTransformer, ModelConfig
 from ebm_memory.incontext.tasks import TaskFamily, task_sampler
 from ebm_memory.incontext.training import (
     BUFFER_HALF_WIDTH,
+    NEGATIVE_KERNELS,
     OBJECTIVES,
     ChunkCarry,
     TrainingSettings,
@@ -96,8 +97,10 @@ class InContextEnergy(BaseEstimator):
     min_context, max_context : int
         Context sizes drawn uniformly in this range during training.
     learning_rate : float
+    negative_kernel : {"mala", "ula"}
+        Metropolis-adjusted or unadjusted Langevin chains for the negatives.
     langevin_steps, langevin_step_size : int, float
-        Length and step (standardised units) of the unadjusted Langevin negative chains.
+        Length and step (standardised units) of the negative chains.
     buffer_size, buffer_fraction : int, float
         Replay buffer of negatives, and the fraction of chains resumed from it (the others
         start at exact draws from the model's own memory read-out for the context).
@@ -111,7 +114,8 @@ class InContextEnergy(BaseEstimator):
         Where to save the last good parameters, every ``checkpoint_every`` steps and at the end.
     checkpoint_every : int
     warm_start : bool
-        Continue from the fitted parameters instead of a new initialisation.
+        Continue from the fitted parameters instead of a new initialisation (the optimiser's
+        moments and the replay buffer start afresh).
     random_state : int, RandomState or None
     progress_bar : bool
 
@@ -145,6 +149,7 @@ class InContextEnergy(BaseEstimator):
         "min_context": [Interval(numbers.Integral, 2, None, closed="left")],
         "max_context": [Interval(numbers.Integral, 2, None, closed="left")],
         "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+        "negative_kernel": [StrOptions(set(NEGATIVE_KERNELS))],
         "langevin_steps": [Interval(numbers.Integral, 1, None, closed="left")],
         "langevin_step_size": [Interval(numbers.Real, 0, None, closed="neither")],
         "buffer_size": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -173,8 +178,9 @@ class InContextEnergy(BaseEstimator):
         min_context: int = 4,
         max_context: int = 64,
         learning_rate: float = 1e-3,
+        negative_kernel: str = "mala",
         langevin_steps: int = 20,
-        langevin_step_size: float = 0.01,
+        langevin_step_size: float = 0.003,
         buffer_size: int = 4096,
         buffer_fraction: float = 0.2,
         regularisation: float = 0.1,
@@ -197,6 +203,7 @@ class InContextEnergy(BaseEstimator):
         self.min_context = min_context
         self.max_context = max_context
         self.learning_rate = learning_rate
+        self.negative_kernel = negative_kernel
         self.langevin_steps = langevin_steps
         self.langevin_step_size = langevin_step_size
         self.buffer_size = buffer_size
@@ -271,6 +278,7 @@ class InContextEnergy(BaseEstimator):
             self.queries_per_task,
             self.min_context,
             self.max_context,
+            self.negative_kernel,
             self.langevin_steps,
             float(self.langevin_step_size),
             float(self.buffer_fraction),

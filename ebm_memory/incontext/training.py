@@ -136,7 +136,7 @@ def dataset_batches(settings: TrainingSettings) -> Callable:
 
 
 def _negatives(model, encoded, buffered, resume, key, settings: TrainingSettings):
-    """Short-run ULA chains on the (frozen) model's standardised energy, from the buffer rows
+    """Short-run Langevin chains on the (frozen) model's standardised energy, from the buffer rows
     where ``resume`` holds and from exact read-out draws elsewhere."""
     frozen_model, frozen = jax.tree.map(
         lambda leaf: jax.lax.stop_gradient(leaf) if eqx.is_array(leaf) else leaf, (model, encoded)

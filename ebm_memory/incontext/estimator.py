@@ -132,6 +132,9 @@ class InContextEnergy(BaseEstimator):
 
     Notes
     -----
+    The network computes in float32 (its parameters are float32, whatever JAX's default);
+    every method returns numpy float64.
+
     The input of ``fit`` is a distribution of tasks, not one design matrix, so this is a
     scikit-learn style estimator (parameters, ``clone``, ``get_params``, fitted attributes)
     but not one that ``check_estimator`` can drive.

@@ -48,15 +48,19 @@ def padded_context(context: np.ndarray) -> tuple[jax.Array, jax.Array]:
 
 
 @eqx.filter_jit
-def _energy_block(X, model, context, mask):
-    encoded = encode_context(model, context, mask)
+def _encode(model, context, mask):
+    return encode_context(model, context, mask)
+
+
+@eqx.filter_jit
+def _energy_block(X, model, encoded):
     return jax.vmap(lambda x: context_energy(model, encoded, x))(X)
 
 
 def context_energies(model: EnergyTransformer, X: np.ndarray, context: np.ndarray) -> np.ndarray:
-    """``E(x | context)`` of every row of ``X``, as float64."""
-    padded, mask = padded_context(context)
-    energies = map_blocks(_energy_block, np.asarray(X, np.float32), model, padded, mask)
+    """``E(x | context)`` of every row of ``X``, as float64 (the context encoded once)."""
+    encoded = _encode(model, *padded_context(context))
+    energies = map_blocks(_energy_block, np.asarray(X, np.float32), model, encoded)
     return energies.astype(np.float64)
 
 
@@ -129,11 +133,6 @@ class _QueryEnergy:
 
     def __call__(self, params, encoded, x):
         return context_energy(eqx.combine(params, self.static), encoded, x)
-
-
-@eqx.filter_jit
-def _encode(model, context, mask):
-    return encode_context(model, context, mask)
 
 
 @eqx.filter_jit

@@ -449,6 +449,10 @@ class InContextEnergy(BaseEstimator):
         """Draws from ``exp(-E(x | context))`` with our Langevin / MALA / HMC kernels or
         numpyro's NUTS (:func:`ebm_memory.samplers.sample`).
 
+        The ``num_chains`` chains start at exact draws from the model's memory read-out, so
+        separate wells are visited in the read-out's proportions (Langevin chains rarely cross
+        between them); the draws interleave the chains.
+
         Returns (n_samples, n_features) float64, and with ``return_result=True`` also the
         :class:`~ebm_memory.samplers.SamplingResult` (ESS, R-hat, ``to_arviz()``).
         """

@@ -84,3 +84,9 @@ def test_readout_draws_are_exact_samples_of_the_readout_mixture(model, context):
     mean = weights @ centres
     variance = weights @ (widths[:, None] ** 2 + centres**2) - mean**2
     assert np.all(np.abs(draws.mean(0) - mean) < 4 * np.sqrt(variance / n))
+
+
+def test_the_quadrature_normaliser_is_for_the_plane_only():
+    solid = EnergyTransformer(CONFIG._replace(dim=3), key=jax.random.key(1))
+    with pytest.raises(ValueError, match="2-D"):
+        density_grid(solid, np.random.default_rng(0).normal(size=(8, 3)))

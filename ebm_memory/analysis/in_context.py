@@ -37,6 +37,7 @@ from scipy.special import logsumexp
 from sklearn.neighbors import KernelDensity
 
 from ebm_memory.incontext.estimator import InContextEnergy
+from ebm_memory.incontext.inference import context_scale
 from ebm_memory.incontext.tasks import FAMILIES, mixture_log_prob, sample_mixture
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "draw_context",
     "evaluate_contexts",
     "loo_bandwidth",
+    "mean_and_error",
     "plot_contours",
     "plot_sharpening",
     "sharpening",
@@ -55,16 +57,12 @@ BANDWIDTH_GRID = np.geomspace(0.02, 2.0, 40)
 """Candidate KDE bandwidths, in multiples of the context's scale."""
 
 
-def _scale(context: np.ndarray) -> float:
-    return math.sqrt(np.mean(np.sum((context - context.mean(0)) ** 2, axis=1)) / context.shape[1])
-
-
 def loo_bandwidth(context: np.ndarray) -> float:
     """The Gaussian KDE bandwidth maximising the leave-one-out log-likelihood of ``context``."""
     n, dim = context.shape
     squared = np.sum((context[:, None] - context[None]) ** 2, axis=-1)
     np.fill_diagonal(squared, np.inf)
-    bandwidths = BANDWIDTH_GRID * _scale(context)
+    bandwidths = BANDWIDTH_GRID * context_scale(context)
     scores = [
         np.mean(logsumexp(-squared / (2 * h**2), axis=1)) - dim * math.log(h) for h in bandwidths
     ]
@@ -116,7 +114,7 @@ def evaluate_contexts(
         bandwidth = loo_bandwidth(context)
         kde = KernelDensity(bandwidth=bandwidth).fit(context)
         scott = KernelDensity(
-            bandwidth=_scale(context) * context_size ** (-1 / (context.shape[1] + 4))
+            bandwidth=context_scale(context) * context_size ** (-1 / (context.shape[1] + 4))
         ).fit(context)
         draws = model.sample(context, n_samples, random_state=seed + index)
         memories = model.memories(context)
@@ -144,10 +142,15 @@ def evaluate_contexts(
     return rows
 
 
+def mean_and_error(values) -> tuple[float, float]:
+    """Mean of ``values`` and its standard error."""
+    values = np.asarray(values, np.float64)
+    return float(values.mean()), float(values.std(ddof=1) / math.sqrt(len(values)))
+
+
 def summarise(rows: list[dict], key: str) -> tuple[float, float]:
     """Mean of ``key`` over rows, and its standard error."""
-    values = np.array([row[key] for row in rows])
-    return float(values.mean()), float(values.std(ddof=1) / math.sqrt(len(values)))
+    return mean_and_error([row[key] for row in rows])
 
 
 def sharpening(
@@ -217,7 +220,7 @@ def plot_contours(
     above the lowest energy (higher energies share the darkest colour)."""
     figure, axes = plt.subplots(1, len(contexts), figsize=(3.4 * len(contexts), 3.4))
     for axis, (title, context) in zip(np.atleast_1d(axes), contexts, strict=True):
-        margin = _scale(context) * np.sqrt(context.shape[1])
+        margin = context_scale(context) * np.sqrt(context.shape[1])
         low, high = context.min(0) - margin, context.max(0) + margin
         xs, ys = (np.linspace(low[i], high[i], grid_size) for i in range(2))
         grid = np.stack(np.meshgrid(xs, ys, indexing="ij"), axis=-1).reshape(-1, 2)

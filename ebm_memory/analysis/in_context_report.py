@@ -26,6 +26,7 @@ from ebm_memory.analysis.in_context import (
     CONTEXT_SIZES,
     draw_context,
     evaluate_contexts,
+    mean_and_error,
     plot_contours,
     plot_sharpening,
     sharpening,
@@ -47,8 +48,7 @@ SEED = 10_000
 
 
 def _paired(rows: list[dict], left: str, right: str) -> dict:
-    difference = [{"d": row[left] - row[right]} for row in rows]
-    mean, error = summarise(difference, "d")
+    mean, error = mean_and_error([row[left] - row[right] for row in rows])
     return {"mean": mean, "standard_error": error}
 
 

@@ -47,7 +47,7 @@ from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
 from ebm_memory._blocks import pad_rows
-from ebm_memory._validation import check_integer
+from ebm_memory._validation import as_float_array, check_integer
 from ebm_memory.incontext.checkpoint import (
     build_model,
     load_checkpoint,
@@ -388,16 +388,11 @@ class InContextEnergy(BaseEstimator):
         return build_model(self.config_, self.parameters_)
 
     def _points(self, name: str, X, minimum: int = 1) -> np.ndarray:
-        X = np.asarray(X)
-        if not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
-            raise TypeError(f"{name} must be numeric, got dtype {X.dtype}.")
-        X = X.astype(np.float64)
-        if X.ndim != 2 or X.shape[1] != self.n_features_in_:
+        X = np.asarray(as_float_array(name, X, ndim=(2,)), np.float64)
+        if X.shape[1] != self.n_features_in_:
             raise ValueError(f"{name} must have shape (n, {self.n_features_in_}), got {X.shape}.")
         if len(X) < minimum:
             raise ValueError(f"{name} needs at least {minimum} rows, got {len(X)}.")
-        if not np.all(np.isfinite(X)):
-            raise ValueError(f"{name} contains NaN or infinity.")
         return X
 
     def energy(self, X, context) -> np.ndarray:
@@ -508,4 +503,5 @@ class InContextEnergy(BaseEstimator):
 
 
 def _finite(tree) -> bool:
-    return all(bool(jnp.all(jnp.isfinite(leaf))) for leaf in jax.tree.leaves(tree))
+    """Whether every entry of every leaf is finite (one device-to-host transfer)."""
+    return bool(jnp.all(jnp.stack([jnp.all(jnp.isfinite(leaf)) for leaf in jax.tree.leaves(tree)])))

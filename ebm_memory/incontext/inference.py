@@ -30,6 +30,7 @@ from ebm_memory.samplers.diagnostics import SamplingResult
 __all__ = [
     "context_energies",
     "context_memories",
+    "context_scale",
     "density_grid",
     "log_normaliser",
     "padded_context",
@@ -38,6 +39,14 @@ __all__ = [
 
 QUADRATURE_EXTENT = 6.0
 """The quadrature box reaches this many context scales beyond the context's extremes."""
+
+
+def context_scale(context: np.ndarray) -> float:
+    """The context's scale as the model standardises by it: the root mean squared distance
+    to the mean, per dimension (numpy twin of the one in
+    :func:`~ebm_memory.incontext.model.encode_context`)."""
+    squared = np.sum((context - context.mean(0)) ** 2, axis=1)
+    return math.sqrt(np.mean(squared) / context.shape[1])
 
 
 def padded_context(context: np.ndarray) -> tuple[jax.Array, jax.Array]:
@@ -89,7 +98,7 @@ def density_grid(
             f"The quadrature normaliser is for 2-D points; these have {context.shape[1]} "
             "dimensions."
         )
-    scale = math.sqrt(np.mean(np.sum((context - context.mean(0)) ** 2, axis=1)) / 2)
+    scale = context_scale(context)
     low = context.min(0) - QUADRATURE_EXTENT * scale
     high = context.max(0) + QUADRATURE_EXTENT * scale
     axes = [np.linspace(low[i], high[i], grid_size) for i in range(2)]

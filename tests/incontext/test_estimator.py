@@ -115,7 +115,7 @@ def test_inputs_are_checked(tiny_energy):
         tiny_energy.energy(X, np.full((4, 2), np.nan))
     with pytest.raises(ValueError, match="at least 2 rows"):
         tiny_energy.energy(X, CONTEXT[:1])
-    with pytest.raises(TypeError, match="numeric"):
+    with pytest.raises(TypeError, match="real numbers"):
         tiny_energy.energy(np.array([["a", "b"]]), CONTEXT)
     with pytest.raises(ValueError, match="n_samples"):
         tiny_energy.sample(CONTEXT, 0)

@@ -11,6 +11,7 @@ import numbers
 import jax
 import jax.numpy as jnp
 import numpy as np
+from sklearn.utils._param_validation import Interval
 
 
 def is_concrete(value) -> bool:
@@ -29,6 +30,28 @@ def check_positive(name: str, value, *, allow_zero: bool = False):
         bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"{name} must be finite and {bound}, got {value!r}.")
     return value
+
+
+def check_open_unit(name: str, value):
+    """Raise unless ``value`` is a real number strictly between 0 and 1."""
+    if isinstance(value, bool) or not (isinstance(value, numbers.Real) or np.ndim(value) == 0):
+        raise TypeError(f"{name} must be a real number in (0, 1), got {type(value).__name__}.")
+    if not 0 < float(value) < 1:
+        raise ValueError(f"{name} must lie strictly between 0 and 1, got {value!r}.")
+    return float(value)
+
+
+def check_prng_key(key):
+    """Raise unless ``key`` is a JAX PRNG key: ``jax.random.key(seed)`` or a legacy
+    ``jax.random.PRNGKey(seed)`` (uint32 array of shape (2,))."""
+    typed = isinstance(key, jax.Array) and jnp.issubdtype(key.dtype, jax.dtypes.prng_key)
+    legacy = isinstance(key, jax.Array) and key.dtype == jnp.uint32 and key.shape == (2,)
+    if not (typed and key.shape == ()) and not legacy:
+        described = type(key).__name__ if not isinstance(key, jax.Array) else (
+            f"an array of dtype {key.dtype} and shape {tuple(key.shape)}"
+        )
+        raise TypeError(f"key must be one JAX PRNG key, e.g. jax.random.key(0); got {described}.")
+    return key
 
 
 def check_integer(name: str, value, *, minimum: int):
@@ -65,6 +88,78 @@ def as_float_array(name: str, value, *, ndim: tuple[int, ...]) -> jax.Array:
     return array
 
 
+def check_positions(init, num_chains: int) -> jax.Array:
+    """Initial sampler positions as a finite, real, floating array.
+
+    Parameters
+    ----------
+    init : array-like (D,) or (num_chains, D)
+        A single position is shared by all chains.
+    num_chains : int
+
+    Returns
+    -------
+    jax.Array (num_chains, D), D >= 1
+    """
+    init = np.asarray(init) if not isinstance(init, jax.Array) else init
+    if init.dtype.kind not in "biuf":
+        raise TypeError(
+            f"init must hold real numbers, got dtype {init.dtype}; pass the real part "
+            "(or stack real and imaginary parts as separate coordinates)."
+        )
+    init = jnp.asarray(init)
+    if not jnp.issubdtype(init.dtype, jnp.floating):
+        init = init.astype(jnp.result_type(float))
+    if init.ndim == 1:
+        init = jnp.broadcast_to(init, (num_chains, init.shape[0]))
+    if init.ndim != 2 or init.shape[0] != num_chains or init.shape[1] == 0:
+        raise ValueError(
+            f"init must have shape (D,) or (num_chains, D) = ({num_chains}, D) with D >= 1; "
+            f"got {tuple(init.shape)}."
+        )
+    if not bool(jnp.all(jnp.isfinite(init))):
+        raise ValueError("init contains NaN or infinite values; start the chains at finite points.")
+    return init
+
+
+def check_scalar_energy(energy_fn, position):
+    """Evaluate ``energy_fn`` once at ``position`` and return the energy's dtype.
+
+    Raises ``ValueError`` when the call fails (naming the position's shape, which is what a
+    wrong dimension usually breaks) or returns something other than a scalar, ``TypeError``
+    when the scalar is not real. Finiteness is left to the sampler's start check, which
+    covers every chain and the gradient.
+
+    Parameters
+    ----------
+    energy_fn : callable (D,) -> scalar
+    position : jax.Array (D,)
+
+    Returns
+    -------
+    numpy dtype of the energy
+    """
+    shape = tuple(position.shape)
+    try:
+        value = jnp.asarray(energy_fn(position))
+    except Exception as error:
+        raise ValueError(
+            f"energy_fn failed on one position of shape {shape} (D = {shape[0]}, from init): "
+            f"{type(error).__name__}: {str(error).rstrip('.')}. Check that init has as many "
+            "coordinates as energy_fn expects."
+        ) from error
+    if value.shape != ():
+        raise ValueError(
+            f"energy_fn must return a scalar for one position of shape {shape}, got shape "
+            f"{tuple(value.shape)}; a batch of energies means it is not written for one position."
+        )
+    if not jnp.issubdtype(value.dtype, jnp.floating) and not jnp.issubdtype(
+        value.dtype, jnp.integer
+    ):
+        raise TypeError(f"energy_fn must return a real number, got dtype {value.dtype}.")
+    return value.dtype
+
+
 def check_feature_match(state_name: str, state, memories) -> None:
     """Raise when the last axis of a state does not match the memories' feature count."""
     if state.shape[-1] != memories.shape[-1]:
@@ -96,3 +191,17 @@ def unit_rows(X: np.ndarray, model: str) -> np.ndarray:
     if np.any(norms == 0):
         raise ValueError(f"{model} needs non-zero rows: it depends on x / |x|.")
     return X / norms
+
+
+class RealNotBool(Interval):
+    """scikit-learn's ``Interval(Real, ...)`` constraint without booleans (``True`` is an
+    ``Integral`` and so a ``Real`` to Python, and would pass as 1)."""
+
+    def __init__(self, left, right, *, closed):
+        super().__init__(numbers.Real, left, right, closed=closed)
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
+
+    def __str__(self):
+        return f"{super().__str__()} (not a bool)"

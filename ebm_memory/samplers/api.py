@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import math
 import time
+import warnings
 from collections.abc import Callable
 
 import jax
@@ -31,7 +32,14 @@ from jax.tree_util import Partial
 from numpyro.infer.hmc import hmc as numpyro_hmc
 from tqdm.auto import tqdm
 
-from ebm_memory._validation import check_integer, check_positive
+from ebm_memory._validation import (
+    check_integer,
+    check_open_unit,
+    check_positions,
+    check_positive,
+    check_prng_key,
+    check_scalar_energy,
+)
 from ebm_memory.samplers.adaptation import window_adaptation
 from ebm_memory.samplers.diagnostics import SamplingResult, summarise
 from ebm_memory.samplers.kernels import hmc, mala, run_chain, ula
@@ -52,6 +60,27 @@ def _kernel_factory(method: str, num_integration_steps: int):
     if method == "hmc":
         return functools.partial(hmc, num_integration_steps=num_integration_steps)
     return {"ula": ula, "mala": mala}[method]
+
+
+def _warn_non_finite(draws: np.ndarray, method: str, step_size: float) -> None:
+    """``RuntimeWarning`` with the count and share of draws (chains, draws, D) holding NaN or
+    infinite coordinates."""
+    bad = ~np.all(np.isfinite(draws), axis=-1)
+    if not bad.any():
+        return
+    hint = (
+        f"lower step_size (now {step_size:g}): ULA has no accept step and diverges when the "
+        "step is too large for the energy's curvature"
+        if method == "ula"
+        else "check that the energy grows at least quadratically far from its minima, or "
+        f"lower step_size (now {step_size:g}) and raise num_warmup"
+    )
+    warnings.warn(
+        f"{int(bad.sum())} of {bad.size} draws ({bad.mean():.1%}) are not finite: the "
+        f"{method} chains diverged; {hint}.",
+        RuntimeWarning,
+        stacklevel=3,
+    )
 
 
 def _check_start(potential, init):
@@ -266,11 +295,12 @@ def sample(
     temperature : float
         ``T > 0``; the potential is ``energy / T``.
     key : jax PRNG key
+        ``jax.random.key(seed)`` (or a legacy ``jax.random.PRNGKey(seed)``).
     step_size : float
         Initial step size (MALA, HMC: adapted during warm-up); ULA's fixed step size. ULA
         has no accept step, so its stationary law is biased by O(step_size).
-    target_acceptance : float, optional
-        Warm-up target: 0.574 for MALA, 0.65 for HMC, 0.8 for numpyro's kernels.
+    target_acceptance : float in (0, 1), optional
+        Warm-up target; None: 0.574 for MALA, 0.65 for HMC, 0.8 for numpyro's kernels.
     num_integration_steps : int
         Leapfrog steps per HMC iteration (ours: the step size drawn uniformly from
         ``h (1 ± 0.5)`` each iteration, so path lengths vary and never lock into a period).
@@ -281,6 +311,18 @@ def sample(
     SamplingResult
         Draws (num_chains, num_samples, D) with ESS, split R-hat, acceptance and
         divergences, and ``to_arviz()``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Before any sampling, for an argument out of range, a non-real, non-finite or empty
+        ``init``, a ``key`` that is not a PRNG key, or an ``energy_fn`` that fails on one
+        position of ``init`` or does not return a real scalar.
+
+    Warns
+    -----
+    RuntimeWarning
+        When some draws are not finite (the chains diverged), with their count and share.
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}.")
@@ -290,27 +332,19 @@ def sample(
     check_integer("num_integration_steps", num_integration_steps, minimum=1)
     check_positive("temperature", temperature)
     check_positive("step_size", step_size)
+    if target_acceptance is None:
+        target = _DEFAULT_TARGETS[method]
+    else:
+        target = check_open_unit("target_acceptance", target_acceptance)
+    check_prng_key(key)
     if not callable(energy_fn):
         raise TypeError(f"energy_fn must be callable, got {type(energy_fn).__name__}.")
-    init = jnp.asarray(init)
-    if not jnp.issubdtype(init.dtype, jnp.floating):
-        init = init.astype(jnp.result_type(float))
-    if init.ndim == 1:
-        init = jnp.broadcast_to(init, (num_chains, init.shape[0]))
-    if init.ndim != 2 or init.shape[0] != num_chains:
-        raise ValueError(
-            f"init must have shape (D,) or (num_chains, D) = ({num_chains}, D); "
-            f"got {tuple(init.shape)}."
-        )
-    energy_shape = jax.eval_shape(energy_fn, jax.ShapeDtypeStruct(init.shape[1:], init.dtype))
-    if energy_shape.shape != ():
-        raise ValueError(f"energy_fn must return a scalar, got shape {energy_shape.shape}.")
-    init = init.astype(jnp.result_type(init.dtype, energy_shape.dtype))
+    init = check_positions(init, num_chains)
+    init = init.astype(jnp.result_type(init.dtype, check_scalar_energy(energy_fn, init[0])))
     if not isinstance(energy_fn, Partial):
         energy_fn = Partial(energy_fn)
     potential = Partial(_tempered, energy_fn, jnp.asarray(1.0 / temperature, init.dtype))
     _check_start(potential, init)
-    target = target_acceptance or _DEFAULT_TARGETS[method]
     start = time.perf_counter()
     if method in NUMPYRO_METHODS:
         draws, stats, steps = _run_numpyro(
@@ -336,6 +370,7 @@ def sample(
             num_integration_steps,
             progress_bar,
         )
+    _warn_non_finite(draws, method, step_size)
     return summarise(draws, method, stats, steps, time.perf_counter() - start)
 
 

@@ -1,3 +1,5 @@
+import warnings
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -234,3 +236,71 @@ def test_float32_start_with_a_float64_energy_is_promoted():
         progress_bar=False,
     )
     assert result.draws.shape == (1, 10, 2)
+
+
+def quadratic(x):
+    return 0.5 * jnp.sum(x**2)
+
+
+def small_run(energy=quadratic, init=None, **settings):
+    options = {"method": "mala", "num_samples": 8, "num_warmup": 4, "key": jax.random.key(0)}
+    options.update(progress_bar=False, **settings)
+    return sample(energy, jnp.zeros(2) if init is None else init, **options)
+
+
+def test_diverging_ula_warns_with_the_share_of_non_finite_draws():
+    with pytest.warns(RuntimeWarning, match=r"of 40 draws \(.*%\) are not finite.*step_size"):
+        result = small_run(method="ula", num_samples=40, num_warmup=0, step_size=1e20)
+    assert not np.all(np.isfinite(result.draws))
+
+
+def test_a_stable_run_does_not_warn():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        small_run(method="ula", num_samples=40, num_warmup=0, step_size=0.1)
+
+
+@pytest.mark.parametrize("target", [1.5, 1.0, 0, -0.2])
+def test_target_acceptance_must_lie_in_the_open_unit_interval(target):
+    with pytest.raises(ValueError, match="target_acceptance must lie strictly between 0 and 1"):
+        small_run(target_acceptance=target)
+
+
+@pytest.mark.parametrize(
+    "init, error, message",
+    [
+        (jnp.array([1.0 + 1.0j, 0.0]), TypeError, "real numbers"),
+        (jnp.zeros(0), ValueError, "D >= 1"),
+        (jnp.array([np.nan, 0.0]), ValueError, "NaN or infinite"),
+    ],
+)
+def test_init_must_be_real_finite_and_non_empty(init, error, message):
+    with pytest.raises(error, match=message):
+        small_run(init=init)
+
+
+@pytest.mark.parametrize("key", [None, 0, jnp.zeros(3, jnp.uint32)])
+def test_key_must_be_a_prng_key(key):
+    with pytest.raises(TypeError, match=r"key must be one JAX PRNG key"):
+        small_run(key=key)
+
+
+def test_energy_of_another_dimension_names_the_shape():
+    weights = jnp.ones(2)
+    with pytest.raises(ValueError, match=r"shape \(3,\) \(D = 3, from init\)"):
+        small_run(lambda x: x @ weights, init=jnp.zeros(3))
+
+
+def test_complex_energy_is_refused():
+    with pytest.raises(TypeError, match="real number"):
+        small_run(lambda x: jnp.sum(x) * 1j)
+
+
+@pytest.mark.parametrize(
+    "setting, value",
+    [("num_samples", 2), ("num_warmup", -1), ("num_chains", 0), ("temperature", -1.0),
+     ("step_size", 0.0), ("num_integration_steps", 0), ("temperature", True)],
+)
+def test_counts_and_scales_are_checked(setting, value):
+    with pytest.raises((TypeError, ValueError), match=setting):
+        small_run(**{setting: value})

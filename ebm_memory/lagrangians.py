@@ -12,6 +12,16 @@ exponential Lagrangian ``exp(beta x) / beta`` is genuinely larger than any float
 ``beta x`` exceeds about 88 (float32) or 709 (float64); it overflows exactly where its value
 does.
 
+A :class:`Lagrangian` is a JAX pytree: float settings such as ``beta`` are traced leaves, so
+``softmax(2.0)`` and ``softmax(3.0)`` share one compilation when passed to a jitted function;
+the function object, the name, integer settings such as the degree ``n`` and ``convex`` are
+static. Lagrangians built around different functions never share compiled code, even under
+one name.
+
+Scale convention: ``polynomial(n)`` here is ``L = sum x^n / n``, so its activation is
+``x^(n-1)``. The Model A interaction :func:`ebm_memory.energies.interactions.polynomial` of the
+same degree is ``F(x) = x^n`` with energy ``-sum_mu F(xi_mu . s)``, without the ``1/n``.
+
 Examples
 --------
 >>> import jax.numpy as jnp
@@ -24,14 +34,13 @@ True
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
-from ebm_memory._named import NamedBySettings
+from ebm_memory._named import NamedFunction, as_setting
 from ebm_memory._numerics import log_cosh, safe_norm, scaled_logsumexp, softplus
 from ebm_memory._validation import check_integer, check_positive
 
@@ -51,32 +60,60 @@ __all__ = [
 ]
 
 
-@dataclasses.dataclass(frozen=True, eq=False, repr=False)
-class Lagrangian(NamedBySettings):
-    """A named Lagrangian ``L: R^n -> R`` of one vector.
+@jax.tree_util.register_pytree_node_class
+class Lagrangian(NamedFunction):
+    """A named Lagrangian ``L: R^n -> R`` of one vector; a JAX pytree.
 
-    Equality and hashing use ``name`` and ``params`` (not the function object), so two
-    Lagrangians built with the same settings share compiled code when passed as static
-    arguments to ``jax.jit``.
-
-    Attributes
+    Parameters
     ----------
     name : str
         Factory name, e.g. ``"softmax"``.
-    params : tuple of (str, float)
-        The settings the factory was called with.
+    params : tuple of (str, value)
+        The settings. Integer settings are static; the others are traced leaves.
     convex : bool
         Whether the Hessian is positive semi-definite everywhere, the condition under which
         the two-layer energy is a Lyapunov function.
     fn : callable
-        The scalar function itself.
+        ``fn(x) -> scalar`` for a vector ``x`` of shape (n,); with ``pass_params=True``,
+        ``fn(x, **params)``.
+    pass_params : bool, default False
+        Call ``fn`` with the settings as keyword arguments. Factories pass a module-level
+        ``fn`` this way, so objects that differ only in float settings share compiled code.
+
+    Attributes
+    ----------
+    name, params, convex
+        As given.
+    fn : callable
+        The scalar function of one vector, settings applied.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> lag = Lagrangian("half_square", (), True, lambda x: 0.5 * jnp.sum(x**2))
+    >>> float(lag(jnp.array([1.0, 2.0])))
+    2.5
     """
 
-    name: str
-    params: tuple[tuple[str, float], ...]
-    convex: bool
-    fn: Callable[[Float[Array, " n"]], Float[Array, ""]]
     _namespace = "lagrangians"
+    _static_fields = ("convex",)
+
+    def __init__(
+        self,
+        name: str,
+        params: tuple[tuple[str, object], ...],
+        convex: bool,
+        fn: Callable,
+        *,
+        pass_params: bool = False,
+    ):
+        self.convex = bool(convex)
+        self._init_function(name, params, fn, pass_params)
+
+    @property
+    def fn(self) -> Callable[[Float[Array, " n"]], Float[Array, ""]]:
+        """The scalar function of one vector, settings applied."""
+        return self._bound()
 
     def __call__(self, x: Float[Array, " n"]) -> Float[Array, ""]:
         if jnp.ndim(x) != 1:
@@ -87,50 +124,86 @@ class Lagrangian(NamedBySettings):
         return self.fn(x)
 
     def activation(self, x: Float[Array, " n"]) -> Float[Array, " n"]:
-        """The activation ``g = dL/dx`` of one vector."""
+        """The activation ``g = dL/dx`` of one vector, shape (n,)."""
         return jax.grad(self.__call__)(x)
 
 
 def _make(name: str, fn, *, convex: bool, **params) -> Lagrangian:
-    return Lagrangian(name, tuple(params.items()), convex, fn)
+    return Lagrangian(name, tuple(params.items()), convex, fn, pass_params=True)
+
+
+def _quadratic(x):
+    return 0.5 * jnp.vdot(x, x)
+
+
+def _absolute(x):
+    return jnp.sum(jnp.abs(x))
+
+
+def _softmax(x, beta):
+    return scaled_logsumexp(x, beta) / beta
+
+
+def _polynomial(x, n):
+    return jnp.sum(x**n) / n
+
+
+def _rectified_polynomial(x, n):
+    return jnp.sum(jax.nn.relu(x) ** n) / n
+
+
+def _relu(x):
+    return 0.5 * jnp.sum(jax.nn.relu(x) ** 2)
+
+
+def _exponential(x, beta):
+    return jnp.sum(jnp.exp(beta * x)) / beta
+
+
+def _tanh(x, beta):
+    return jnp.sum(log_cosh(beta * x)) / beta
+
+
+def _sigmoid(x, beta):
+    return jnp.sum(softplus(beta * x)) / beta
+
+
+def _layernorm(x, gamma, delta, eps):
+    centred = x - jnp.mean(x)
+    return gamma * x.shape[-1] * jnp.sqrt(jnp.mean(centred**2) + eps) + delta * jnp.sum(x)
 
 
 def quadratic() -> Lagrangian:
     """``L = |x|^2 / 2``; identity activation (Model B feature neurons)."""
-    return _make("quadratic", lambda x: 0.5 * jnp.vdot(x, x), convex=True)
+    return _make("quadratic", _quadratic, convex=True)
 
 
 def absolute() -> Lagrangian:
     """``L = sum |x_i|``; activation ``sign(x)``: binary +-1 neurons (Model A)."""
-    return _make("absolute", lambda x: jnp.sum(jnp.abs(x)), convex=True)
+    return _make("absolute", _absolute, convex=True)
 
 
 def softmax(beta: float = 1.0) -> Lagrangian:
-    """``L = logsumexp(beta x) / beta``; activation ``softmax(beta x)`` (Model B hidden layer)."""
-    check_positive("beta", beta)
-    return _make(
-        "softmax",
-        lambda x: scaled_logsumexp(x, beta) / beta,
-        convex=True,
-        beta=beta,
-    )
+    """``L = logsumexp(beta x) / beta``; activation ``softmax(beta x)`` (Model B hidden layer).
+
+    ``beta`` may be traced; it is validated when concrete.
+    """
+    return _make("softmax", _softmax, convex=True, beta=_gain(beta))
 
 
 def polynomial(n: int) -> Lagrangian:
-    """``L = sum x_i^n / n``; activation ``x^(n-1)``. Convex only for even ``n``."""
+    """``L = sum x_i^n / n``; activation ``x^(n-1)``. Convex only for even ``n`` (and n = 1).
+
+    Note the ``1/n``: the interaction ``interactions.polynomial(n)`` is ``F(x) = x^n``.
+    """
     n = check_integer("n", n, minimum=1)
-    return _make("polynomial", lambda x: jnp.sum(x**n) / n, convex=n % 2 == 0 or n == 1, n=n)
+    return _make("polynomial", _polynomial, convex=n % 2 == 0 or n == 1, n=n)
 
 
 def rectified_polynomial(n: int) -> Lagrangian:
     """``L = sum max(x_i, 0)^n / n``; activation ``relu(x)^(n-1)``; convex for ``n >= 1``."""
     n = check_integer("n", n, minimum=1)
-    return _make(
-        "rectified_polynomial",
-        lambda x: jnp.sum(jax.nn.relu(x) ** n) / n,
-        convex=True,
-        n=n,
-    )
+    return _make("rectified_polynomial", _rectified_polynomial, convex=True, n=n)
 
 
 def relu() -> Lagrangian:
@@ -139,30 +212,22 @@ def relu() -> Lagrangian:
     Its Hessian vanishes on the negative orthant, which gives the flat energy regions studied
     by Fanaskov & Oseledets.
     """
-    return _make("relu", lambda x: 0.5 * jnp.sum(jax.nn.relu(x) ** 2), convex=True)
+    return _make("relu", _relu, convex=True)
 
 
 def exponential(beta: float = 1.0) -> Lagrangian:
     """``L = sum exp(beta x_i) / beta``; activation ``exp(beta x)`` (exponential DAM)."""
-    check_positive("beta", beta)
-    return _make(
-        "exponential",
-        lambda x: jnp.sum(jnp.exp(beta * x)) / beta,
-        convex=True,
-        beta=beta,
-    )
+    return _make("exponential", _exponential, convex=True, beta=_gain(beta))
 
 
 def tanh(beta: float = 1.0) -> Lagrangian:
     """``L = sum log cosh(beta x_i) / beta``; activation ``tanh(beta x)``."""
-    check_positive("beta", beta)
-    return _make("tanh", lambda x: jnp.sum(log_cosh(beta * x)) / beta, convex=True, beta=beta)
+    return _make("tanh", _tanh, convex=True, beta=_gain(beta))
 
 
 def sigmoid(beta: float = 1.0) -> Lagrangian:
     """``L = sum softplus(beta x_i) / beta``; activation ``sigmoid(beta x)``."""
-    check_positive("beta", beta)
-    return _make("sigmoid", lambda x: jnp.sum(softplus(beta * x)) / beta, convex=True, beta=beta)
+    return _make("sigmoid", _sigmoid, convex=True, beta=_gain(beta))
 
 
 def spherical() -> Lagrangian:
@@ -178,10 +243,13 @@ def layernorm(gamma: float = 1.0, delta: float = 0.0, eps: float = 1e-5) -> Lagr
     """
     check_positive("gamma", gamma, allow_zero=True)
     check_positive("eps", eps)
+    settings = {"gamma": gamma, "delta": delta, "eps": eps}
+    return _make("layernorm", _layernorm, convex=True, **_settings(settings))
 
-    def fn(x):
-        centred = x - jnp.mean(x)
-        n = x.shape[-1]
-        return gamma * n * jnp.sqrt(jnp.mean(centred**2) + eps) + delta * jnp.sum(x)
 
-    return _make("layernorm", fn, convex=True, gamma=gamma, delta=delta, eps=eps)
+def _gain(beta):
+    return as_setting(check_positive("beta", beta))
+
+
+def _settings(values: dict) -> dict:
+    return {key: as_setting(value) for key, value in values.items()}

@@ -131,7 +131,7 @@ def _patterns(seed: int, n_features: int, n_patterns: int, n_trials: int) -> np.
     return np.where(bits, 1.0, -1.0).astype(np.float32)
 
 
-@functools.partial(jax.jit, static_argnames=("interaction", "max_iter", "chunk_size"))
+@functools.partial(jax.jit, static_argnames=("max_iter", "chunk_size"))
 def _final_errors(patterns, loads, interaction, max_iter, chunk_size):
     rows = jnp.arange(patterns.shape[1])
 

@@ -78,7 +78,7 @@ def _energy(network, v, h):
     return _energies(network.lagrangian_v, network.lagrangian_h, network.memories, v, h)
 
 
-@functools.partial(jax.jit, static_argnames=("lagrangian_v", "lagrangian_h", "n_steps"))
+@functools.partial(jax.jit, static_argnames="n_steps")
 def _energy_descent(lagrangian_v, lagrangian_h, memories, x0, rate, n_steps):
     """Gradient descent on the energy itself; returns final states and gradient norms."""
     n_f = memories.shape[1]

@@ -165,7 +165,7 @@ def fixed_point_stability(network: TwoLayerNetwork, v, h, input=None) -> Stabili
     return Stability(eigenvalues, max_real, bool(max_real < 0), residual)
 
 
-@functools.partial(jax.jit, static_argnames=("lagrangian_v", "lagrangian_h", "n_iter"))
+@functools.partial(jax.jit, static_argnames="n_iter")
 def _newton(lagrangian_v, lagrangian_h, memories, current, tau_f, tau_h, x, n_iter):
     field = functools.partial(_field, lagrangian_v, lagrangian_h, memories, current, tau_f, tau_h)
 
@@ -200,7 +200,7 @@ def find_fixed_point(network: TwoLayerNetwork, v, h, input=None, *, n_iter: int 
     return x[..., : network.n_features], x[..., network.n_features :], residual
 
 
-@functools.partial(jax.jit, static_argnames=("lagrangian_v", "lagrangian_h", "n_steps"))
+@functools.partial(jax.jit, static_argnames="n_steps")
 def _relax(lagrangian_v, lagrangian_h, memories, current, tau_f, tau_h, x, dt, n_steps):
     """The semi-implicit scheme of :class:`TwoLayerNetwork`, final states only."""
     n_f = memories.shape[1]
@@ -307,7 +307,7 @@ def _modified_field(lagrangian_h, weights, gain, current, tau_f, tau_h, x):
     return jnp.concatenate([dv, (weights @ v - h) / tau_h])
 
 
-@functools.partial(jax.jit, static_argnames=("lagrangian_h", "n_steps"))
+@functools.partial(jax.jit, static_argnames="n_steps")
 def _rk4(lagrangian_h, weights, gain, current, tau_f, tau_h, x0, dt, n_steps):
     field = functools.partial(_modified_field, lagrangian_h, weights, gain, current, tau_f, tau_h)
 

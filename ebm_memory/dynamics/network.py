@@ -68,7 +68,7 @@ def _relaxation(dt, tau):
     return jnp.where(tau > dt, dt / jnp.where(tau > 0, tau, 1.0), 1.0)
 
 
-@functools.partial(jax.jit, static_argnames=("lagrangian_v", "lagrangian_h", "n_steps"))
+@functools.partial(jax.jit, static_argnames="n_steps")
 def _integrate(lagrangian_v, lagrangian_h, memories, v0, h0, current, tau_f, tau_h, dt, n_steps):
     rate_v = _relaxation(dt, tau_f)
     rate_h = _relaxation(dt, tau_h)

@@ -98,7 +98,7 @@ def _iterate_clamped(step, energy, state, clamped, max_iter, tol, record):
 
 @functools.partial(
     jax.jit,
-    static_argnames=("interaction", "update", "max_iter", "chunk_size", "record", "sharding"),
+    static_argnames=("update", "max_iter", "chunk_size", "record", "sharding"),
 )
 def _binary_batch(
     states, memories, mask, interaction, update, max_iter, chunk_size, record, sharding
@@ -243,7 +243,7 @@ def retrieve_softmax(
 
 
 @functools.partial(
-    jax.jit, static_argnames=("interaction", "max_iter", "chunk_size", "record", "sharding")
+    jax.jit, static_argnames=("max_iter", "chunk_size", "record", "sharding")
 )
 def _spherical_batch(
     states, memories, mask, tol, interaction, max_iter, chunk_size, record, sharding

@@ -7,6 +7,14 @@ log-sum-exp of ``beta h``, because ``exp(beta h)`` leaves the float range for ``
 (float32) long before any retrieval decision is in doubt. Dynamics only ever compare
 attractions, so they run in whichever domain is safe.
 
+An :class:`Interaction` is a JAX pytree: the gain ``beta`` is a traced leaf, so
+``exponential(1.0)`` and ``exponential(2.0)`` share one compilation when passed to a jitted
+function; the term function, the name, the degree ``n`` and ``log_domain`` are static.
+
+Scale convention: ``polynomial(n)`` here is ``F(x) = x^n`` with energy
+``-sum_mu F(xi_mu . s)``, while the Lagrangian :func:`ebm_memory.lagrangians.polynomial` of
+the same degree is ``x^n / n`` (activation ``x^(n-1)``).
+
 Examples
 --------
 >>> import jax.numpy as jnp
@@ -18,48 +26,98 @@ Examples
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 
+import jax
 import jax.numpy as jnp
 
-from ebm_memory._named import NamedBySettings
+from ebm_memory._named import NamedFunction, as_setting
 from ebm_memory._validation import check_integer, check_positive
 
 __all__ = ["Interaction", "classical", "exponential", "polynomial", "rectified_polynomial"]
 
 
-@dataclasses.dataclass(frozen=True, eq=False, repr=False)
-class Interaction(NamedBySettings):
-    """An interaction function, hashable by ``(name, params)`` for use as a static jit argument.
+@jax.tree_util.register_pytree_node_class
+class Interaction(NamedFunction):
+    """An interaction function ``F`` of the overlaps; a JAX pytree.
+
+    Parameters
+    ----------
+    name : str
+        Factory name, e.g. ``"polynomial"``.
+    params : tuple of (str, value)
+        The settings, e.g. ``(("n", 3),)``. Integer settings are static; the others traced.
+    term : callable
+        Elementwise per-memory term of overlaps ``h`` of any shape: ``F(h)`` when
+        ``log_scale`` is None, else ``h`` itself. With ``pass_params=True`` it is called as
+        ``term(h, **params)``.
+    log_scale : float or None
+        For ``F(h) = exp(beta h)``: ``beta`` (traced). Terms then combine as
+        ``logsumexp(beta h)`` and the attraction is ``exp`` of the result.
+    pass_params : bool, default False
+        Call ``term`` with the settings as keyword arguments (the factories do, with
+        module-level functions, so equal settings mean equal compiled code).
 
     Attributes
     ----------
-    name, params
-        Identity of the function, e.g. ``("polynomial", (("n", 3),))``.
+    name, params, log_scale
+        As given.
     term : callable
-        Elementwise per-memory term: ``F(h)`` when ``log_scale`` is None, else ``h`` itself.
-    log_scale : float or None
-        For ``F(h) = exp(beta h)``: ``beta``. Terms then combine as
-        ``logsumexp(beta h)`` and the attraction is ``exp`` of the result.
+        The elementwise term, settings applied.
+    log_domain : bool
+        Whether the attraction is carried as its logarithm (static).
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> F = Interaction("cubic", (), lambda h: h**3)
+    >>> float(F.term(jnp.array(2.0)))
+    8.0
     """
 
-    name: str
-    params: tuple[tuple[str, float], ...]
-    term: Callable
-    log_scale: float | None = None
     _namespace = "interactions"
+    _static_fields = ("log_domain",)
+    _leaf_fields = ("log_scale",)
+
+    def __init__(
+        self,
+        name: str,
+        params: tuple[tuple[str, object], ...],
+        term: Callable,
+        log_scale: float | None = None,
+        *,
+        pass_params: bool = False,
+    ):
+        self.log_domain = log_scale is not None
+        self.log_scale = log_scale
+        self._init_function(name, params, term, pass_params)
 
     @property
-    def log_domain(self) -> bool:
-        """Whether the attraction is carried as its logarithm."""
-        return self.log_scale is not None
+    def term(self) -> Callable:
+        """The elementwise term, settings applied."""
+        return self._bound()
+
+
+def _power(h, n):
+    return h**n
+
+
+def _rectified_power(h, n):
+    return jnp.maximum(h, 0) ** n
+
+
+def _identity(h, beta):
+    del beta
+    return h
 
 
 def polynomial(n: int) -> Interaction:
-    """``F(x) = x^n``: the polynomial Dense Associative Memory, capacity ~ N^(n-1)."""
+    """``F(x) = x^n``: the polynomial Dense Associative Memory, capacity ~ N^(n-1).
+
+    No ``1/n`` factor, unlike the Lagrangian ``lagrangians.polynomial(n) = x^n / n``.
+    """
     n = check_integer("n", n, minimum=1)
-    return Interaction("polynomial", (("n", n),), lambda h: h**n)
+    return Interaction("polynomial", (("n", n),), _power, pass_params=True)
 
 
 def classical() -> Interaction:
@@ -70,17 +128,14 @@ def classical() -> Interaction:
 def rectified_polynomial(n: int) -> Interaction:
     """``F(x) = max(x, 0)^n``: only memories that overlap positively attract."""
     n = check_integer("n", n, minimum=1)
-    return Interaction(
-        "rectified_polynomial",
-        (("n", n),),
-        lambda h: jnp.maximum(h, 0) ** n,
-    )
+    return Interaction("rectified_polynomial", (("n", n),), _rectified_power, pass_params=True)
 
 
 def exponential(beta: float = 1.0) -> Interaction:
     """``F(x) = exp(beta x)``: the exponential DAM, capacity exponential in N.
 
-    The attraction is carried as ``log sum exp(beta h)``.
+    The attraction is carried as ``log sum exp(beta h)``. ``beta`` may be traced; it is
+    validated when concrete.
     """
-    check_positive("beta", beta)
-    return Interaction("exponential", (("beta", beta),), lambda h: h, log_scale=beta)
+    beta = as_setting(check_positive("beta", beta))
+    return Interaction("exponential", (("beta", beta),), _identity, beta, pass_params=True)

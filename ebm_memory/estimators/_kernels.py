@@ -7,8 +7,8 @@ stays O(block x chunk) however many queries there are.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -30,12 +30,20 @@ from ebm_memory.energies.streaming import constrain_memories
 __all__ = ["ModelSpec", "batch_energy", "batch_log_density", "batch_responsibilities", "map_blocks"]
 
 
-class ModelSpec(NamedTuple):
-    """Static description of a memory model (hashable: a ``jax.jit`` static argument).
+@functools.partial(
+    jax.tree_util.register_dataclass,
+    data_fields=["interaction"],
+    meta_fields=["kind", "similarity", "chunk_size", "sharding"],
+)
+@dataclasses.dataclass(frozen=True)
+class ModelSpec:
+    """Description of a memory model, passed to the kernels as a pytree argument.
 
-    ``kind`` is "binary" (Model A), "softmax" (Model B) or "spherical" (Model C);
-    ``interaction`` is used by the binary and spherical kinds; ``sharding`` splits the
-    memories across devices.
+    ``kind`` ("binary" for Model A, "softmax" for Model B, "spherical" for Model C),
+    ``similarity``, ``chunk_size`` and ``sharding`` (splits the memories across devices) are
+    static: they select the computation. ``interaction`` (binary and spherical kinds) is a
+    traced pytree whose gain ``beta`` is a leaf, so models that differ only in ``beta`` share
+    one compilation of each kernel.
     """
 
     kind: str
@@ -55,13 +63,13 @@ def _energy_fn(spec: ModelSpec, memories, beta):
     return lambda x: energy(x, memories, spec.interaction, chunk_size=spec.chunk_size)
 
 
-@functools.partial(jax.jit, static_argnames="spec")
+@jax.jit
 def batch_energy(states, memories, beta, spec: ModelSpec):
     """Energies of a block of states, (B,)."""
     return jax.vmap(_energy_fn(spec, memories, beta))(states)
 
 
-@functools.partial(jax.jit, static_argnames="spec")
+@jax.jit
 def batch_log_density(states, memories, beta, temperature, log_norm, spec: ModelSpec):
     """Normalised log densities of a block of states, (B,).
 
@@ -82,7 +90,7 @@ def batch_log_density(states, memories, beta, temperature, log_norm, spec: Model
     return -energies / temperature - log_norm
 
 
-@functools.partial(jax.jit, static_argnames="spec")
+@jax.jit
 def batch_responsibilities(states, memories, beta, spec: ModelSpec):
     """Share of each memory in the state's attraction, (B, K), rows summing to one.
 

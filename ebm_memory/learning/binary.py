@@ -137,7 +137,7 @@ class _AnnealedRuleLoss:
         return rule_loss(memories, X, self.interaction, gain, self.power)
 
 
-@functools.partial(jax.jit, static_argnames=("n_memories", "interaction"))
+@functools.partial(jax.jit, static_argnames="n_memories")
 def _start(X, key, n_memories, interaction):
     """``normal(0, 0.1)`` memories clipped to ``[-1, 1]`` and ``1 / std`` of their bit
     differences over the data (1 when they are all equal)."""

@@ -169,7 +169,7 @@ def gibbs(memories: Float[Array, "K D"], interaction: Interaction, temperature=1
     return GibbsKernel(init, step)
 
 
-@functools.partial(jax.jit, static_argnames=("interaction", "num_samples", "num_warmup"))
+@functools.partial(jax.jit, static_argnames=("num_samples", "num_warmup"))
 def _run(key, memories, temperature, init_spins, interaction, num_samples, num_warmup):
     def one_chain(chain_key, spins):
         kernel = gibbs(memories, interaction, temperature)

@@ -111,7 +111,7 @@ def _finish(retrieval, annealed, batch: bool) -> NoisyRecall:
     return result if batch else jax.tree.map(lambda leaf: leaf[0], result)
 
 
-@functools.partial(jax.jit, static_argnames=("interaction", "num_sweeps"))
+@functools.partial(jax.jit, static_argnames="num_sweeps")
 def _anneal_binary(key, memories, probes, clamped, temperature, interaction, num_sweeps):
     schedule = _schedule(temperature, num_sweeps, memories.dtype)
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ebm_memory import __version__
+from ebm_memory._arguments import nonnegative_int, output_file, positive_int, results_folder
 from ebm_memory.bench.runner import add_arguments, run_from_arguments
 from ebm_memory.reproduce import EXPERIMENTS, reproduce
 
@@ -16,8 +17,7 @@ __all__ = ["main"]
 def _demo(args) -> int:
     from ebm_memory.demo import run_demo
 
-    out = Path(args.out).resolve()
-    report = run_demo(out, n_queries=args.n_queries, seed=args.seed)
+    report = run_demo(args.out, n_queries=args.n_queries, seed=args.seed)
     width = max(len(row["model"]) for row in report["results"])
     corruption_width = max(len(row["corruption"]) for row in report["results"])
     for row in report["results"]:
@@ -46,12 +46,12 @@ def _demo(args) -> int:
         f"nonparametric memory: {counting['n_memories']} memories for "
         f"{counting['true_blobs']} blobs (not told their number)"
     )
-    print(f"report and figures written to {out}")
+    print(f"report and figures written to {args.out}")
     return 0
 
 
 def _reproduce(args) -> int:
-    out = Path(args.out).resolve() / args.name
+    out = args.out / args.name
     results = reproduce(args.name, out, quick=args.quick)
     print("\n".join(EXPERIMENTS[args.name][1](results)))
     print(f"figure and tables written to {out}")
@@ -61,7 +61,7 @@ def _reproduce(args) -> int:
 def _train_in_context(args) -> int:
     from ebm_memory.incontext import TRAINING_FAMILIES, InContextEnergy
 
-    out = Path(args.out).resolve()
+    out = args.out
     model = InContextEnergy(
         width=args.width,
         context_layers=args.context_layers,
@@ -76,6 +76,20 @@ def _train_in_context(args) -> int:
     print(f"{model.n_steps_} steps; mean loss over the last {len(tail)}: {tail.mean():.4f}")
     print(f"checkpoint written to {out} (load it with InContextEnergy.load)")
     return 0
+
+
+ATTENTION_HEADS = 4
+"""``InContextEnergy``'s attention heads, which the token width must be a multiple of."""
+
+
+def attention_width(value: str) -> int:
+    """``--width`` of ``train-in-context``: a positive multiple of :data:`ATTENTION_HEADS`."""
+    width = positive_int(value)
+    if width % ATTENTION_HEADS:
+        raise argparse.ArgumentTypeError(
+            f"must be a multiple of the {ATTENTION_HEADS} attention heads, got {value!r}"
+        )
+    return width
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -95,10 +109,20 @@ def build_parser() -> argparse.ArgumentParser:
         "cluster the digits with memories as mixture components against KMeans and count "
         "blobs with a nonparametric memory; writes report.md, report.json and figures.",
     )
-    demo.add_argument("--out", default="ebm_memory_output/demo", help="output folder")
-    demo.add_argument("--seed", type=int, default=0, help="random seed (split and noise)")
     demo.add_argument(
-        "--n-queries", type=int, default=None, help="use only this many held-out digits"
+        "--out",
+        type=results_folder,
+        default="ebm_memory_output/demo",
+        help="output folder (replaced whole when the run ends; checked before it starts)",
+    )
+    demo.add_argument(
+        "--seed", type=nonnegative_int, default=0, help="random seed (split and noise)"
+    )
+    demo.add_argument(
+        "--n-queries",
+        type=positive_int,
+        default=None,
+        help="use only this many held-out digits (at least 1; all 360 by default)",
     )
     demo.set_defaults(run=_demo)
     bench = commands.add_parser(
@@ -125,9 +149,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--quick", action="store_true", help="a smaller run, under a minute"
     )
     reproduce_command.add_argument(
-        "--out", default="ebm_memory_output", help="output folder (the experiment's is inside)"
+        "--out",
+        type=Path,
+        default="ebm_memory_output",
+        help="output folder; the experiment's folder OUT/NAME inside it is replaced whole "
+        "when the run ends (checked before it starts)",
     )
-    reproduce_command.set_defaults(run=_reproduce)
+    reproduce_command.set_defaults(run=_reproduce, command_parser=reproduce_command)
     train = commands.add_parser(
         "train-in-context",
         help="train the in-context energy on the 2-D task families, writing a checkpoint",
@@ -135,19 +163,41 @@ def build_parser() -> argparse.ArgumentParser:
         "(the defaults re-make the shipped model in a few minutes on a CPU). GPU recipe: "
         "--width 128 --context-layers 3 --tasks-per-step 64 --steps 20000.",
     )
-    train.add_argument("--out", default="ebm_memory_output/in_context.npz", help="checkpoint")
-    train.add_argument("--steps", type=int, default=3000, help="optimiser steps")
+    train.add_argument(
+        "--out",
+        type=output_file,
+        default="ebm_memory_output/in_context.npz",
+        help="checkpoint file (its folder is checked before training starts)",
+    )
+    train.add_argument("--steps", type=positive_int, default=3000, help="optimiser steps")
     train.add_argument("--objective", choices=("cd", "dsm"), default="cd")
-    train.add_argument("--width", type=int, default=64, help="token width")
-    train.add_argument("--context-layers", type=int, default=2, help="self-attention blocks")
-    train.add_argument("--tasks-per-step", type=int, default=16, help="tasks per step")
-    train.add_argument("--seed", type=int, default=0, help="random seed")
+    train.add_argument(
+        "--width",
+        type=attention_width,
+        default=64,
+        help=f"token width (a multiple of the {ATTENTION_HEADS} attention heads)",
+    )
+    train.add_argument(
+        "--context-layers", type=nonnegative_int, default=2, help="self-attention blocks"
+    )
+    train.add_argument("--tasks-per-step", type=positive_int, default=16, help="tasks per step")
+    train.add_argument("--seed", type=nonnegative_int, default=0, help="random seed")
     train.set_defaults(run=_train_in_context)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line on ``argv`` (``sys.argv[1:]`` by default); return the exit code.
+
+    Every argument is checked before the command starts: a bad one exits with code 2 and
+    argparse's usage message.
+    """
     args = build_parser().parse_args(argv)
+    if args.command == "reproduce":
+        try:
+            args.out = results_folder(str(args.out / args.name)).parent
+        except argparse.ArgumentTypeError as error:
+            args.command_parser.error(f"argument --out: {error}")
     return args.run(args)
 
 

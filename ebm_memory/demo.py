@@ -29,6 +29,8 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.neighbors import KernelDensity
 from tqdm.auto import tqdm
 
+from ebm_memory._io import save_figure, staged_folder, write_text
+from ebm_memory._validation import check_integer
 from ebm_memory.datasets import flip_pixels, load_binary_digits, occlude_rows
 from ebm_memory.demo_mixtures import mixture_markdown, run_mixtures
 from ebm_memory.estimators import DenseAssociativeMemory, MetastableRetrievalWarning
@@ -103,7 +105,7 @@ def _retrieval_rows(memories, memory_labels, held_out, held_out_labels, corrupti
         columns["true"] = held_out
         figure = plot_retrieval_grid(columns, (8, 8), title=f"Held-out digits, {corruption}")
         file = "retrieval_" + corruption.split()[0] + ".png"
-        figure.savefig(out_dir / file, dpi=120)
+        save_figure(figure, out_dir / file, dpi=120)
         plt.close(figure)
         figures[corruption] = file
     progress.close()
@@ -162,7 +164,7 @@ def _sampling(best: DenseAssociativeMemory, out_dir: Path, seed: int) -> dict:
                 columns[method] = draws[-8:]
     scaled = {name: images / 8.0 - 1.0 for name, images in columns.items()}  # [0, 16] -> [-1, 1]
     figure = plot_retrieval_grid(scaled, (8, 8), title="Samples of the digit density")
-    figure.savefig(out_dir / "samples.png", dpi=120)
+    save_figure(figure, out_dir / "samples.png", dpi=120)
     plt.close(figure)
     return {"results": rows, "figure": "samples.png"}
 
@@ -170,18 +172,28 @@ def _sampling(best: DenseAssociativeMemory, out_dir: Path, seed: int) -> dict:
 def run_demo(out_dir: str | Path, *, n_queries: int | None = None, seed: int = 0) -> dict:
     """Run the demo, write ``report.md``, ``report.json`` and figures to ``out_dir``.
 
-    ``n_queries`` limits the number of held-out digits (all 360 by default). Returns the
-    report as a dictionary.
+    The run writes into a fresh folder that replaces ``out_dir`` whole once the report is
+    written (:func:`~ebm_memory._io.staged_folder`): an interrupted run keeps the previous
+    results. ``n_queries`` (at least 1) limits the number of held-out digits (all 360 by
+    default). Returns the report as a dictionary.
     """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if n_queries is not None:
+        n_queries = check_integer("n_queries", n_queries, minimum=1)
+    with staged_folder(out_dir) as staging:
+        report = _run_demo(staging, n_queries, seed)
+        write_text(staging / "report.json", json.dumps(report, indent=2))
+        write_text(staging / "report.md", _markdown(report))
+    return report
+
+
+def _run_demo(out_dir: Path, n_queries: int | None, seed: int) -> dict:
+    """The demo's sections, their figures written to ``out_dir``; the report."""
     rng = np.random.default_rng(seed)
     data = load_binary_digits()
     memories, held_out, memory_labels, held_out_labels = train_test_split(
         data.patterns, data.labels, test_size=0.2, random_state=seed, stratify=data.labels
     )
-    if n_queries is not None:
-        held_out, held_out_labels = held_out[:n_queries], held_out_labels[:n_queries]
+    held_out, held_out_labels = held_out[:n_queries], held_out_labels[:n_queries]
     occluded, known = occlude_rows(held_out, data.image_shape, n_rows=4, fill=0.0)
     corruptions = {
         "flip 15%": (flip_pixels(held_out, 0.15, rng), None),
@@ -201,8 +213,6 @@ def run_demo(out_dir: str | Path, *, n_queries: int | None = None, seed: int = 0
     report["beta_search"], best = _beta_search(seed)
     report["sampling"] = _sampling(best, out_dir, seed)
     report["mixtures"] = run_mixtures(out_dir, seed)
-    (out_dir / "report.json").write_text(json.dumps(report, indent=2))
-    (out_dir / "report.md").write_text(_markdown(report))
     return report
 
 

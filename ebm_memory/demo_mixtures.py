@@ -28,6 +28,7 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from sklearn.mixture import BayesianGaussianMixture
 
+from ebm_memory._io import save_figure
 from ebm_memory.estimators import AssociativeClustering, NonparametricMemory
 from ebm_memory.plotting import plot_clusters
 
@@ -147,7 +148,7 @@ def run_mixtures(out_dir: Path, seed: int) -> dict:
     digits, fitted = _digits_clustering(seed)
     nonparametric, blobs, memory = _blob_counting(seed)
     figure = _figure(fitted["ClAM (euclidean)"], blobs, memory)
-    figure.savefig(Path(out_dir) / "mixtures.png", dpi=120)
+    save_figure(figure, Path(out_dir) / "mixtures.png", dpi=120)
     plt.close(figure)
     return {"digits": digits, "nonparametric": nonparametric, "figure": "mixtures.png"}
 

@@ -2,7 +2,78 @@ import json
 
 import pytest
 
+from ebm_memory import cli, demo, reproduce
+from ebm_memory.bench import runner
 from ebm_memory.cli import main
+from ebm_memory.incontext import InContextEnergy
+
+
+@pytest.fixture
+def nothing_runs(monkeypatch):
+    """Every command's work fails the test if it starts."""
+
+    def started(*args, **kwargs):
+        raise AssertionError("the command started before its arguments were checked")
+
+    monkeypatch.setattr(demo, "run_demo", started)
+    monkeypatch.setattr(cli, "reproduce", started)
+    monkeypatch.setattr(runner, "run_benchmarks", started)
+    monkeypatch.setattr(InContextEnergy, "fit", started)
+
+
+def _exit_code(argv) -> int:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    return exit_info.value.code
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["demo", "--n-queries", "-5"], "--n-queries: must be a positive integer, got '-5'"),
+        (["demo", "--n-queries", "0"], "--n-queries: must be a positive integer"),
+        (["demo", "--n-queries", "ten"], "--n-queries: must be a positive integer"),
+        (["demo", "--seed", "-1"], "--seed: must be a non-negative integer"),
+        (["train-in-context", "--steps", "0"], "--steps: must be a positive integer"),
+        (["train-in-context", "--width", "6"], "--width: must be a multiple of the 4"),
+        (["train-in-context", "--width", "-4"], "--width: must be a positive integer"),
+        (["train-in-context", "--context-layers", "-1"], "--context-layers: must be a non-neg"),
+        (["train-in-context", "--tasks-per-step", "0"], "--tasks-per-step: must be a positive"),
+        (["train-in-context", "--seed", "x"], "--seed: must be a non-negative integer"),
+        (["train-in-context", "--objective", "ml"], "--objective: invalid choice"),
+        (["bench", "--cases", "nope"], "--cases: invalid choice"),
+        (["reproduce", "nope"], "invalid choice"),
+    ],
+)
+def test_bad_numbers_exit_2_before_any_work(argv, message, nothing_runs, tmp_path, capsys):
+    assert _exit_code([*argv[:1], "--out", str(tmp_path / "out"), *argv[1:]]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("usage: ebm-memory") and message in error
+
+
+@pytest.mark.parametrize("command", ["demo", "bench", "reproduce growth", "train-in-context"])
+def test_unwritable_output_exits_2_before_any_work(command, nothing_runs, tmp_path, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    assert _exit_code([*command.split(), "--out", str(blocker / "out")]) == 2
+    error = capsys.readouterr().err
+    assert f"argument --out: cannot create {blocker / 'out'}" in error
+    assert "is not a folder" in error
+
+
+@pytest.mark.parametrize("command", ["demo", "bench", "reproduce growth"])
+def test_a_folder_of_other_files_is_not_replaced(command, nothing_runs, tmp_path, capsys):
+    out = tmp_path / "out"
+    (out / "growth").mkdir(parents=True)
+    (out / "growth" / "notes.txt").write_text("mine")
+    (out / "notes.txt").write_text("mine")
+    assert _exit_code([*command.split(), "--out", str(out)]) == 2
+    assert "notes.txt, which are not results of a run" in capsys.readouterr().err
+
+
+def test_train_in_context_refuses_a_folder_as_checkpoint(nothing_runs, tmp_path, capsys):
+    assert _exit_code(["train-in-context", "--out", str(tmp_path)]) == 2
+    assert f"argument --out: {tmp_path} is a folder, not a file" in capsys.readouterr().err
 
 
 def test_help_lists_the_demo(capsys):

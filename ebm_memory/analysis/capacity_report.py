@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ebm_memory._io import save_figure
 from ebm_memory.analysis.capacity import (
     AGS_CAPACITY,
     EXPONENTIAL_BOUND_RATE,
@@ -138,7 +139,7 @@ def reproduce_capacity(out_dir, quick: bool = False) -> dict:
     classical = curves[CAPACITY_MODELS[0][0]]
     loads = classical["capacity"] / classical["n"]
     figure = plot_capacity(curves)
-    figure.savefig(Path(out_dir) / "capacity.png", dpi=120)
+    save_figure(figure, Path(out_dir) / "capacity.png", dpi=120)
     plt.close(figure)
     return {
         "error_threshold": 0.01,

@@ -14,6 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ebm_memory import lagrangians
+from ebm_memory._io import save_figure
 from ebm_memory.analysis.dead_neurons import (
     classify_flat_region,
     flat_region_convergence,
@@ -305,7 +306,7 @@ def reproduce_dead_neurons(out_dir: Path, quick: bool = False) -> dict:
             "figure": "dead_neurons.png",
         }
         figure = plot_dead_neurons(results, network)
-    figure.savefig(Path(out_dir) / "dead_neurons.png", dpi=120)
+    save_figure(figure, Path(out_dir) / "dead_neurons.png", dpi=120)
     plt.close(figure)
     results["modified"].pop("_plot")
     return results

@@ -8,18 +8,22 @@ expected count is ``alpha (psi(alpha + n) - psi(alpha))``, a slope of ``alpha`` 
 ``log n``; with Pitman-Yor it grows like ``n^d``, an exponent ``d`` on log-log axes. Data from
 a finite mixture of ``K0`` components saturate at ``K0`` memories.
 
+The growth law is fitted on each stream separately; the rate is the mean over streams and
+its error bar the standard error across them (streams are independent, with seeds of their
+own). A regression's own standard error would not do: a cumulative count is strongly
+autocorrelated along a stream, so that error is several times too small.
+
 Examples
 --------
 >>> from ebm_memory.analysis import memory_growth
 >>> result = memory_growth("crp", alpha=5.0, n_points=1000, n_streams=2)
->>> result["memories"].shape, bool(result["rate"] > 0)
-((2, 7), True)
+>>> result["memories"].shape, result["rates"].shape, bool(result["rate"] > 0)
+((2, 7), (2,), True)
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 from tqdm.auto import tqdm
 
 from ebm_memory._validation import check_integer, check_positive
@@ -47,6 +51,24 @@ def _grow(memory: NonparametricMemory, X: np.ndarray, checkpoints: np.ndarray) -
     return np.asarray(counts)
 
 
+def _stream_rates(
+    memories: np.ndarray, checkpoints: np.ndarray, fit_from: int, log_count: bool
+) -> np.ndarray:
+    """Least-squares slope of each stream's count (or its log) on ``log n``, ``n >= fit_from``.
+
+    Returns
+    -------
+    numpy.ndarray
+        (streams,) slopes.
+    """
+    fitted = checkpoints >= fit_from
+    log_n = np.log(checkpoints[fitted])
+    counts = memories[:, fitted].astype(np.float64)
+    response = np.log(counts) if log_count else counts
+    centred = log_n - log_n.mean()
+    return (response - response.mean(axis=1, keepdims=True)) @ centred / (centred @ centred)
+
+
 def memory_growth(
     prior: str = "crp",
     *,
@@ -66,10 +88,11 @@ def memory_growth(
     prior : {"crp", "pitman-yor"}
     alpha, discount : the prior's concentration and discount (0 for the CRP).
     n_points : stream length.
-    n_streams : independent streams (their mean count is fitted).
+    n_streams : independent streams, each with a seed of its own (at least 2: the error
+        bar is their spread).
     n_features : dimension; centres ``N(0, I)``, points ``N(centre, I / 10^4)``.
     fit_from : the growth law is fitted on checkpoints ``n >= fit_from``.
-    seed : seeds the streams.
+    seed : the root seed; stream ``i`` uses the ``i``-th seed spawned from it.
     progress_bar : a tqdm bar over the streams.
 
     Returns
@@ -77,19 +100,22 @@ def memory_growth(
     dict of numpy arrays
         ``n`` (C,) checkpoints; ``memories`` (streams, C) memories created;
         ``tables`` (streams, C) components actually present in the stream so far;
-        ``expected`` (C,) the closed-form expected count; ``rate``, ``rate_se``: the fitted
-        slope of the mean count on ``log n`` (CRP) or of its log on ``log n`` (Pitman-Yor);
-        ``theory_rate``: ``alpha`` or ``d``; ``relative_error`` of the rate.
+        ``expected`` (C,) the closed-form expected count; ``rates`` (streams,) the slope of
+        each stream's count on ``log n`` (CRP) or of its log on ``log n`` (Pitman-Yor);
+        ``rate`` their mean, ``rate_std`` their standard deviation and ``rate_se`` the
+        standard error of the mean (``rate_std / sqrt(streams)``); ``theory_rate``:
+        ``alpha`` or ``d``; ``relative_error`` of the rate.
     """
     if prior not in ("crp", "pitman-yor"):
         raise ValueError(f"prior must be 'crp' or 'pitman-yor', got {prior!r}.")
     n_points = check_integer("n_points", n_points, minimum=fit_from * 10)
-    n_streams = check_integer("n_streams", n_streams, minimum=1)
+    n_streams = check_integer("n_streams", n_streams, minimum=2)
     check_positive("alpha", alpha)
     checkpoints = _checkpoints(n_points)
-    rng = np.random.default_rng(seed)
     memories, tables = [], []
-    for _ in tqdm(range(n_streams), "streams", disable=not progress_bar):
+    streams = np.random.SeedSequence(seed).spawn(n_streams)
+    for stream_seed in tqdm(streams, "streams", disable=not progress_bar):
+        rng = np.random.default_rng(stream_seed)
         X, labels = sample_crp_mixture(
             n_points,
             alpha=alpha,
@@ -109,12 +135,8 @@ def memory_growth(
         memories.append(_grow(memory, X, checkpoints))
         tables.append([np.unique(labels[:stop]).size for stop in checkpoints])
     memories = np.asarray(memories)
-    mean = memories.mean(axis=0)
-    fitted = checkpoints >= fit_from
-    log_n = np.log(checkpoints[fitted])
-    response = mean[fitted] if prior == "crp" else np.log(mean[fitted])
-    fit = stats.linregress(log_n, response)
-    rate, rate_se = fit.slope, fit.stderr
+    rates = _stream_rates(memories, checkpoints, fit_from, log_count=prior != "crp")
+    rate, rate_std = rates.mean(), rates.std(ddof=1)
     theory = alpha if prior == "crp" else discount
     return {
         "prior": np.asarray(prior),
@@ -122,8 +144,10 @@ def memory_growth(
         "memories": memories,
         "tables": np.asarray(tables),
         "expected": expected_tables(checkpoints, alpha, discount),
+        "rates": rates,
         "rate": np.float64(rate),
-        "rate_se": np.float64(rate_se),
+        "rate_std": np.float64(rate_std),
+        "rate_se": np.float64(rate_std / np.sqrt(n_streams)),
         "theory_rate": np.float64(theory),
         "relative_error": np.float64(abs(rate - theory) / theory),
     }
@@ -162,7 +186,8 @@ def finite_mixture_growth(
 
 def plot_memory_growth(crp: dict, pitman_yor: dict, finite: dict | None = None):
     """Two panels: the CRP count against ``log n`` and the Pitman-Yor count on log-log axes,
-    each stream, the mean, the closed-form expectation, and the finite mixture's plateau.
+    each stream, the mean, the closed-form expectation, and the finite mixture's plateau;
+    the titles give the fitted rate as mean ± standard error across the streams.
 
     Returns
     -------
@@ -181,8 +206,9 @@ def plot_memory_growth(crp: dict, pitman_yor: dict, finite: dict | None = None):
         ax.plot(n, result["expected"], "k--", label="expected tables (theory)")
         name = "slope" if result["prior"] == "crp" else "exponent"
         ax.set_title(
-            f"{title}\nfitted {name} {float(result['rate']):.3f} ± {float(result['rate_se']):.3f}"
-            f" (theory {float(result['theory_rate']):.3g})",
+            f"{title}\n{name} {float(result['rate']):.3f} ± {float(result['rate_se']):.3f} "
+            f"(mean ± s.e., {len(result['rates'])} streams; theory "
+            f"{float(result['theory_rate']):.3g})",
             fontsize=10,
         )
         ax.set_xscale("log")

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
+from ebm_memory._io import save_figure
 from ebm_memory.analysis.in_context import (
     CONTEXT_SIZES,
     draw_context,
@@ -71,14 +72,14 @@ def _contour_figures(model: InContextEnergy, out_dir: Path) -> None:
     figure = plot_contours(model, growing)
     figure.suptitle("One task, a growing context: the wells sharpen", fontsize=10)
     figure.tight_layout()
-    figure.savefig(out_dir / "in_context_growth.png", dpi=120)
+    save_figure(figure, out_dir / "in_context_growth.png", dpi=120)
     plt.close(figure)
     held_out = [
         (f"{family} (n=48)", draw_context(family, 48, SEED + 11 + i)[1])
         for i, family in enumerate(("mixture_2d", "shapes_2d", *HELD_OUT_FAMILIES))
     ]
     figure = plot_contours(model, held_out)
-    figure.savefig(out_dir / "in_context_contours.png", dpi=120)
+    save_figure(figure, out_dir / "in_context_contours.png", dpi=120)
     plt.close(figure)
 
 
@@ -104,7 +105,7 @@ def reproduce_in_context(out_dir: Path, quick: bool = False) -> dict:
         model, "mixture_2d", sizes=sizes, n_contexts=n_contexts, n_samples=n_samples, seed=SEED
     )
     figure = plot_sharpening(results)
-    figure.savefig(out_dir / "in_context.png", dpi=120)
+    save_figure(figure, out_dir / "in_context.png", dpi=120)
     plt.close(figure)
     _contour_figures(model, out_dir)
     families = {

@@ -43,6 +43,7 @@ import jax
 import numpy as np
 from tqdm.auto import tqdm
 
+from ebm_memory._io import save_figure
 from ebm_memory._validation import check_integer, check_positive
 from ebm_memory.analysis.kde_capacity_theory import (
     capacity_from_curve,
@@ -354,7 +355,7 @@ def reproduce_kde_capacity(out_dir, quick: bool = False) -> dict:
     dim, sigmas = config["sigma_sweep"]
     sigma_sweep = kde_capacity(dim, list(sigmas), **settings)
     figure = plot_kde_capacity(sweeps, sigma_sweep)
-    figure.savefig(Path(out_dir) / "kde_capacity.png", dpi=120)
+    save_figure(figure, Path(out_dir) / "kde_capacity.png", dpi=120)
     plt.close(figure)
     curves = [c for sweep in (*sweeps, sigma_sweep) for c in sweep["curves"]]
     return {

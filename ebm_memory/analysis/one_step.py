@@ -37,6 +37,7 @@ from scipy.special import log_softmax
 from sklearn.datasets import load_digits
 from tqdm.auto import tqdm
 
+from ebm_memory._io import save_figure
 from ebm_memory._validation import check_integer, check_positive
 from ebm_memory.dynamics.diagnostics import (
     retrieval_error_bound,
@@ -360,7 +361,7 @@ def reproduce_one_step(out_dir, quick: bool = False) -> dict:
         for query in summary["queries"].values()
     )
     figure = plot_one_step(one_step, census)
-    figure.savefig(Path(out_dir) / "one_step.png", dpi=120)
+    save_figure(figure, Path(out_dir) / "one_step.png", dpi=120)
     plt.close(figure)
     results["figure"] = "one_step.png"
     return results

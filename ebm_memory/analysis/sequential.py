@@ -42,6 +42,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from tqdm.auto import tqdm
 
+from ebm_memory._io import save_figure
 from ebm_memory.analysis.forgetting import SequenceResult, plot_task_accuracies, run_task_sequence
 from ebm_memory.estimators.classifier import DenseAssociativeClassifier
 from ebm_memory.learning.continual import STRATEGIES
@@ -203,7 +204,7 @@ def _plot(sequences: dict, representative: int, out_path: Path) -> None:
             ax.set_title(f"{name}: final {metric}")
         row[2].legend(fontsize=8)
     figure.tight_layout()
-    figure.savefig(out_path, dpi=110)
+    save_figure(figure, out_path, dpi=110)
     plt.close(figure)
 
 

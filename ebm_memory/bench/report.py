@@ -9,6 +9,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ebm_memory._io import save_figure, write_text
 from ebm_memory.bench.classification import classification_table
 from ebm_memory.bench.clustering import clustering_table
 
@@ -88,15 +89,16 @@ def _case_figure(case: str, rows: list[dict]):
 
 
 def write_results(out: str | Path, report: dict) -> Path:
-    """Write ``results.json``, ``results.md`` and ``<case>.png`` into ``out``; return it."""
+    """Write ``results.json``, ``results.md`` and ``<case>.png`` into ``out``, each file
+    atomically; return ``out``."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     report = _finite_or_none(report)
-    (out / "results.json").write_text(json.dumps(report, indent=2))
-    (out / "results.md").write_text(markdown_table(report))
+    write_text(out / "results.json", json.dumps(report, indent=2))
+    write_text(out / "results.md", markdown_table(report))
     cases = dict.fromkeys(row["case"] for row in report["records"])
     for case in cases:
         figure = _case_figure(case, [row for row in report["records"] if row["case"] == case])
-        figure.savefig(out / f"{case}.png", dpi=110)
+        save_figure(figure, out / f"{case}.png", dpi=110)
         plt.close(figure)
     return out

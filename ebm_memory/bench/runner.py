@@ -12,6 +12,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
 
+from ebm_memory._arguments import results_folder
+from ebm_memory._io import save_figure, staged_folder
 from ebm_memory.bench.classification import classification_records
 from ebm_memory.bench.clustering import clustering_records
 from ebm_memory.bench.digits_example import digits_kde_example, plot_digits_samples
@@ -47,30 +49,39 @@ def run_benchmarks(
     progress_bar: bool = True,
 ) -> dict:
     """Run ``cases`` (all by default) at ``size`` ("tiny", "quick" or "full"), write
-    ``results.json``, ``results.md`` and the figures into ``out``, and return the report."""
+    ``results.json``, ``results.md`` and the figures into ``out``, and return the report.
+
+    ``out`` is checked before the first case runs, and the run writes into a fresh folder
+    that replaces ``out`` whole at the end (:func:`~ebm_memory._io.staged_folder`): an
+    interrupted run keeps the previous results."""
     if size not in SIZES:
         raise ValueError(f"size must be one of {SIZES}, got {size!r}.")
     unknown = set(cases or ()) - set(CASES)
     if unknown:
         raise ValueError(f"unknown cases {sorted(unknown)}; choose from {sorted(CASES)}.")
+    with staged_folder(out) as staging:
+        report = _run_cases(size, cases or list(CASES), staging, progress_bar)
+        write_results(staging, report)
+    return report
+
+
+def _run_cases(size: str, names: list[str], out: Path, progress_bar: bool) -> dict:
+    """Every case's records, the digits example's figures written into ``out``."""
     start = time.perf_counter()
     machine = machine_info()
     records = []
-    names = cases or list(CASES)
     for name in tqdm(names, desc="benchmarks", disable=not progress_bar):
         records.extend(CASES[name](size, machine, REPEATS[size]))
     report = {"size": size, "machine": machine, "records": records}
     if "likelihood" in names:
-        report["digits_kde_example"] = _digits_example(size, records, Path(out))
+        report["digits_kde_example"] = _digits_example(size, records, out)
     report["seconds"] = time.perf_counter() - start
-    write_results(out, report)
     return report
 
 
 def _digits_example(size: str, records: list[dict], out: Path) -> dict:
     """The likelihood figure, and scikit-learn's digits KDE example reproduced: the chosen
     bandwidths (theirs 3.79) and digits sampled from our fitted density."""
-    out.mkdir(parents=True, exist_ok=True)
     figures = {
         "likelihood_by_dataset.png": plot_likelihood(
             [row for row in records if row["case"] == "likelihood"]
@@ -79,7 +90,7 @@ def _digits_example(size: str, records: list[dict], out: Path) -> dict:
     example = digits_kde_example(size)
     figures["digits_samples.png"] = plot_digits_samples(example)
     for name, figure in figures.items():
-        figure.savefig(out / name, dpi=110)
+        save_figure(figure, out / name, dpi=110)
         plt.close(figure)
     keys = ("sklearn_bandwidth", "kernel_density", "ours", "ours_compressed")
     return {key: example[key] for key in keys} | {
@@ -92,7 +103,12 @@ def add_arguments(parser: argparse.ArgumentParser, default_out: str) -> None:
     sizes = parser.add_mutually_exclusive_group()
     sizes.add_argument("--quick", action="store_true", help="small sizes, under 2 minutes")
     sizes.add_argument("--tiny", action="store_true", help="a few seconds (for tests)")
-    parser.add_argument("--out", default=default_out, help="output folder")
+    parser.add_argument(
+        "--out",
+        type=results_folder,
+        default=default_out,
+        help="output folder (replaced whole when the run ends; checked before it starts)",
+    )
     parser.add_argument("--cases", nargs="+", choices=sorted(CASES), help="run only these")
 
 
@@ -109,5 +125,5 @@ def run_from_arguments(args: argparse.Namespace) -> int:
     size = "tiny" if args.tiny else "quick" if args.quick else "full"
     report = run_benchmarks(size, args.out, args.cases)
     print(markdown_table(report))
-    print(f"results written to {Path(args.out).resolve()}")
+    print(f"results written to {args.out}")
     return 0

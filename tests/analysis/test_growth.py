@@ -34,3 +34,18 @@ def test_growth_result_shapes_and_validation():
         memory_growth("dirichlet")
     with pytest.raises(ValueError, match="n_points"):
         memory_growth(n_points=50)
+    with pytest.raises(ValueError, match="n_streams"):
+        memory_growth(n_streams=1)
+
+
+def test_the_error_bar_is_the_spread_of_the_rate_across_independent_seeds():
+    """The reported standard error of the slope matches how much the slope moves between
+    independent runs (a regression's error on the cumulative count is about 2.5x too small)."""
+    runs = [memory_growth("crp", alpha=5.0, n_points=1000, n_streams=4, seed=s) for s in range(20)]
+    spread = np.std([run["rate"] for run in runs], ddof=1)
+    reported = np.sqrt(np.mean([run["rate_se"] ** 2 for run in runs]))
+    assert 0.6 < reported / spread < 1.6
+    for run in runs:
+        assert run["rate"] == pytest.approx(run["rates"].mean())
+        assert run["rate_se"] == pytest.approx(run["rate_std"] / 2)
+        assert run["rate_std"] == pytest.approx(np.std(run["rates"], ddof=1))

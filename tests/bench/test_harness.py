@@ -6,8 +6,9 @@ import math
 
 import pytest
 
-from ebm_memory.bench import CASES, run_benchmarks
-from ebm_memory.bench.harness import RECORD_FIELDS, time_pair
+from ebm_memory.bench import CASES, run_benchmarks, runner
+from ebm_memory.bench import report as report_module
+from ebm_memory.bench.harness import RECORD_FIELDS, Timing, record, time_pair
 from ebm_memory.cli import main
 
 RECORD_KEYS = set(RECORD_FIELDS)
@@ -59,3 +60,31 @@ def test_unknown_case_or_size_is_refused(tmp_path):
     with pytest.raises(ValueError, match="unknown cases"):
         run_benchmarks("tiny", tmp_path, cases=["nope"])
     assert "kde_scoring" in CASES
+
+
+def _stub_case(case):
+    timing = Timing(1.0, 2.0, 1.0, 2.0)
+    return lambda size, machine, repeats: [record(case, case, {}, "ours", "peer", timing, "m", 1)]
+
+
+def test_an_interrupted_rerun_keeps_the_previous_results_whole(tmp_path, monkeypatch):
+    machine = {"processor": "cpu", "cpu_count": 1, "jax": "0", "device": "cpu"}
+    machine |= {"matmul_gflops_float32": 1.0, "matmul_gflops_float64": 1.0}
+    monkeypatch.setattr(runner, "machine_info", lambda: machine)
+    cases = {"first": _stub_case("first"), "second": _stub_case("second")}
+    monkeypatch.setattr(runner, "CASES", cases)
+    run_benchmarks("tiny", tmp_path, progress_bar=False)
+    before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+    figure = report_module._case_figure
+
+    def interrupted_at_the_second(case, rows):
+        if case == "second":
+            raise KeyboardInterrupt
+        return figure(case, rows)
+
+    monkeypatch.setattr(report_module, "_case_figure", interrupted_at_the_second)
+    monkeypatch.setattr(runner, "machine_info", lambda: machine | {"processor": "other"})
+    with pytest.raises(KeyboardInterrupt):
+        run_benchmarks("tiny", tmp_path, progress_bar=False)
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == before
+    assert set(before) == {"results.json", "results.md", "first.png", "second.png"}

@@ -160,6 +160,39 @@ def check_scalar_energy(energy_fn, position):
     return value.dtype
 
 
+MAX_OVERLAP_ROUNDING = 1e-6
+"""Largest float64 rounding error tolerated in an overlap ``xi . v``: the label neurons of
+:class:`~ebm_memory.DenseAssociativeClassifier` shift overlaps by at most 2, and their effect
+must stay far above the rounding."""
+
+
+def check_overlap_range(X: np.ndarray, n_labels: int, degree: int | None) -> None:
+    """Raise ``ValueError`` when rows of ``X`` (n, N) are too large for overlaps with
+    memories in ``[-1, 1]`` to be computed in float64.
+
+    An overlap with a memory of ``N + n_labels`` entries in ``[-1, 1]`` is at most ``H = sum
+    |x| + n_labels``. Its rounding error ``H eps`` must stay below
+    :data:`MAX_OVERLAP_ROUNDING` (else the label terms vanish and every drive is equal), and
+    for a polynomial interaction of vertex order ``degree`` (None: log domain) ``H^degree``
+    must be finite.
+    """
+    largest = float(np.max(np.abs(X))) if X.size else 0.0
+    bound = float(np.max(np.sum(np.abs(X), axis=1), initial=0.0)) + n_labels
+    info = np.finfo(np.float64)
+    problems = []
+    if bound * info.eps > MAX_OVERLAP_ROUNDING:
+        problems.append("float64 rounding there swamps the label neurons' contribution")
+    if degree is not None and degree * np.log(bound) >= np.log(info.max):
+        problems.append(f"F(h) = h^{degree} overflows float64 there")
+    if not problems:
+        return
+    fix = " (or lower degree)" if len(problems) == 1 and degree is not None else ""
+    raise ValueError(
+        f"Features up to |x| = {largest:.3g} give overlaps up to {bound:.3g} with memories in "
+        f"[-1, 1]; {' and '.join(problems)}. The feature neurons expect values in [-1, 1]: "
+        f"scale the features first, e.g. with MinMaxScaler(feature_range=(-1, 1)){fix}."
+    )
+
 def check_feature_match(state_name: str, state, memories) -> None:
     """Raise when the last axis of a state does not match the memories' feature count."""
     if state.shape[-1] != memories.shape[-1]:
@@ -186,7 +219,18 @@ def as_mask(mask, state) -> jax.Array | None:
 
 
 def unit_rows(X: np.ndarray, model: str) -> np.ndarray:
-    """Rows scaled to unit length; all-zero rows have no direction and are refused."""
+    """Rows of ``X`` (n, D) scaled to unit length.
+
+    All-zero rows have no direction and are refused, and so is ``D = 1``: the unit sphere
+    in one dimension is the two points -1 and +1, so every row would collapse to its sign.
+    """
+    if X.shape[1] < 2:
+        raise ValueError(
+            f"{model} needs at least 2 features, got n_features={X.shape[1]}: it maps rows "
+            "to the unit sphere, which in 1-D is just the two points -1 and +1 (each row "
+            "would become its sign). Use a model that keeps magnitudes (e.g. "
+            "model='softmax') or add features."
+        )
     norms = np.linalg.norm(X, axis=1, keepdims=True)
     if np.any(norms == 0):
         raise ValueError(f"{model} needs non-zero rows: it depends on x / |x|.")

@@ -3,16 +3,22 @@ retrieval summary the estimators return."""
 
 from __future__ import annotations
 
+import functools
 import warnings
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from ebm_memory._blocks import map_blocks
 from ebm_memory.dynamics.separation import beta_for_separation
+from ebm_memory.estimators._kernels import ModelSpec, batch_responsibilities
 
 __all__ = [
     "METASTABLE_WEIGHT",
     "MetastableRetrievalWarning",
+    "largest_memory_weights",
     "retrieval_info",
     "warn_metastable",
     "warn_unconverged",
@@ -62,27 +68,53 @@ def retrieval_info(result, trace_energy: bool) -> dict:
     return info
 
 
-def metastable_count(weights: np.ndarray, memories: np.ndarray) -> int:
-    """Rows whose largest weight on one distinct memory is below ``METASTABLE_WEIGHT``.
+@functools.partial(jax.jit, static_argnames="n_groups")
+def _largest_group_weight(weights, group, n_groups: int):
+    """Largest summed weight of one group of memories per row, (B,), from ``weights`` (B, K)
+    and ``group`` (K,), the group index of each memory."""
+    return jnp.max(jax.ops.segment_sum(weights.T, group, num_segments=n_groups), axis=0)
 
-    Identical memories share their weight: settling on either is not a mixture.
+
+def largest_memory_weights(states, memories, beta, spec: ModelSpec) -> np.ndarray:
+    """Each state's largest responsibility on one distinct memory, (n,).
+
+    Identical memories share their weight: settling on either is not a mixture. Streamed
+    over blocks of states, so memory is O(block x K), never (n, K).
+
+    Parameters
+    ----------
+    states : ndarray (n, D)
+    memories : ndarray (K, D)
+    beta : float
+    spec : ModelSpec
+
+    Returns
+    -------
+    ndarray (n,)
     """
     _, group = np.unique(memories, axis=0, return_inverse=True)
-    group_weights = np.zeros((len(weights), group.max() + 1))
-    np.add.at(group_weights.T, group.ravel(), weights.T)
-    return int(np.sum(group_weights.max(axis=1) < METASTABLE_WEIGHT))
+    group, n_groups = jnp.asarray(group.ravel()), int(group.max()) + 1
+    memories = jnp.asarray(memories)
+
+    def largest(block):
+        weights = batch_responsibilities(block, memories, beta, spec)
+        return _largest_group_weight(weights, group, n_groups)
+
+    return map_blocks(largest, states)
 
 
-def warn_metastable(weights, memories, separation, beta) -> None:
-    """``MetastableRetrievalWarning`` with the separation and the beta that would suffice."""
-    mixed = metastable_count(weights, memories)
+def warn_metastable(largest, memories, separation, beta) -> None:
+    """``MetastableRetrievalWarning`` when some states' largest weight on one distinct memory
+    (``largest`` (n,), from :func:`largest_memory_weights`) is below ``METASTABLE_WEIGHT``,
+    with the separation and the beta that would suffice."""
+    mixed = int(np.sum(np.asarray(largest) < METASTABLE_WEIGHT))
     if not mixed:
         return
     needed = beta_for_separation(separation, len(memories))
     positive = separation[separation > 0]
     typical = float(np.quantile(positive, 0.1)) if positive.size else 0.0
     warnings.warn(
-        f"{mixed} of {len(weights)} retrievals ended in a metastable mixture of memories "
+        f"{mixed} of {len(largest)} retrievals ended in a metastable mixture of memories "
         f"(largest attention weight < {METASTABLE_WEIGHT}). The memories' separation (10th "
         f"percentile) is {typical:.3g}; with beta={beta:.3g} single-pattern retrieval needs "
         f"beta >= {needed:.3g} (beta='auto').",

@@ -9,8 +9,12 @@ import numpy as np
 from ebm_memory.dynamics.retrieval import retrieve_binary, retrieve_softmax, retrieve_spherical
 from ebm_memory.energies import interactions
 from ebm_memory.energies.streaming import memory_sharding
-from ebm_memory.estimators._diagnostics import retrieval_info, warn_metastable, warn_unconverged
-from ebm_memory.estimators._kernels import batch_responsibilities, map_blocks
+from ebm_memory.estimators._diagnostics import (
+    largest_memory_weights,
+    retrieval_info,
+    warn_metastable,
+    warn_unconverged,
+)
 
 __all__ = ["RetrievalMixin"]
 
@@ -114,7 +118,5 @@ class RetrievalMixin:
             " (synchronous updates can cycle; try update='async')" if cycles else "",
         )
         if self._kind != "binary" and len(self.memories_) > 1:
-            weights = map_blocks(
-                batch_responsibilities, retrieved, self.memories_, self.beta_, self._spec()
-            )
-            warn_metastable(weights, self.memories_, self.separation_, self.beta_)
+            largest = largest_memory_weights(retrieved, self.memories_, self.beta_, self._spec())
+            warn_metastable(largest, self.memories_, self.separation_, self.beta_)

@@ -3,7 +3,7 @@ Memory as a scikit-learn classifier, with sequential learning strategies in ``pa
 
 from __future__ import annotations
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import jax
 import jax.numpy as jnp
@@ -15,6 +15,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ebm_memory._blocks import map_blocks
+from ebm_memory._validation import RealNotBool, check_overlap_range
 from ebm_memory.energies import interactions
 from ebm_memory.learning.classifier import ClassifierObjective, label_drives, one_hot_targets
 from ebm_memory.learning.continual import (
@@ -50,7 +51,9 @@ class DenseAssociativeClassifier(ClassifierMixin, BaseEstimator):
     (:mod:`ebm_memory.learning.classifier`); ``predict`` takes the strongest,
     ``predict_proba`` is the one-hot label distribution ``softmax(2 s drive)`` and training
     minimises ``sum_a (t_a - tanh(s drive_a))^(2 power)`` with memories clipped to
-    ``[-1, 1]``. Features are expected in ``[-1, 1]`` (e.g. ``MinMaxScaler((-1, 1))``).
+    ``[-1, 1]``. Features are expected in ``[-1, 1]`` (e.g. ``MinMaxScaler((-1, 1))``);
+    features so large that float64 overlaps overflow or round the label neurons away raise
+    a ``ValueError`` that says so.
 
     ``partial_fit`` learns a sequence of tasks with a ``strategy`` against forgetting
     (:mod:`ebm_memory.learning.continual`): "naive" fine-tuning, "rehearsal" of a buffer of
@@ -127,15 +130,15 @@ class DenseAssociativeClassifier(ClassifierMixin, BaseEstimator):
         "degree": [Interval(Integral, 1, None, closed="left")],
         "interaction": [StrOptions(set(INTERACTIONS))],
         "power": [Interval(Integral, 1, None, closed="left")],
-        "sharpness": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "sharpness": [RealNotBool(0, None, closed="neither"), StrOptions({"auto"})],
         "optimizer": [StrOptions({"adam", "sgd"})],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "learning_rate": [RealNotBool(0, None, closed="neither")],
+        "momentum": [RealNotBool(0, 1, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "strategy": [StrOptions(set(STRATEGIES))],
-        "strength": [Interval(Real, 0, None, closed="left")],
-        "memory_fraction": [Interval(Real, 0, 1, closed="right")],
-        "si_damping": [Interval(Real, 0, None, closed="neither")],
+        "strength": [RealNotBool(0, None, closed="left")],
+        "memory_fraction": [RealNotBool(0, 1, closed="right")],
+        "si_damping": [RealNotBool(0, None, closed="neither")],
         "random_state": ["random_state"],
         "progress_bar": ["boolean"],
     }
@@ -202,6 +205,7 @@ class DenseAssociativeClassifier(ClassifierMixin, BaseEstimator):
         """
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
+        self._check_range(X, len(np.unique(y)))
         self._start(X, np.unique(y))
         return self._learn_task(X, y)
 
@@ -224,8 +228,10 @@ class DenseAssociativeClassifier(ClassifierMixin, BaseEstimator):
         first = not hasattr(self, "memories_")
         X, y = validate_data(self, X, y, dtype=np.float64, reset=first)
         check_classification_targets(y)
+        labels = np.unique(y if classes is None else classes) if first else self.classes_
+        self._check_range(X, len(labels))
         if first:
-            self._start(X, np.unique(y if classes is None else classes))
+            self._start(X, labels)
         elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
             raise ValueError(
                 f"classes {np.unique(classes)} differ from those of the first call {self.classes_}."
@@ -369,7 +375,14 @@ class DenseAssociativeClassifier(ClassifierMixin, BaseEstimator):
 
     def _validate(self, X) -> np.ndarray:
         check_is_fitted(self)
-        return validate_data(self, X, dtype=np.float64, reset=False)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        self._check_range(X, len(self.classes_))
+        return X
+
+    def _check_range(self, X: np.ndarray, n_labels: int) -> None:
+        """Refuse features too large for float64 overlaps (see ``check_overlap_range``)."""
+        degree = None if self.interaction == "exponential" else self.degree
+        check_overlap_range(X, n_labels, degree)
 
     def decision_function(self, X):
         """Label drives, (n_samples, n_classes); for two classes the (n_samples,) difference

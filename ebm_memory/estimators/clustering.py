@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from numbers import Integral, Real
+from numbers import Integral
 
 import jax
 import jax.numpy as jnp
@@ -21,7 +21,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ebm_memory._blocks import map_blocks
-from ebm_memory._validation import unit_rows
+from ebm_memory._validation import RealNotBool, unit_rows
 from ebm_memory.dynamics.mixture import clam_retrieve, elbo_retrieve
 from ebm_memory.energies.mixture import (
     MixtureParams,
@@ -155,15 +155,15 @@ class AssociativeClustering(
         "n_clusters": [Interval(Integral, 1, None, closed="left")],
         "dynamics": [StrOptions({"clam", "elbo"})],
         "similarity": [StrOptions({"euclidean", "cosine"})],
-        "beta": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "beta": [RealNotBool(0, None, closed="neither"), StrOptions({"auto"})],
         "training": [StrOptions({"em", "backprop"})],
         "n_init": [Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "step_size": [Interval(Real, 0, 1, closed="right")],
+        "tol": [RealNotBool(0, None, closed="left")],
+        "step_size": [RealNotBool(0, 1, closed="right")],
         "max_steps": [Interval(Integral, 1, None, closed="left")],
         "n_steps": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate": [RealNotBool(0, None, closed="neither")],
         "random_state": ["random_state"],
     }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import jax
 import numpy as np
@@ -17,7 +17,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ebm_memory._validation import check_integer, unit_rows
+from ebm_memory._validation import RealNotBool, check_integer, unit_rows
 from ebm_memory.dynamics.separation import beta_for_separation, pattern_separation
 from ebm_memory.energies import interactions
 from ebm_memory.energies.streaming import default_chunk_size, memory_sharding
@@ -138,15 +138,15 @@ default="auto"
 
     _parameter_constraints: dict = {
         "model": [StrOptions({"softmax", "spherical", *BINARY_MODELS})],
-        "beta": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "beta": [RealNotBool(0, None, closed="neither"), StrOptions({"auto"})],
         "degree": [Interval(Integral, 1, None, closed="left")],
         "similarity": [StrOptions({"dot", "euclidean"})],
         "n_memories": [Interval(Integral, 1, None, closed="left"), None],
         "learning_rule": [StrOptions(set(LEARNING_RULES))],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
+        "tol": [RealNotBool(0, None, closed="left")],
         "update": [StrOptions({"async", "sync"})],
-        "temperature": [Interval(Real, 0, None, closed="neither")],
+        "temperature": [RealNotBool(0, None, closed="neither")],
         "chunk_size": [Interval(Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
     }

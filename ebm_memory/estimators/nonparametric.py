@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from numbers import Integral, Real
+from numbers import Integral
 
 import jax
 import numpy as np
@@ -21,6 +21,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ebm_memory._blocks import map_blocks
+from ebm_memory._validation import RealNotBool
 from ebm_memory.energies.crp import (
     CRPPrior,
     Tables,
@@ -125,11 +126,11 @@ class NonparametricMemory(
 
     _parameter_constraints: dict = {
         "prior": [StrOptions({"crp", "pitman-yor"})],
-        "alpha": [Interval(Real, None, None, closed="neither")],
-        "discount": [Interval(Real, 0, 1, closed="left")],
-        "beta": [Interval(Real, 0, None, closed="neither")],
+        "alpha": [RealNotBool(None, None, closed="neither")],
+        "discount": [RealNotBool(0, 1, closed="left")],
+        "beta": [RealNotBool(0, None, closed="neither")],
         "prior_mean": ["array-like", None],
-        "prior_scale": [Interval(Real, 0, None, closed="neither"), None],
+        "prior_scale": [RealNotBool(0, None, closed="neither"), None],
         "n_sweeps": [Interval(Integral, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],

@@ -168,3 +168,38 @@ def test_pickle_round_trip_continues_the_sequence(two_tasks):
     for model in (memory, clone):
         model.partial_fit(two_tasks[1].X_train, two_tasks[1].y_train)
     np.testing.assert_array_equal(clone.memories_, memory.memories_)
+
+
+
+@pytest.mark.parametrize(
+    "factor, problem",
+    [(1e30, "rounding there swamps the label neurons"), (1e200, "and F.* overflows float64")],
+)
+def test_huge_features_get_a_clear_error_instead_of_flat_or_nan_output(digits, factor, problem):
+    X_train, X_test, y_train, _ = digits
+    memory = DenseAssociativeClassifier(**SMALL).fit(X_train[:300], y_train[:300])
+    for method in (memory.predict, memory.predict_proba, memory.decision_function):
+        with pytest.raises(ValueError, match=f"{problem}.*MinMaxScaler"):
+            method(factor * X_test)
+
+
+@pytest.mark.parametrize("factor", [1e30, 1e200])
+def test_training_on_huge_features_is_refused_before_learning(digits, factor):
+    X_train, _, y_train, _ = digits
+    for train in ("fit", "partial_fit"):
+        memory = DenseAssociativeClassifier(**SMALL)
+        with pytest.raises(ValueError, match=r"expect values in \[-1, 1\]"):
+            getattr(memory, train)(factor * X_train[:300], y_train[:300])
+        assert not hasattr(memory, "memories_")
+
+
+def test_a_degree_whose_power_overflows_says_to_lower_it(digits):
+    X_train, _, y_train, _ = digits
+    with pytest.raises(ValueError, match=r"h\^400 overflows float64.*\(or lower degree\)"):
+        DenseAssociativeClassifier(**SMALL, degree=400).fit(X_train[:300], y_train[:300])
+
+
+def test_features_in_the_neurons_range_are_accepted_at_any_degree_that_fits(digits):
+    X_train, X_test, y_train, _ = digits
+    memory = DenseAssociativeClassifier(**SMALL, degree=100).fit(X_train[:300], y_train[:300])
+    assert np.all(np.isfinite(memory.predict_proba(X_test)))

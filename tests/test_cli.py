@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from ebm_memory import cli, demo, reproduce
+from ebm_memory import cli, demo
 from ebm_memory.bench import runner
 from ebm_memory.cli import main
 from ebm_memory.incontext import InContextEnergy

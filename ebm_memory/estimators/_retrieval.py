@@ -36,7 +36,8 @@ class RetrievalMixin:
         mask : bool array (n_features,) or (n_samples, n_features), optional
             True marks known entries, clamped during the dynamics. The other entries are
             unknown and their values are ignored: binary models decide them from the known
-            bits first, dot similarity starts them at 0, euclidean at the memories' mean.
+            bits first, dot similarity starts them at 0, euclidean at the memories' mean; the
+            spherical model clamps the known part's direction ``x_known / |x_known|``.
         return_info : bool
             Also return a dict with ``n_steps``, ``converged`` and ``energy`` (final).
         trace_energy : bool
@@ -54,6 +55,8 @@ class RetrievalMixin:
         if mask is not None:
             mask = np.broadcast_to(self._check_mask(mask, states), states.shape)
             states = np.where(mask, states, self._unknown_fill())
+            if self._kind == "spherical":  # the known part's direction: unknown values ignored
+                states = self._prepare(states)
         with jax.enable_x64(True):
             result = self._run_dynamics(states, mask, trace_energy)
             retrieved = np.asarray(result.states, dtype=np.float64)

@@ -60,3 +60,108 @@ def test_methods_that_do_not_fit_the_model_are_refused():
     spherical = DenseAssociativeMemory("spherical", beta=2.0).fit(CENTRES + 1.0)
     with pytest.raises(ValueError, match="sphere"):
         spherical.sample(3, method="nuts")
+
+
+# ------------------------------------------------------- the estimator's temperature
+# The softmax density is exp(-beta E(x)): temperature 1 / beta, never 1. Binary models sample
+# at ``temperature``. Each check below is a set of z-scores, (sample mean - exact) / MCSE with
+# MCSE = exact sd / sqrt(ESS) (numpyro's ESS over the chains), all |z| < 4.5 at fixed seeds;
+# each also checks its power: the same draws against the exact values at the wrong
+# temperature (T = 1) give some |z| > 10.
+TOLERANCE = 4.5
+POWER = 10.0
+PAIR = np.array([[-0.5, 0.0], [0.5, 0.0]])  # equal norms: equal weights for dot and euclidean
+
+
+def _z_scores(series, exact_mean, exact_var):
+    series = np.asarray(series, dtype=np.float64)
+    ess = np.asarray(effective_sample_size(series))
+    return (series.mean(axis=(0, 1)) - exact_mean) / np.sqrt(exact_var / ess)
+
+
+def _mixture_square_moments(centres, variance):
+    """E[x_i^2] and Var[x_i^2] of the equal-weight mixture of N(c, variance I)."""
+    second = np.mean(centres**2 + variance, axis=0)
+    fourth = np.mean(centres**4 + 6 * centres**2 * variance + 3 * variance**2, axis=0)
+    return second, fourth - second**2
+
+
+@pytest.mark.parametrize("beta", [0.5, 4.0])
+@pytest.mark.parametrize(
+    "method, similarity",
+    [
+        ("mala", "euclidean"),
+        ("hmc", "dot"),
+        pytest.param("nuts", "euclidean", marks=pytest.mark.slow),
+    ],
+)
+def test_softmax_chains_have_the_mixture_second_moments_at_temperature_one_over_beta(
+    method, similarity, beta
+):
+    """E[x_i^2] = 1 / beta + mean_mu xi_mu,i^2 (covariance I / beta around each memory)."""
+    memory = DenseAssociativeMemory(similarity=similarity, beta=beta).fit(PAIR)
+    _, result = memory.sample(
+        4000, random_state=2, method=method, num_warmup=300, return_diagnostics=True
+    )
+    squares = result.draws**2
+    z = _z_scores(squares, *_mixture_square_moments(PAIR, 1.0 / beta))
+    assert np.max(np.abs(z)) < TOLERANCE, np.round(z, 2)
+    wrong = _z_scores(squares, *_mixture_square_moments(PAIR, 1.0))
+    assert np.max(np.abs(wrong)) > POWER, np.round(wrong, 2)
+
+
+@pytest.mark.parametrize("beta", [0.5, 4.0])
+def test_ula_chains_have_the_step_biased_variance_at_temperature_one_over_beta(beta):
+    """One memory: the target is N(xi, I / beta). ULA (no accept step, the sampler's default
+    step h = 0.1) has the exact stationary variance (1 / beta) / (1 - h beta / 2) on it; the
+    test compares to that biased closed form."""
+    centre = np.array([[0.3, -0.2]])
+    memory = DenseAssociativeMemory(similarity="euclidean", beta=beta).fit(centre)
+    _, result = memory.sample(
+        8000, random_state=3, method="ula", num_warmup=300, return_diagnostics=True
+    )
+    squares = (result.draws - centre) ** 2
+
+    def variance(temperature, step=0.1):
+        return temperature / (1.0 - step / (2.0 * temperature))
+
+    exact = variance(1.0 / beta)
+    z = _z_scores(squares, exact, 2 * exact**2)
+    assert np.max(np.abs(z)) < TOLERANCE, np.round(z, 2)
+    wrong = _z_scores(squares, variance(1.0), 2 * variance(1.0) ** 2)
+    assert np.max(np.abs(wrong)) > POWER, np.round(wrong, 2)
+
+
+@pytest.mark.parametrize("temperature", [0.5, 2.0])
+def test_gibbs_spin_moments_of_the_exponential_model_at_temperature(temperature):
+    """F = exp(beta h) with beta = 0.15, T in {0.5, 2}: E[s_i] and E[s_i s_j] against the
+    enumeration of E(s) = -sum_mu exp(beta xi_mu . s) (the means do not vanish here)."""
+    rng = np.random.default_rng(0)
+    patterns = np.where(rng.random((3, 8)) < 0.5, -1.0, 1.0)
+    states = np.array(list(itertools.product([-1.0, 1.0], repeat=8)))
+    upper = np.triu_indices(8, 1)
+
+    def statistics(spins):
+        products = spins[..., :, None] * spins[..., None, :]
+        return np.concatenate([spins, products[..., upper[0], upper[1]]], axis=-1)
+
+    def exact(t):
+        log_weights = np.sum(np.exp(0.15 * states @ patterns.T), axis=1) / t
+        weights = np.exp(log_weights - log_weights.max())
+        moments = (weights / weights.sum()) @ statistics(states)
+        return moments, 1.0 - moments**2
+
+    memory = DenseAssociativeMemory("exponential", beta=0.15, temperature=temperature)
+    _, result = memory.fit(patterns).sample(
+        8000,
+        random_state=4,
+        method="gibbs",
+        num_warmup=100,
+        num_chains=8,
+        return_diagnostics=True,
+    )
+    series = statistics(result.draws)
+    z = _z_scores(series, *exact(temperature))
+    assert np.max(np.abs(z)) < TOLERANCE, np.round(z, 2)
+    wrong = _z_scores(series, *exact(1.0))
+    assert np.max(np.abs(wrong)) > POWER, np.round(wrong, 2)

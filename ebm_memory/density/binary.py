@@ -1,20 +1,21 @@
 """Boltzmann density of Model A: ``p(s) = exp(-E(s) / T) / Z`` on binary states ``{-1, +1}^D``.
 
 The energy is ``E(s) = -sum_mu F(xi_mu . s)`` (:func:`~ebm_memory.energies.binary_energy`).
-Everything here works with the unnormalised log-density ``-E(s) / T``, computed from the K
-overlaps ``h = xi s`` as ``sum_mu F(h_mu) / T``, or for the exponential interaction as
-``exp(logsumexp(beta h) - log T)``, so it overflows only where ``-E / T`` itself leaves the
-float range (a ``ValueError`` then says so).
+Log densities are formed relative to a reference state ``r`` (the lowest-energy state known):
 
-- :func:`binary_log_partition_exact` enumerates all ``2^D`` states (``D <= 20``) in blocks,
-  with a running log-sum-exp;
+    log p(s) = u(s) - log sum_t exp(u(t)),    u(s) = (E(r) - E(s)) / T,
+
+never as ``-E(s) / T - log Z``. For the exponential interaction ``-E / T = exp(A) / T`` with
+``A = logsumexp(beta xi s)``, and two values of ``exp(A) / T`` near ``1e31`` (``beta D`` of 72)
+differ in their 15th digit where a log density differs by ``1e15``: the subtraction would
+cancel catastrophically. :func:`relative_log_weight` forms ``u`` from the per-memory overlap
+differences with ``log1p``/``expm1``, so it is exact to rounding whatever the size of ``E``.
+
+- :func:`binary_log_partition_exact` enumerates all ``2^D`` states (``D <= 20``) in blocks;
+- :func:`exact_partition` returns the same enumeration as a :class:`PartitionEstimate`, the
+  form the estimators store;
 - :func:`sample_binary_exact` draws exact samples by inverse CDF over the enumerated states;
-- :func:`binary_log_partition_ais` estimates ``log Z`` at any ``D`` by annealed importance
-  sampling (AIS, Neal 2001) from the uniform distribution.
-
-Per-state log-weights are computed with JAX in the dtype of the memories; sums over states
-(log-sum-exp, cumulative probabilities, importance weights) run in NumPy float64 whether or not
-JAX's x64 mode is on.
+- :mod:`ebm_memory.density.binary_importance` estimates ``log Z`` above 20 features.
 
 Examples
 --------
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -41,16 +43,54 @@ from ebm_memory._numerics import scaled_logsumexp
 from ebm_memory._validation import as_float_array, check_integer, check_positive
 from ebm_memory.energies.interactions import Interaction
 
-__all__ = ["binary_log_partition_ais", "binary_log_partition_exact", "sample_binary_exact"]
+__all__ = [
+    "PartitionEstimate",
+    "binary_log_partition_exact",
+    "exact_partition",
+    "relative_log_weight",
+    "sample_binary_exact",
+]
 
 MAX_EXACT_DIM = 20
-SCHEDULE_POWER = 4
 
 
-def _log_weight(
+class PartitionEstimate(NamedTuple):
+    """``log Z`` of a binary model, in a form that keeps log densities exact.
+
+    Attributes
+    ----------
+    log_partition : float
+        ``log Z``; ``inf`` when ``-E / T`` itself exceeds float64 (log densities stay exact).
+    standard_error : float
+        Standard error of ``log_partition`` (0 for enumeration).
+    reference_state : ndarray of shape (n_features,)
+        The +-1 state ``r`` that log densities are measured from.
+    log_relative_partition : float
+        ``log sum_s exp(u(s))`` with ``u(s) = (E(r) - E(s)) / T``, so that
+        ``log p(s) = u(s) - log_relative_partition``.
+    lower_bound : float
+        ``log sum exp(-E / T)`` over the distinct states the method evaluated: ``log Z`` is
+        never below it.
+    effective_sample_size : float
+        Kish effective sample size of the importance weights of the states not enumerated
+        (``inf`` for enumeration).
+    method : str
+        ``"exact"`` or ``"importance"``.
+    """
+
+    log_partition: float
+    standard_error: float
+    reference_state: np.ndarray
+    log_relative_partition: float
+    lower_bound: float
+    effective_sample_size: float
+    method: str
+
+
+def log_weight(
     overlaps: Float[Array, " K"], interaction: Interaction, temperature
 ) -> Float[Array, ""]:
-    """``-E(s) / T`` of one state from its overlaps ``h = xi s``."""
+    """``-E(s) / T`` of one state from its overlaps ``h = xi s`` (may overflow: ranking only)."""
     terms = interaction.term(overlaps)
     if interaction.log_domain:
         log_attraction = scaled_logsumexp(terms, interaction.log_scale)
@@ -58,7 +98,67 @@ def _log_weight(
     return jnp.sum(terms) / temperature
 
 
-def _state_from_index(index: Int[Array, ""], dim: int, dtype) -> Float[Array, " D"]:
+def _log_abs_expm1(x):
+    """``log |exp(x) - 1|``, accurate for tiny and for large ``|x|``."""
+    magnitude = jnp.abs(x)
+    return jnp.where(x > 0, x, 0.0) + jnp.log(-jnp.expm1(-jnp.where(magnitude > 0, magnitude, 1.0)))
+
+
+def _log_attraction_ratio(overlaps, reference_overlaps, beta):
+    """``logsumexp(beta h) - logsumexp(beta h_r)``, exact to rounding when it is tiny.
+
+    Overlaps are paired by rank, so equal values on the two sides cancel exactly; each
+    pair adds ``exp(beta (h_r,k - peak)) expm1(beta (h_k - h_r,k))`` to the change of the sum.
+    """
+    direct = scaled_logsumexp(overlaps, beta) - scaled_logsumexp(reference_overlaps, beta)
+    ranked, reference_ranked = jnp.sort(overlaps), jnp.sort(reference_overlaps)
+    peak = reference_ranked[-1]
+    base = jnp.exp(beta * (reference_ranked - peak))
+    steps = beta * (ranked - reference_ranked)
+    changes = jnp.where(
+        steps > 1.0,
+        jnp.exp(beta * (ranked - peak)) - base,
+        base * jnp.expm1(jnp.minimum(steps, 1.0)),
+    )
+    near = jnp.log1p(jnp.sum(changes) / jnp.sum(base))
+    return jnp.where(jnp.abs(direct) < 1.0, near, direct)
+
+
+def relative_log_weight(
+    overlaps: Float[Array, " K"],
+    reference_overlaps: Float[Array, " K"],
+    interaction: Interaction,
+    temperature,
+) -> Float[Array, ""]:
+    """``u(s) = (E(r) - E(s)) / T`` from the overlaps of ``s`` and of the reference ``r``.
+
+    Polynomial interactions sum ``F(h_mu) - F(h_r,mu)`` memory by memory. The exponential
+    interaction writes ``u = exp(A_r) / T * expm1(A - A_r)``, the log attraction ratio
+    ``A - A_r`` formed from rank-paired overlap steps with ``log1p``/``expm1``, so ``u`` keeps full relative precision when
+    ``exp(A_r) / T`` is ``1e31`` or overflows float64 (``u`` is then ``+-inf`` only where its
+    own value is).
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from ebm_memory.energies import interactions
+    >>> F = interactions.exponential(6.0)
+    >>> reference, state = jnp.array([12.0, 4.0]), jnp.array([12.0, 2.0])
+    >>> u = relative_log_weight(state, reference, F, 1.0)  # exp(72) (e^-12 - 1) e^-60 ...
+    >>> bool(jnp.isclose(u, jnp.exp(72.0) * jnp.expm1(jnp.log1p(jnp.expm1(-12.0) * jnp.exp(-48.0)))))
+    True
+    """
+    if not interaction.log_domain:
+        differences = interaction.term(overlaps) - interaction.term(reference_overlaps)
+        return jnp.sum(differences) / temperature
+    beta = interaction.log_scale
+    ratio = _log_attraction_ratio(overlaps, reference_overlaps, beta)
+    scale = scaled_logsumexp(reference_overlaps, beta) - jnp.log(temperature)
+    magnitude = jnp.exp(scale + _log_abs_expm1(ratio))
+    return jnp.where(ratio == 0, 0.0, jnp.sign(ratio) * magnitude)
+
+
+def state_from_index(index: Int[Array, ""], dim: int, dtype) -> Float[Array, " D"]:
     """The state numbered ``index``: bit ``D - 1 - j`` of ``index`` set means ``s_j = +1``.
 
     Index 0 is all ``-1``: the order of ``itertools.product([-1, 1], repeat=D)``.
@@ -67,20 +167,34 @@ def _state_from_index(index: Int[Array, ""], dim: int, dtype) -> Float[Array, " 
     return (2 * bits - 1).astype(dtype)
 
 
-@functools.partial(jax.jit, static_argnames=("interaction", "block_size"))
-def _block_log_weights(start, memories, temperature, interaction, block_size):
-    def one(index):
-        state = _state_from_index(index, memories.shape[1], memories.dtype)
-        return _log_weight(
-            jnp.matmul(memories, state, precision=jax.lax.Precision.HIGHEST),
-            interaction,
-            temperature,
-        )
-
-    return jax.vmap(one)(start + jnp.arange(block_size))
+def overlaps_of(memories, states):
+    """Overlaps ``xi s`` of a batch of states, (B, K), at full matmul precision."""
+    return jnp.matmul(states, memories.T, precision=jax.lax.Precision.HIGHEST)
 
 
-def _prepare(memories, temperature):
+@functools.partial(jax.jit, static_argnames="block_size")
+def _block_relative_weights(start, memories, reference, temperature, interaction, block_size):
+    dim = memories.shape[1]
+    states = jax.vmap(lambda index: state_from_index(index, dim, memories.dtype))(
+        start + jnp.arange(block_size)
+    )
+    reference_overlaps = overlaps_of(memories, reference[None])[0]
+    weigh = functools.partial(
+        relative_log_weight,
+        reference_overlaps=reference_overlaps,
+        interaction=interaction,
+        temperature=temperature,
+    )
+    return jax.vmap(weigh)(overlaps_of(memories, states))
+
+
+@jax.jit
+def _log_weights_of(states, memories, temperature, interaction):
+    return jax.vmap(lambda h: log_weight(h, interaction, temperature))(overlaps_of(memories, states))
+
+
+def prepare(memories, temperature):
+    """Validated (K, D) memories and temperature."""
     memories = as_float_array("memories", memories, ndim=(2,))
     if memories.shape[0] == 0:
         raise ValueError("memories must contain at least one pattern.")
@@ -88,30 +202,124 @@ def _prepare(memories, temperature):
     return memories
 
 
-def _check_finite(values, what):
-    if not np.all(np.isfinite(values)):
+def check_finite(values, what):
+    """Raise when ``values`` hold NaN or ``+inf`` (``-inf`` is a zero weight)."""
+    values = np.asarray(values)
+    if np.any(np.isnan(values)) or np.any(values == np.inf):
         raise ValueError(
             f"{what} are not finite: -E/T overflows the memories' dtype; use float64 "
             "memories or a higher temperature."
         )
 
 
-def _enumerate_log_weights(memories, interaction, temperature, block_size) -> Iterator[np.ndarray]:
-    """Yield ``-E(s) / T`` of all ``2^D`` states in index order, in float64 blocks."""
+@jax.jit
+def _relative_log_weights_of(states, reference, memories, temperature, interaction):
+    reference_overlaps = overlaps_of(memories, reference[None])[0]
+    return jax.vmap(
+        lambda h: relative_log_weight(h, reference_overlaps, interaction, temperature)
+    )(overlaps_of(memories, states))
+
+
+def best_state(states, memories, interaction, temperature) -> np.ndarray:
+    """The state of highest ``-E / T`` among ``states`` (N, D): the reference of the density.
+
+    A first pick by ``-E / T`` in float64 is refined by the weights relative to it, which
+    tell apart states whose ``-E / T`` agree to all float64 digits.
+    """
+    states = jnp.asarray(states, memories.dtype)
+    weights = np.asarray(_log_weights_of(states, memories, temperature, interaction), np.float64)
+    first = states[int(np.argmax(np.where(np.isnan(weights), -np.inf, weights)))]
+    relative = np.asarray(
+        _relative_log_weights_of(states, first, memories, temperature, interaction), np.float64
+    )
+    return np.asarray(states[int(np.argmax(relative))])
+
+
+def reference_log_weight(reference, memories, interaction, temperature) -> float:
+    """``-E(r) / T`` in float64 whatever the memories' dtype (``inf`` beyond float64)."""
+    with jax.enable_x64(True):
+        overlaps = np.asarray(memories, np.float64) @ np.asarray(reference, np.float64)
+        return float(log_weight(jnp.asarray(overlaps), interaction, temperature))
+
+
+def _enumerate_relative_weights(
+    memories, reference, interaction, temperature, block_size, max_dim=MAX_EXACT_DIM
+) -> Iterator[np.ndarray]:
+    """Yield ``u(s)`` of all ``2^D`` states in index order, in float64 blocks."""
     block_size = check_integer("block_size", block_size, minimum=1)
     dim = memories.shape[1]
-    if dim > MAX_EXACT_DIM:
+    if dim > max_dim:
         raise ValueError(
-            f"exact enumeration needs D <= {MAX_EXACT_DIM} ({2**MAX_EXACT_DIM} states), got "
-            f"D = {dim}; use the AIS estimate binary_log_partition_ais instead."
+            f"exact enumeration needs D <= {max_dim} ({2**max_dim} states), got "
+            f"D = {dim}; use binary_importance.binary_log_partition_estimate instead."
         )
     n_states = 2**dim
     block_size = min(block_size, n_states)
+    reference = jnp.asarray(reference, memories.dtype)
     for start in range(0, n_states, block_size):
-        block = _block_log_weights(start, memories, temperature, interaction, block_size)
+        block = _block_relative_weights(
+            start, memories, reference, temperature, interaction, block_size
+        )
         block = np.asarray(block, np.float64)[: n_states - start]
-        _check_finite(block, "the log-weights -E/T")
+        check_finite(block, "the log-weights -E/T")
         yield block
+
+
+def memory_states(memories) -> np.ndarray:
+    """The +-1 states nearest the memories and their negatives, (2K, D)."""
+    signs = np.where(np.asarray(memories) >= 0, 1.0, -1.0).astype(np.asarray(memories).dtype)
+    return np.concatenate([signs, -signs])
+
+
+def exact_partition(
+    memories: Float[Array, "K D"],
+    interaction: Interaction,
+    temperature: float = 1.0,
+    *,
+    block_size: int = 4096,
+    max_dim: int = MAX_EXACT_DIM,
+) -> PartitionEstimate:
+    """``log Z`` by enumeration of the ``2^D`` states, as a :class:`PartitionEstimate`.
+
+    Parameters
+    ----------
+    memories : array of shape (n_memories, n_features)
+        The patterns ``xi``; ``n_features <= 20``.
+    interaction : Interaction
+        The interaction function ``F``.
+    temperature : float
+        ``T > 0``.
+    block_size : int
+        States per jitted block: at most ``block_size x K`` overlaps exist at once.
+    max_dim : int
+        Largest ``n_features`` accepted; raise it only for brute-force reference values.
+
+    Returns
+    -------
+    PartitionEstimate
+        With ``standard_error = 0``; the reference is the best of the memories' sign states.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ebm_memory.energies import interactions
+    >>> memories = np.array([[1.0, 1.0, 1.0, 1.0]]) * 3  # exp(3 h) with h up to 12
+    >>> fit = exact_partition(memories, interactions.exponential(3.0), 1.0)
+    >>> fit.reference_state, round(fit.log_relative_partition, 6)
+    (array([1., 1., 1., 1.]), 0.0)
+    """
+    memories = prepare(memories, temperature)
+    reference = best_state(memory_states(memories), memories, interaction, temperature)
+    total = -np.inf
+    for block in _enumerate_relative_weights(
+        memories, reference, interaction, temperature, block_size, max_dim
+    ):
+        total = np.logaddexp(total, logsumexp(block))
+    offset = reference_log_weight(reference, memories, interaction, temperature)
+    log_z = float(offset + total)
+    return PartitionEstimate(
+        log_z, 0.0, np.asarray(reference, np.float64), float(total), log_z, np.inf, "exact"
+    )
 
 
 def binary_log_partition_exact(
@@ -125,7 +333,7 @@ def binary_log_partition_exact(
 
     Parameters
     ----------
-    memories : (K, D) array
+    memories : array of shape (n_memories, n_features)
         The patterns ``xi``.
     interaction : Interaction
         The interaction function ``F``.
@@ -137,14 +345,15 @@ def binary_log_partition_exact(
     Returns
     -------
     float
-        ``log Z``. Each block's log-weights come from JAX in the memories' dtype; the running
-        log-sum-exp over blocks is accumulated in NumPy float64.
+        ``log Z``: the reference state's ``-E / T`` plus the float64 log-sum-exp of every
+        state's weight relative to it (``inf`` when ``-E / T`` itself overflows float64).
 
     Raises
     ------
     ValueError
-        If ``D > 20`` (use :func:`binary_log_partition_ais`), ``temperature <= 0``, the
-        memories are not (K, D), or ``-E / T`` overflows.
+        If ``D > 20`` (use :func:`~ebm_memory.density.binary_importance.
+        binary_log_partition_estimate`), ``temperature <= 0``, the memories are not (K, D),
+        or a relative weight overflows.
 
     Examples
     --------
@@ -155,11 +364,7 @@ def binary_log_partition_exact(
     >>> bool(np.isclose(value, np.log(2 + 2 * np.exp(4.0))))
     True
     """
-    memories = _prepare(memories, temperature)
-    total = -np.inf
-    for block in _enumerate_log_weights(memories, interaction, temperature, block_size):
-        total = np.logaddexp(total, logsumexp(block))
-    return float(total)
+    return exact_partition(memories, interaction, temperature, block_size=block_size).log_partition
 
 
 def _uniform_float64(key, n_samples: int) -> np.ndarray:
@@ -185,8 +390,8 @@ def sample_binary_exact(
     ----------
     key : jax.Array
         PRNG key.
-    memories : (K, D) array
-        The patterns ``xi``; ``D <= 20``.
+    memories : array of shape (n_memories, n_features)
+        The patterns ``xi``; ``n_features <= 20``.
     interaction : Interaction
         The interaction function ``F``.
     temperature : float
@@ -196,7 +401,7 @@ def sample_binary_exact(
 
     Returns
     -------
-    np.ndarray, shape (n_samples, D)
+    ndarray of shape (n_samples, n_features)
         +-1 states in the memories' dtype.
 
     Raises
@@ -216,153 +421,17 @@ def sample_binary_exact(
     >>> samples.shape
     (4, 3)
     """
-    memories = _prepare(memories, temperature)
+    memories = prepare(memories, temperature)
     n_samples = check_integer("n_samples", n_samples, minimum=1)
+    reference = best_state(memory_states(memories), memories, interaction, temperature)
     log_weights = np.concatenate(
-        list(_enumerate_log_weights(memories, interaction, temperature, 4096))
+        list(_enumerate_relative_weights(memories, reference, interaction, temperature, 4096))
     )
     cdf = np.cumsum(np.exp(log_weights - log_weights.max()))
     targets = _uniform_float64(key, n_samples) * cdf[-1]
     indices = np.minimum(np.searchsorted(cdf, targets, side="right"), cdf.size - 1)
     dim = memories.shape[1]
-    states = jax.vmap(lambda index: _state_from_index(index, dim, memories.dtype))(
+    states = jax.vmap(lambda index: state_from_index(index, dim, memories.dtype))(
         jnp.asarray(indices, jnp.int32)
     )
     return np.asarray(states)
-
-
-def _metropolis_sweeps(key, chain, memories, interaction, temperature, beta, n_sweeps):
-    """``n_sweeps`` in-order single-flip Metropolis sweeps targeting ``exp(-beta E / T)``.
-
-    ``chain`` is ``(state, overlaps, current)`` with ``current = -E(state) / T``; flipping bit
-    ``i`` moves the overlaps to ``h - 2 s_i xi[:, i]``. Returns the updated ``chain``.
-    """
-    dim = memories.shape[1]
-    log_uniforms = jnp.log(jax.random.uniform(key, (n_sweeps * dim,), memories.dtype))
-    columns = memories.T
-
-    def visit(step, carry):
-        state, overlaps, current = carry
-        bit = step % dim
-        flipped = overlaps - 2.0 * state[bit] * columns[bit]
-        proposal = _log_weight(flipped, interaction, temperature)
-        accept = log_uniforms[step] < beta * (proposal - current)
-        state = state.at[bit].set(jnp.where(accept, -state[bit], state[bit]))
-        return (
-            state,
-            jnp.where(accept, flipped, overlaps),
-            jnp.where(accept, proposal, current),
-        )
-
-    return jax.lax.fori_loop(0, n_sweeps * dim, visit, chain)
-
-
-def _ais_chain(key, memories, temperature, betas, interaction, n_sweeps) -> Float[Array, ""]:
-    """Log importance weight of one AIS chain along ``betas`` (n + 1,): ``E[w] = Z / 2^D``."""
-    init_key, anneal_key = jax.random.split(key)
-    state = jax.random.rademacher(init_key, (memories.shape[1],), memories.dtype)
-    overlaps = jnp.matmul(memories, state, precision=jax.lax.Precision.HIGHEST)
-    chain = (state, overlaps, _log_weight(overlaps, interaction, temperature))
-    increments = jnp.diff(betas)
-
-    def anneal(carry, step):
-        chain, log_weight = carry
-        increment, beta, step_key = step
-        log_weight = log_weight + increment * chain[2]
-        chain = _metropolis_sweeps(
-            step_key, chain, memories, interaction, temperature, beta, n_sweeps
-        )
-        return (chain, log_weight), None
-
-    steps = (increments[:-1], betas[1:-1], jax.random.split(anneal_key, betas.shape[0] - 2))
-    start = (chain, jnp.zeros((), memories.dtype))
-    (chain, log_weight), _ = jax.lax.scan(anneal, start, steps)
-    return log_weight + increments[-1] * chain[2]
-
-
-@functools.partial(jax.jit, static_argnames=("interaction", "n_sweeps"))
-def _ais_log_weights(keys, memories, temperature, betas, interaction, n_sweeps):
-    chain = functools.partial(_ais_chain, interaction=interaction, n_sweeps=n_sweeps)
-    return jax.vmap(chain, in_axes=(0, None, None, None))(keys, memories, temperature, betas)
-
-
-def binary_log_partition_ais(
-    key,
-    memories: Float[Array, "K D"],
-    interaction: Interaction,
-    temperature: float = 1.0,
-    *,
-    n_chains: int = 256,
-    n_temperatures: int = 200,
-    n_sweeps: int = 1,
-) -> tuple[float, float]:
-    """Annealed importance sampling estimate of ``log Z`` and its standard error.
-
-    Each chain starts from the uniform distribution on ``{-1, +1}^D`` (``log Z_0 = D log 2``)
-    and moves along the geometric path ``exp(-b_k E / T)`` with ``b_k = (k / n)^4``,
-    ``k = 0..n`` (``n = n_temperatures``): dense near ``b = 0``, where a small step in ``b``
-    changes the distribution most. Between steps each chain makes ``n_sweeps`` in-order
-    single-flip Metropolis sweeps at ``b_k``, tracking the K overlaps so a flip costs O(K).
-    Chains are ``vmap``-ed; the annealing is one ``lax.scan``.
-
-    Parameters
-    ----------
-    key : jax.Array
-        PRNG key.
-    memories : (K, D) array
-        The patterns ``xi``.
-    interaction : Interaction
-        The interaction function ``F``.
-    temperature : float
-        ``T > 0``.
-    n_chains : int
-        Independent chains (>= 2).
-    n_temperatures : int
-        Annealing steps ``n`` (>= 1; 1 is plain importance sampling from the uniform).
-    n_sweeps : int
-        Metropolis sweeps per intermediate distribution.
-
-    Returns
-    -------
-    log_z : float
-        ``D log 2 + log mean(w)``: unbiased in ``Z``, so biased low in ``log Z`` (Jensen).
-    standard_error : float
-        Delta-method standard error of ``log_z``: ``std(w / mean(w)) / sqrt(n_chains)``,
-        from the log-weights in float64.
-
-    Raises
-    ------
-    ValueError
-        If ``temperature <= 0``, the memories are not (K, D), or a log-weight is not finite.
-
-    Examples
-    --------
-    >>> import jax
-    >>> import numpy as np
-    >>> from ebm_memory.energies import interactions
-    >>> memories = np.zeros((1, 30))  # E = 0: every weight is 1, log Z = 30 log 2 exactly
-    >>> log_z, error = binary_log_partition_ais(
-    ...     jax.random.key(0), memories, interactions.classical(), n_temperatures=2
-    ... )
-    >>> bool(np.isclose(log_z, 30 * np.log(2))), error
-    (True, 0.0)
-    """
-    memories = _prepare(memories, temperature)
-    n_chains = check_integer("n_chains", n_chains, minimum=2)
-    n_temperatures = check_integer("n_temperatures", n_temperatures, minimum=1)
-    n_sweeps = check_integer("n_sweeps", n_sweeps, minimum=1)
-    betas = (np.arange(n_temperatures + 1) / n_temperatures) ** SCHEDULE_POWER
-    log_weights = _ais_log_weights(
-        jax.random.split(key, n_chains),
-        memories,
-        temperature,
-        jnp.asarray(betas, memories.dtype),
-        interaction,
-        n_sweeps,
-    )
-    log_weights = np.asarray(log_weights, np.float64)
-    _check_finite(log_weights, "the AIS log-weights")
-    log_mean = logsumexp(log_weights) - np.log(n_chains)
-    normalised = np.exp(log_weights - log_mean)
-    error = np.sqrt(np.var(normalised, ddof=1) / n_chains)
-    return float(memories.shape[1] * np.log(2.0) + log_mean), float(error)

@@ -1,6 +1,8 @@
-"""Normalisers and exact samplers for each kind of memory model (see ``ModelSpec``)."""
+"""Normalisers, binary log densities and exact samplers for each kind of memory model."""
 
 from __future__ import annotations
+
+import warnings
 
 import jax
 import numpy as np
@@ -8,32 +10,89 @@ import numpy as np
 from ebm_memory.density import gaussian
 from ebm_memory.density.binary import (
     MAX_EXACT_DIM,
-    binary_log_partition_ais,
-    binary_log_partition_exact,
+    PartitionEstimate,
+    exact_partition,
+    overlaps_of,
+    relative_log_weight,
     sample_binary_exact,
 )
-from ebm_memory.estimators._kernels import ModelSpec
+from ebm_memory.density.binary_importance import binary_log_partition_estimate
+from ebm_memory.estimators._kernels import ModelSpec, map_blocks
 
-__all__ = ["log_partition", "sample_exact"]
+__all__ = ["NormaliserWarning", "binary_log_density", "fit_partition", "sample_exact"]
 
 
-def log_partition(
-    spec: ModelSpec, memories: np.ndarray, beta: float, temperature: float, seed: int
-) -> tuple[float, float]:
-    """``(log Z, standard error)``: closed form for the softmax (Gaussian mixture) and
+class NormaliserWarning(UserWarning):
+    """A state outweighs the fitted normaliser: ``log Z`` was underestimated at fit."""
+
+
+def fit_partition(
+    spec: ModelSpec,
+    memories: np.ndarray,
+    beta: float,
+    temperature: float,
+    seed: int,
+    n_samples: int,
+) -> PartitionEstimate:
+    """``log Z`` of the fitted model: closed form for the softmax (Gaussian mixture) and
     spherical (vMF mixture) kinds; for binary models exact enumeration up to
-    ``MAX_EXACT_DIM`` features, else annealed importance sampling seeded by ``seed``."""
+    ``MAX_EXACT_DIM`` features, else importance sampling around the memories seeded by
+    ``seed`` with ``n_samples`` draws."""
     n_memories, n_features = memories.shape
     if spec.kind == "softmax":
-        return float(gaussian.log_partition(memories, beta, spec.similarity)), 0.0
+        value = float(gaussian.log_partition(memories, beta, spec.similarity))
+        return _closed_form(value, n_features)
     if spec.kind == "spherical":
-        return float(np.log(n_memories) - gaussian.vmf_log_normaliser(n_features, beta)), 0.0
+        value = float(np.log(n_memories) - gaussian.vmf_log_normaliser(n_features, beta))
+        return _closed_form(value, n_features)
     if n_features <= MAX_EXACT_DIM:
-        return float(binary_log_partition_exact(memories, spec.interaction, temperature)), 0.0
-    value, error = binary_log_partition_ais(
-        jax.random.key(seed), memories, spec.interaction, temperature
+        return exact_partition(memories, spec.interaction, temperature)
+    return binary_log_partition_estimate(
+        jax.random.key(seed), memories, spec.interaction, temperature, n_samples=n_samples
     )
-    return float(value), float(error)
+
+
+def _closed_form(value: float, n_features: int) -> PartitionEstimate:
+    return PartitionEstimate(
+        value, 0.0, np.zeros(n_features), value, value, np.inf, "closed form"
+    )
+
+
+@jax.jit
+def _batch_relative_log_weight(states, memories, reference, temperature, spec: ModelSpec):
+    reference_overlaps = overlaps_of(memories, reference[None])[0]
+    return jax.vmap(
+        lambda h: relative_log_weight(h, reference_overlaps, spec.interaction, temperature)
+    )(overlaps_of(memories, states))
+
+
+def binary_log_density(
+    spec: ModelSpec,
+    states: np.ndarray,
+    memories: np.ndarray,
+    temperature: float,
+    reference: np.ndarray,
+    log_relative_partition: float,
+) -> np.ndarray:
+    """``log p(s) = u(s) - log sum exp(u)`` of +-1 states (n, D), relative to ``reference``.
+
+    A state whose own weight exceeds the fitted sum proves ``log Z`` was underestimated; its
+    log probability is then computed with that weight as the normaliser (so it is 0, not
+    above) and a :class:`NormaliserWarning` says by how much the fit fell short.
+    """
+    relative = map_blocks(
+        _batch_relative_log_weight, states, memories, reference, temperature, spec=spec
+    ).astype(np.float64)
+    excess = relative - log_relative_partition
+    if np.any(excess > 0):
+        warnings.warn(
+            f"{int(np.sum(excess > 0))} state(s) outweigh the fitted normaliser by up to "
+            f"{excess.max():.3g} nats: log Z was underestimated at fit, so their log "
+            "probabilities are capped at 0. Refit with more n_partition_samples.",
+            NormaliserWarning,
+            stacklevel=3,
+        )
+    return relative - np.maximum(log_relative_partition, relative)
 
 
 def sample_exact(

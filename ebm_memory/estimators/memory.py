@@ -21,7 +21,7 @@ from ebm_memory._validation import RealNotBool, check_integer, unit_rows
 from ebm_memory.dynamics.separation import beta_for_separation, pattern_separation
 from ebm_memory.energies import interactions
 from ebm_memory.energies.streaming import default_chunk_size, memory_sharding
-from ebm_memory.estimators._density import log_partition, sample_exact
+from ebm_memory.estimators._density import binary_log_density, fit_partition, sample_exact
 from ebm_memory.estimators._diagnostics import (
     MetastableRetrievalWarning,
     warn_unlearned,
@@ -103,8 +103,11 @@ default="auto"
         chooses: on CPU chunks of 1,024 once there are more than 2,048 memories (cache-sized
         blocks, several times faster scoring), on accelerators one pass. When several JAX
         devices exist, the memories are also sharded across them.
+    n_partition_samples : int, default=4096
+        Importance draws of the binary models' ``log Z`` above 20 features (at most 20 it
+        is enumerated exactly): its standard error falls as ``1 / sqrt`` of this.
     random_state : int, RandomState instance or None, default=None
-        Seeds learning, sampling and the AIS estimate of the binary normaliser.
+        Seeds learning, sampling and the estimate of the binary normaliser.
 
     Attributes
     ----------
@@ -119,6 +122,18 @@ default="auto"
     n_iter_ : int
         Learning iterations (1 when the rows are stored: a single pass over the data).
     converged_ : bool
+    log_partition_ : float
+        ``log Z`` of the density, computed once at fit: closed form (softmax, spherical),
+        exact enumeration (binary, at most 20 features) or importance sampling around the
+        memories (binary, more features; ``inf`` if ``-E / T`` itself exceeds float64).
+    log_partition_error_ : float
+        Standard error of ``log_partition_`` (0 unless estimated).
+    reference_state_ : ndarray (n_features,)
+        Binary models: the lowest-energy state found at fit; log densities are formed
+        relative to it, ``log p(s) = (E(r) - E(s)) / T - log_relative_partition_``, which
+        stays exact where ``-E / T`` is too large to subtract ``log Z`` from.
+    log_relative_partition_ : float
+        Binary models: ``log sum_s exp((E(r) - E(s)) / T)``.
     n_features_in_ : int
     feature_names_in_ : ndarray of str, when X had string column names
 
@@ -148,6 +163,7 @@ default="auto"
         "update": [StrOptions({"async", "sync"})],
         "temperature": [RealNotBool(0, None, closed="neither")],
         "chunk_size": [Interval(Integral, 1, None, closed="left"), None],
+        "n_partition_samples": [Interval(Integral, 256, None, closed="left")],
         "random_state": ["random_state"],
     }
 
@@ -165,6 +181,7 @@ default="auto"
         update="async",
         temperature=1.0,
         chunk_size=None,
+        n_partition_samples=4096,
         random_state=None,
     ):
         self.model = model
@@ -178,6 +195,7 @@ default="auto"
         self.update = update
         self.temperature = temperature
         self.chunk_size = chunk_size
+        self.n_partition_samples = n_partition_samples
         self.random_state = random_state
 
     # ------------------------------------------------------------------ model description
@@ -260,7 +278,24 @@ default="auto"
                 self.beta_ = self._resolve_beta(seeds, rng)
                 self._learn(rule, data, jax.random.key(rng.randint(2**31 - 1)))
         self.separation_ = self._separation(self.memories_, rng)
+        self._fit_partition(rng.randint(2**31 - 1))
         return self
+
+    def _fit_partition(self, seed: int) -> None:
+        with jax.enable_x64(True):
+            fit = fit_partition(
+                self._spec(),
+                self.memories_,
+                self.beta_,
+                self.temperature,
+                seed,
+                self.n_partition_samples,
+            )
+        self.log_partition_ = float(fit.log_partition)
+        self.log_partition_error_ = float(fit.standard_error)
+        if self._kind == "binary":
+            self.reference_state_ = fit.reference_state
+            self.log_relative_partition_ = float(fit.log_relative_partition)
 
     def _separation(self, memories: np.ndarray, rng) -> np.ndarray:
         rows = None
@@ -298,16 +333,14 @@ default="auto"
             return map_blocks(batch_energy, states, self.memories_, self.beta_, self._spec())
 
     def log_partition(self):
-        """``(log Z, standard error)`` of the model's density.
+        """``(log Z, standard error)`` of the model's density, as computed at fit.
 
         Closed form (error 0) for the softmax and spherical models; exact enumeration for
-        binary models with ``n_features <= 20``, otherwise annealed importance sampling
-        seeded by ``random_state``.
+        binary models with ``n_features <= 20``, otherwise importance sampling around the
+        memories seeded by ``random_state`` (see ``log_partition_``).
         """
         check_is_fitted(self)
-        seed = check_random_state(self.random_state).randint(2**31 - 1)
-        with jax.enable_x64(True):
-            return log_partition(self._spec(), self.memories_, self.beta_, self.temperature, seed)
+        return self.log_partition_, self.log_partition_error_
 
     def score_samples(self, X):
         """Normalised log density of each row, (n_samples,) float64.
@@ -316,15 +349,23 @@ default="auto"
         ``x / |x|`` on the unit sphere. Binary: probability of the binarised row.
         """
         states = self._validate(X)
-        log_norm, _ = self.log_partition()
         with jax.enable_x64(True):
+            if self._kind == "binary":
+                return binary_log_density(
+                    self._spec(),
+                    states,
+                    self.memories_,
+                    self.temperature,
+                    self.reference_state_,
+                    self.log_relative_partition_,
+                )
             return map_blocks(
                 batch_log_density,
                 states,
                 self.memories_,
                 self.beta_,
                 self.temperature,
-                log_norm,
+                self.log_partition_,
                 self._spec(),
             )
 

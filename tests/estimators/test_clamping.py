@@ -108,6 +108,7 @@ def test_spherical_model_depends_on_the_direction_only():
     )
 
 
+@pytest.mark.filterwarnings("ignore::ebm_memory.MetastableRetrievalWarning")  # random inputs
 @settings(deadline=None, max_examples=15)
 @given(
     name=st.sampled_from(["classical", "exponential", "softmax-dot", "softmax-euclidean"]),

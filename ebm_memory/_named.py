@@ -31,6 +31,7 @@ import functools
 import numbers
 from collections.abc import Callable
 
+import jax
 import numpy as np
 
 from ebm_memory._validation import is_concrete
@@ -39,9 +40,9 @@ __all__ = ["NamedFunction", "as_setting"]
 
 
 def as_setting(value):
-    """A float setting as a Python float when concrete (weakly typed under ``jax.jit``);
-    traced values pass through."""
-    return float(value) if is_concrete(value) else value
+    """A scalar float setting as a Python float when concrete (weakly typed under
+    ``jax.jit``); traced values and arrays pass through."""
+    return float(value) if is_concrete(value) and np.ndim(value) == 0 else value
 
 
 def _is_static(value) -> bool:
@@ -104,9 +105,9 @@ class NamedFunction:
 
     # ---------------------------------------------------------------------- identity
     def _identity(self) -> tuple:
-        traced, leaves = self.tree_flatten()[0]
-        values = tuple(_hashable(value) for value in traced + leaves if value is not None)
-        return type(self).__name__, self.tree_flatten()[1], values
+        children, aux = self.tree_flatten()
+        values = tuple(_hashable(value) for value in jax.tree_util.tree_leaves(children))
+        return type(self).__name__, aux, values
 
     def __eq__(self, other) -> bool:
         if type(other) is not type(self):

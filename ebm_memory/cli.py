@@ -70,7 +70,12 @@ def _train_in_context(args) -> int:
         tasks_per_step=args.tasks_per_step,
         checkpoint_path=out,
         random_state=args.seed,
-    ).fit(list(TRAINING_FAMILIES))
+    )
+    try:
+        model.fit(list(TRAINING_FAMILIES))
+    except OSError as error:
+        print(f"ebm-memory train-in-context: error: {error}", file=sys.stderr)
+        return 1
     losses = model.history_["loss"]
     tail = losses[-min(len(losses), 100) :]
     print(f"{model.n_steps_} steps; mean loss over the last {len(tail)}: {tail.mean():.4f}")

@@ -31,6 +31,7 @@ n_steps=20_000, tasks_per_step=64``; defaults train in minutes on a laptop CPU):
 from __future__ import annotations
 
 import numbers
+import warnings
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -47,7 +48,8 @@ from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
 from ebm_memory._blocks import pad_rows
-from ebm_memory._validation import as_float_array, check_integer
+from ebm_memory._io import check_output_file
+from ebm_memory._validation import check_integer
 from ebm_memory.incontext.checkpoint import (
     build_model,
     load_checkpoint,
@@ -112,6 +114,9 @@ class InContextEnergy(BaseEstimator):
         Steps per compiled chunk; finiteness is checked and the bar advanced between chunks.
     checkpoint_path : str or path, optional
         Where to save the last good parameters, every ``checkpoint_every`` steps and at the end.
+        ``fit`` checks that it can be written before the first step. A write that fails
+        during training warns and training goes on; one that fails after the last step
+        raises ``OSError``, with the fitted model kept on the estimator.
     checkpoint_every : int
     warm_start : bool
         Continue from the fitted parameters instead of a new initialisation (the optimiser's
@@ -133,7 +138,12 @@ class InContextEnergy(BaseEstimator):
     Notes
     -----
     The network computes in float32 (its parameters are float32, whatever JAX's default);
-    every method returns numpy float64.
+    every method returns numpy float64. Inputs are checked, and standardised by the
+    context's mean and scale, in float64 before they reach the network, and the ``d log s``
+    term is added in float64, so ``E(a x + b | a D + b) = E(x | D) + d log a`` holds to
+    float32 precision for contexts far from the origin (shifts of 1e8 and more) and at any
+    scale float64 holds; points too far from the context for a float32 energy raise
+    ``ValueError`` (see :func:`~ebm_memory.incontext.inference.standardised`).
 
     The input of ``fit`` is a distribution of tasks, not one design matrix, so this is a
     scikit-learn style estimator (parameters, ``clone``, ``get_params``, fitted attributes)
@@ -247,9 +257,14 @@ class InContextEnergy(BaseEstimator):
             raise ValueError(
                 f"width ({self.width}) must be a multiple of n_heads ({self.n_heads})."
             )
+        if self.checkpoint_path is not None:
+            check_output_file(self.checkpoint_path)
         settings = self._settings()
         batch_fn, data, dim = self._task_source(tasks, settings)
-        config = ModelConfig(dim, self.width, self.n_heads, self.context_layers, self.query_layers)
+        config = ModelConfig(
+            *(int(v) for v in (dim, self.width, self.n_heads, self.context_layers)),
+            int(self.query_layers),
+        )
         rng = check_random_state(self.random_state)
         key = jax.random.key(rng.randint(2**31 - 1))
         init_key, buffer_key, key = jax.random.split(key, 3)
@@ -260,7 +275,7 @@ class InContextEnergy(BaseEstimator):
                 )
             model = build_model(config, self.parameters_)
         else:
-            model = EnergyTransformer(config, key=init_key)
+            model = build_model(config, model_arrays(EnergyTransformer(config, key=init_key)))
             self.n_steps_ = 0
             self.history_ = {"loss": np.zeros(0), "positive_energy": np.zeros(0)}
         self.config_, self.n_features_in_ = config, dim
@@ -268,7 +283,11 @@ class InContextEnergy(BaseEstimator):
         params, static = eqx.partition(model, eqx.is_inexact_array)
         optimizer = optax.chain(optax.clip_by_global_norm(1.0), optax.adam(self.learning_rate))
         buffer = jax.random.uniform(
-            buffer_key, (self.buffer_size, dim), minval=-BUFFER_HALF_WIDTH, maxval=BUFFER_HALF_WIDTH
+            buffer_key,
+            (self.buffer_size, dim),
+            jnp.float32,
+            minval=-BUFFER_HALF_WIDTH,
+            maxval=BUFFER_HALF_WIDTH,
         )
         carry = ChunkCarry(params, optimizer.init(params), buffer)
         self._train(carry, static, optimizer, batch_fn, data, settings, key)
@@ -358,8 +377,24 @@ class InContextEnergy(BaseEstimator):
                 if self.checkpoint_path is not None and (
                     since_checkpoint >= self.checkpoint_every or done >= self.n_steps
                 ):
-                    self.save(self.checkpoint_path)
+                    self._checkpoint(final=done >= self.n_steps)
                     since_checkpoint = 0
+
+    def _checkpoint(self, *, final: bool) -> None:
+        """Save to ``checkpoint_path``. A failed write before the last step warns and training
+        goes on (the next checkpoint tries again); after the last step it raises. Either way
+        the fitted attributes on the estimator are complete and current."""
+        try:
+            self.save(self.checkpoint_path)
+        except OSError as error:
+            message = (
+                f"Could not write the checkpoint {self.checkpoint_path} at step "
+                f"{self.n_steps_}: {error}. The fitted parameters stay on this estimator; "
+                "write them elsewhere with save(path)."
+            )
+            if final:
+                raise OSError(message) from error
+            warnings.warn(message + " Training goes on.", RuntimeWarning, stacklevel=4)
 
     def _record(self, params, static, taken, losses, energies):
         self.parameters_ = model_arrays(eqx.combine(params, static))
@@ -388,7 +423,16 @@ class InContextEnergy(BaseEstimator):
         return build_model(self.config_, self.parameters_)
 
     def _points(self, name: str, X, minimum: int = 1) -> np.ndarray:
-        X = np.asarray(as_float_array(name, X, ndim=(2,)), np.float64)
+        """``X`` as a checked (n, n_features_in_) float64 array with at least ``minimum`` rows
+        (in float64 throughout: the context's standardisation needs every digit)."""
+        X = np.asarray(X)
+        if X.dtype.kind not in "biuf":
+            raise TypeError(f"{name} must hold real numbers, got dtype {X.dtype}.")
+        X = X.astype(np.float64)
+        if X.ndim != 2:
+            raise ValueError(f"{name} must be 2-D, got shape {X.shape}.")
+        if not np.all(np.isfinite(X)):
+            raise ValueError(f"{name} contains NaN or infinite values.")
         if X.shape[1] != self.n_features_in_:
             raise ValueError(f"{name} must have shape (n, {self.n_features_in_}), got {X.shape}.")
         if len(X) < minimum:

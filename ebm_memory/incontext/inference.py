@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import NamedTuple
 
 import equinox as eqx
 import jax
@@ -28,6 +29,8 @@ from ebm_memory.samplers.api import sample as sample_energy
 from ebm_memory.samplers.diagnostics import SamplingResult
 
 __all__ = [
+    "MAX_STANDARDISED",
+    "Standardisation",
     "context_energies",
     "context_memories",
     "context_scale",
@@ -35,18 +38,85 @@ __all__ = [
     "log_normaliser",
     "padded_context",
     "sample_context",
+    "standardisation",
+    "standardised",
 ]
 
 QUADRATURE_EXTENT = 6.0
 """The quadrature box reaches this many context scales beyond the context's extremes."""
+MAX_STANDARDISED = 1e15
+"""Points farther than this many context scales from the context's mean are refused: the
+float32 network's energy grows like ``|z|^2 / 8`` and would leave float32's range."""
+
+
+class Standardisation(NamedTuple):
+    """A context's mean and scale in float64: ``z = (x - mean) / scale``.
+
+    Attributes
+    ----------
+    mean : (D,) float64 array
+    scale : float
+    """
+
+    mean: np.ndarray
+    scale: float
+
+
+def standardisation(context: np.ndarray) -> Standardisation:
+    """The float64 mean and scale of ``context`` (N, D) (the scale is the root mean squared
+    distance to the mean, per dimension, as in
+    :func:`~ebm_memory.incontext.model.encode_context`).
+
+    Computing them in float64 before the float32 network is what keeps the energy
+    affine-equivariant for contexts far from the origin or at extreme scales.
+
+    Raises
+    ------
+    ValueError
+        When the context's points are all equal (no scale), or its mean or spread exceeds
+        float64's range.
+
+    Examples
+    --------
+    >>> standardisation(np.array([[1e8, 0.0], [1e8 + 2.0, 0.0]]))
+    Standardisation(mean=array([1.00000001e+08, 0.00000000e+00]), scale=0.7071067811865476)
+    """
+    context = np.asarray(context, np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = context.mean(0)
+        centred = context - mean
+    peak = float(np.max(np.abs(centred)))
+    if not (np.all(np.isfinite(mean)) and math.isfinite(peak)):
+        raise ValueError("The context's mean or spread exceeds float64's range.")
+    if peak == 0:
+        raise ValueError("The context's points are all equal: it has no scale to standardise by.")
+    relative = np.mean(np.sum((centred / peak) ** 2, axis=1)) / context.shape[1]
+    return Standardisation(mean, peak * math.sqrt(relative))
+
+
+def standardised(points: np.ndarray, standard: Standardisation, name: str = "X") -> np.ndarray:
+    """``(points - mean) / scale`` (n, D), computed in float64 and returned as float32.
+
+    Raises
+    ------
+    ValueError
+        When a row lies beyond :data:`MAX_STANDARDISED` context scales from the mean.
+    """
+    z = (np.asarray(points, np.float64) - standard.mean) / standard.scale
+    distance = np.max(np.abs(z), axis=1, initial=0.0)
+    far = np.flatnonzero(~(distance <= MAX_STANDARDISED))
+    if far.size:
+        raise ValueError(
+            f"{name} row {far[0]} lies {distance[far[0]]:.3g} context scales from the "
+            f"context's mean (the limit is {MAX_STANDARDISED:.0e}): its energy exceeds "
+            "float32's range."
+        )
+    return z.astype(np.float32)
 
 
 def context_scale(context: np.ndarray) -> float:
-    """The context's scale as the model standardises by it: the root mean squared distance
-    to the mean, per dimension (numpy twin of the one in
-    :func:`~ebm_memory.incontext.model.encode_context`)."""
-    squared = np.sum((context - context.mean(0)) ** 2, axis=1)
-    return math.sqrt(np.mean(squared) / context.shape[1])
+    """The context's scale as the model standardises by it (see :func:`standardisation`)."""
+    return standardisation(context).scale
 
 
 def padded_context(context: np.ndarray) -> tuple[jax.Array, jax.Array]:
@@ -66,11 +136,35 @@ def _energy_block(X, model, encoded):
     return jax.vmap(lambda x: context_energy(model, encoded, x))(X)
 
 
+def _encode_standardised(model: EnergyTransformer, context: np.ndarray):
+    """The context's float64 standardisation and the encoding of its standardised points."""
+    standard = standardisation(context)
+    encoded = _encode(model, *padded_context(standardised(context, standard, "context")))
+    return standard, encoded
+
+
 def context_energies(model: EnergyTransformer, X: np.ndarray, context: np.ndarray) -> np.ndarray:
-    """``E(x | context)`` of every row of ``X``, as float64 (the context encoded once)."""
-    encoded = _encode(model, *padded_context(context))
-    energies = map_blocks(_energy_block, np.asarray(X, np.float32), model, encoded)
-    return energies.astype(np.float64)
+    """``E(x | context)`` of every row of ``X`` (n, D), as (n,) float64.
+
+    The context is standardised in float64 and encoded once; the network scores the
+    standardised queries in float32, and the ``d log s`` term is added in float64.
+
+    Raises
+    ------
+    ValueError
+        From :func:`standardisation` and :func:`standardised`.
+    FloatingPointError
+        When the network returns a non-finite energy.
+    """
+    standard, encoded = _encode_standardised(model, context)
+    energies = map_blocks(_energy_block, standardised(X, standard), model, encoded)
+    energies = np.asarray(energies, np.float64)
+    if not np.all(np.isfinite(energies)):
+        raise FloatingPointError(
+            f"The network's energy is not finite at X rows "
+            f"{np.flatnonzero(~np.isfinite(energies))[:5].tolist()}."
+        )
+    return energies + X.shape[1] * math.log(standard.scale)
 
 
 def density_grid(
@@ -117,24 +211,28 @@ def log_normaliser(model: EnergyTransformer, context: np.ndarray, grid_size: int
 
 
 def context_memories(model: EnergyTransformer, context: np.ndarray) -> dict[str, np.ndarray]:
-    """The memory read-out the model sets for ``context``, in the context's own units."""
-    padded, mask = padded_context(context)
-    encoded = _encode(model, padded, mask)
-    scale = float(np.exp(encoded.log_scale))
+    """The memory read-out the model sets for ``context`` (N, D), in the context's own units:
+    ``centres`` (N, D), ``widths`` (N,), ``weights`` (N,), ``background_weight`` and
+    ``background_width``."""
+    standard, encoded = _encode_standardised(model, context)
+    inner_scale = float(np.exp(np.float64(encoded.log_scale)))
+    scale = standard.scale * inner_scale
+    mean = standard.mean + standard.scale * np.asarray(encoded.mean, np.float64)
     rows = len(context)
+    background = float(jax.nn.sigmoid(model.background_logit))
     return {
-        "centres": np.asarray(encoded.mean + scale * encoded.centres, np.float64)[:rows],
+        "centres": (mean + scale * np.asarray(encoded.centres, np.float64))[:rows],
         "widths": scale * np.exp(np.asarray(encoded.log_widths, np.float64))[:rows],
-        "weights": np.exp(np.asarray(encoded.log_weights, np.float64))[:rows]
-        * (1 - float(jax.nn.sigmoid(model.background_logit))),
-        "background_weight": float(jax.nn.sigmoid(model.background_logit)),
+        "weights": np.exp(np.asarray(encoded.log_weights, np.float64))[:rows] * (1 - background),
+        "background_weight": background,
         "background_width": BACKGROUND_SCALE * scale,
     }
 
 
 @dataclasses.dataclass(frozen=True)
 class _QueryEnergy:
-    """``x -> E(x | context)`` with the model's static part fixed: hashable and equal for
+    """``z -> E(z | context)`` in the context's standardised coordinates, with the model's
+    static part fixed: hashable and equal for
     equal architectures, so :func:`~ebm_memory.samplers.sample` reuses its compiled code
     across contexts and parameters (both travel as traced arguments of a ``Partial``)."""
 
@@ -165,10 +263,12 @@ def sample_context(
     Langevin chains rarely cross between well-separated wells, so where the chains start
     decides how the wells are weighted: they start at exact draws from the model's memory
     read-out (the energy without its bounded correction), which visits the wells in nearly
-    the model's own proportions. The draws interleave the chains and are float64.
+    the model's own proportions. The chains run in the context's float64 standardised
+    coordinates and the draws are mapped back in float64, so they move affinely with the
+    context. The draws interleave the chains and are float64, shaped (n_samples, D); the
+    result's draws (chains, draws, D) and step sizes are in the context's units.
     """
-    padded, mask = padded_context(context)
-    encoded = _encode(model, padded, mask)
+    standard, encoded = _encode_standardised(model, context)
     params, static = eqx.partition(model, eqx.is_inexact_array)
     energy_fn = Partial(_QueryEnergy(static), params, encoded)
     start_key, sample_key = jax.random.split(key)
@@ -185,5 +285,10 @@ def sample_context(
         key=sample_key,
         progress_bar=progress_bar,
     )
-    draws = np.asarray(result.draws, np.float64).transpose(1, 0, 2).reshape(-1, context.shape[1])
+    result = dataclasses.replace(
+        result,
+        draws=standard.mean + standard.scale * np.asarray(result.draws, np.float64),
+        step_size=standard.scale * np.asarray(result.step_size, np.float64),
+    )
+    draws = result.draws.transpose(1, 0, 2).reshape(-1, context.shape[1])
     return draws[:n_samples], result

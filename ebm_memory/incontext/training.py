@@ -223,7 +223,7 @@ def make_chunk_runner(
         updates, opt_state = optimizer.update(grads, carry.opt_state, carry.params)
         params = optax.apply_updates(carry.params, updates)
         buffer = carry.buffer.at[indices.reshape(-1)].set(
-            negatives.reshape(-1, negatives.shape[-1])
+            negatives.reshape(-1, negatives.shape[-1]).astype(carry.buffer.dtype)
         )
         return ChunkCarry(params, opt_state, buffer), (loss, energy)
 

@@ -1,12 +1,14 @@
 import pickle
+import warnings
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from ebm_memory.incontext import InContextEnergy
+from ebm_memory.incontext import InContextEnergy, estimator
 from tests.incontext.conftest import TINY
 
 CONTEXT = np.random.default_rng(0).normal(size=(10, 2)) * 0.5 + [1.0, -1.0]
@@ -158,3 +160,52 @@ def test_mala_draws_have_the_mean_of_the_quadrature_density():
     variance_error = np.sqrt((fourth - draws.var(0) ** 2) / result.effective_sample_size)
     assert np.all(np.abs(draws.var(0) - grid_variance) < 4 * variance_error)
     assert density.sum() == pytest.approx(1.0, abs=1e-6)
+
+
+def test_an_unwritable_checkpoint_path_fails_before_the_first_step(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+
+    def never_drawn(key, n_points):
+        raise AssertionError("training started")
+
+    energy = InContextEnergy(**{**TINY, "checkpoint_path": blocker / "model.npz"})
+    with pytest.raises(ValueError, match=f"cannot create {blocker / 'model.npz'}"):
+        energy.fit(never_drawn)
+    assert not hasattr(energy, "parameters_")
+
+
+def test_failed_checkpoint_writes_keep_training_and_the_fitted_model(tmp_path, monkeypatch):
+    """A write that fails at step 1 warns and training goes on; one that fails after the
+    last step raises, with the fitted model complete on the estimator."""
+
+    def full_disk(path, *args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(estimator, "save_checkpoint", full_disk)
+    path = tmp_path / "model.npz"
+    energy = InContextEnergy(**{**TINY, "checkpoint_path": path, "checkpoint_every": 1})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(OSError, match="at step 2.*stay on this estimator"):
+            energy.fit("mixture_2d")
+    assert [str(w.message) for w in caught if w.category is RuntimeWarning] == [
+        f"Could not write the checkpoint {path} at step 1: [Errno 28] No space left on device. "
+        "The fitted parameters stay on this estimator; write them elsewhere with save(path). "
+        "Training goes on."
+    ]
+    assert energy.n_steps_ == 2 and energy.history_["loss"].shape == (2,)
+    monkeypatch.undo()
+    energy.save(path)
+    loaded = InContextEnergy.load(path)
+    np.testing.assert_array_equal(loaded.energy(X, CONTEXT), energy.energy(X, CONTEXT))
+
+
+@pytest.mark.parametrize(("a", "b"), [(1.0, 1e8), (1e-20, 0.0), (1e20, 1e20)])
+def test_scores_are_equivariant_far_from_the_origin_and_at_extreme_scales(tiny_energy, a, b):
+    """With JAX's default (x64 off), inputs stay float64 until standardised: ``score_samples(a x + b | a D + b)`` is
+    ``score_samples(x | D) - d log a`` to float32 precision, and ``log Z`` is unchanged."""
+    with jax.enable_x64(False):
+        moved = tiny_energy.score_samples(a * X + b, a * CONTEXT + b, normalise=True)
+        expected = tiny_energy.score_samples(X, CONTEXT, normalise=True) - 2 * np.log(a)
+    np.testing.assert_allclose(moved, expected, rtol=1e-5, atol=1e-5)

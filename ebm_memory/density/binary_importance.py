@@ -65,6 +65,7 @@ from ebm_memory.density.binary import (
     reference_log_weight,
     relative_log_weight,
 )
+from ebm_memory.dynamics.binary import synchronous_step
 from ebm_memory.dynamics.retrieval import retrieve_binary
 from ebm_memory.energies.interactions import Interaction
 
@@ -74,11 +75,13 @@ DEFENSIVE_SHARE = 0.2
 BLOCK = 256
 MIN_EFFECTIVE_SAMPLES = 100
 MIN_ESTIMATED_SHARE = 0.01
+DESCENT_SWEEPS = 10
 UNKNOWN_RESIDUAL_SAMPLES = 30
 # relative rounding of a log-sum-exp over up to 2^24 states; log Z's own float64 spacing
 # bounds its error below as well
 ROUNDING = 1e-13
-MAX_BALL_STATES = 2**17
+# overlaps computed for the exact sums near the minima: 2^17 states of 64 memories
+MAX_BALL_OVERLAPS = 2**23
 
 
 class PartitionEstimateWarning(UserWarning):
@@ -170,9 +173,22 @@ def _batch_posterior_mass(states, normalised_weights, log_proposal, centres, log
 
 
 def _minima(starts, memories, interaction) -> np.ndarray:
-    """The fixed points that asynchronous descent reaches from each of ``starts`` (N, D)."""
-    fixed = retrieve_binary(np.asarray(starts), memories, interaction).states
-    return np.asarray(fixed, memories.dtype)
+    """The states that ``DESCENT_SWEEPS`` sweeps of asynchronous descent reach from each of
+    ``starts`` (N, D): fixed points, or low-energy states on the way to one. Starts that are
+    fixed points already (often all the memories) are returned without a descent."""
+    starts = np.array(starts, memories.dtype)
+    moving = ~np.asarray(_is_fixed(jnp.asarray(starts), memories, interaction))
+    if np.any(moving):
+        moved = retrieve_binary(starts[moving], memories, interaction, max_iter=DESCENT_SWEEPS)
+        starts[moving] = np.asarray(moved.states, memories.dtype)
+    return starts
+
+
+@jax.jit
+def _is_fixed(states, memories, interaction):
+    """Whether no single flip lowers the energy of each state (N, D)."""
+    step = functools.partial(synchronous_step, memories=memories, interaction=interaction)
+    return jnp.all(jax.vmap(step)(states) == states, axis=1)
 
 
 def _initial_centres(key, memories, interaction, n_restarts) -> np.ndarray:
@@ -197,16 +213,17 @@ def _flip_masks(dim: int, radius: int) -> np.ndarray:
     return np.concatenate(masks)
 
 
-def _balls(centres: np.ndarray, log_weights: np.ndarray) -> np.ndarray:
+def _balls(centres: np.ndarray, log_weights: np.ndarray, n_memories: int) -> np.ndarray:
     """Every state within Hamming distance 3 (2 above 32 features) of the heaviest centres,
-    at most ``MAX_BALL_STATES`` in all.
+    at most ``MAX_BALL_OVERLAPS / n_memories`` states in all.
 
     Near a minimum the weight falls by a factor per flipped bit, so at low temperature these
     states hold nearly all of ``Z``: they are summed exactly, not sampled.
     """
     dim = centres.shape[1]
     masks = _flip_masks(dim, 3 if dim <= 32 else 2).astype(centres.dtype)
-    n_centres = max(1, min(len(centres), MAX_BALL_STATES // len(masks)))
+    max_states = min(MAX_BALL_OVERLAPS // n_memories, 2**17)
+    n_centres = max(1, min(len(centres), max_states // len(masks)))
     heaviest = centres[np.argsort(-log_weights)[:n_centres]]
     return (heaviest[:, None, :] * masks[None]).reshape(-1, dim)
 
@@ -302,9 +319,10 @@ def binary_log_partition_estimate(
         round draws as many.
     n_rounds : int
         Adaptation rounds before the final draws (0: none). Each moves the mixture weights
-        and adds as centres the fixed points of descent from its draws.
+        and adds as centres the fixed points of descent from ``8 n_restarts`` of its draws.
     n_restarts : int
-        Random states whose descent fixed points join the initial centres.
+        Random states whose descent fixed points join the initial centres; each
+        adaptation round descends from eight times as many of its draws.
 
     Returns
     -------
@@ -332,7 +350,7 @@ def binary_log_partition_estimate(
         interaction=interaction,
     )
     centre_weights = map_blocks(weigh, centres).astype(np.float64)
-    balls = _balls(centres, centre_weights)
+    balls = _balls(centres, centre_weights, len(memories))
     seen_states = [centres, balls]
     seen_weights = [centre_weights, map_blocks(weigh, balls).astype(np.float64)]
     mass = None
@@ -352,7 +370,7 @@ def binary_log_partition_estimate(
         if np.any(fresh):
             residual = np.where(fresh, log_weights, -np.inf)
             mass = _posterior_mass(states, residual, proposal, padded, log_mix, flips)
-        minima = _minima(states, memories, interaction)
+        minima = _minima(states[: 8 * n_restarts], memories, interaction)
         new = np.unique(minima[~np.isin(_state_keys(minima), _state_keys(centres))], axis=0)
         centres = np.concatenate([centres, new])
         if mass is not None:
@@ -361,7 +379,7 @@ def binary_log_partition_estimate(
         seen_weights.append(target)
         if len(new):
             new_weights = map_blocks(weigh, new).astype(np.float64)
-            new_balls = _balls(new, new_weights)
+            new_balls = _balls(new, new_weights, len(memories))
             seen_states += [new, new_balls]
             seen_weights += [new_weights, map_blocks(weigh, new_balls).astype(np.float64)]
     known_keys, known_weights = _distinct(np.concatenate(seen_states), np.concatenate(seen_weights))

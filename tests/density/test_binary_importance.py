@@ -85,3 +85,16 @@ def test_same_key_same_estimate():
     second = _estimate(memories, interaction, temperature, seed=3, n_samples=512)
     assert first.log_partition == second.log_partition
     assert first.standard_error == second.standard_error
+
+
+def test_uneven_weights_warn_with_the_figures():
+    """256 draws, one adaptation round, medium temperature: 7 effective draws carry the
+    estimated part of Z, and the warning says so and what to change."""
+    memories, interaction, temperature = _problem("cubic", 22, 5.0, n_memories=6)
+    with jax.enable_x64(True), pytest.warns(PartitionEstimateWarning) as caught:
+        fit = binary_log_partition_estimate(
+            jax.random.key(0), memories, interaction, temperature, n_samples=256, n_rounds=1
+        )
+    message = str(caught[0].message)
+    assert "effective draws" in message and "n_partition_samples" in message
+    assert fit.effective_sample_size < 100

@@ -53,17 +53,21 @@ import numpy as np
 from jaxtyping import Array, Float
 from scipy.special import logsumexp
 
-from ebm_memory._blocks import bucket_size, map_blocks
+from ebm_memory._blocks import map_blocks
 from ebm_memory._validation import check_integer
-from ebm_memory.density.binary import (
-    PartitionEstimate,
+from ebm_memory.density.binary import PartitionEstimate, check_finite, prepare
+from ebm_memory.density.binary_proposal import (
+    BLOCK,
+    flip_probabilities,
+    mixture,
+    posterior_mass,
+    weighted_draws,
+)
+from ebm_memory.density.binary_weights import (
     best_state,
-    check_finite,
     memory_states,
-    overlaps_of,
-    prepare,
     reference_log_weight,
-    relative_log_weight,
+    relative_log_weights,
 )
 from ebm_memory.dynamics.binary import synchronous_step
 from ebm_memory.dynamics.retrieval import retrieve_binary
@@ -71,8 +75,6 @@ from ebm_memory.energies.interactions import Interaction
 
 __all__ = ["PartitionEstimateWarning", "binary_log_partition_estimate"]
 
-DEFENSIVE_SHARE = 0.2
-BLOCK = 256
 MIN_EFFECTIVE_SAMPLES = 100
 MIN_ESTIMATED_SHARE = 0.01
 DESCENT_SWEEPS = 10
@@ -86,90 +88,6 @@ MAX_BALL_OVERLAPS = 2**23
 
 class PartitionEstimateWarning(UserWarning):
     """An estimate of ``log Z`` whose importance weights are too uneven to trust."""
-
-
-def flip_probabilities(dim: int) -> np.ndarray:
-    """The ladder ``eps_j``: ``1 / (2D)`` doubling up to ``1/2`` (the uniform distribution)."""
-    ladder = 0.5 / dim * 2.0 ** np.arange(int(np.ceil(np.log2(dim))) + 1)
-    return np.append(ladder[ladder < 0.5], 0.5)
-
-
-def _component_log_probabilities(states, centres, log_flip, log_keep):
-    """``log eps_j^d (1 - eps_j)^(D - d)`` for states (B, D) and centres (M, D): (J, B, M)."""
-    dim = states.shape[1]
-    distance = 0.5 * (dim - overlaps_of(centres, states))
-    return (
-        distance[None] * log_flip[:, None, None] + (dim - distance)[None] * log_keep[:, None, None]
-    )
-
-
-def _log_proposal(states, centres, log_mix, log_flip, log_keep):
-    """``log q(s)`` of states (B, D) under the mixture with log weights ``log_mix`` (J, M)."""
-
-    def add(total, component):
-        log_mix_j, log_flip_j, log_keep_j = component
-        terms = log_mix_j[None] + _component_log_probabilities(
-            states, centres, log_flip_j[None], log_keep_j[None]
-        )[0]
-        return jnp.logaddexp(total, jax.nn.logsumexp(terms, axis=1)), None
-
-    start = jnp.full(states.shape[0], -jnp.inf, states.dtype)
-    total, _ = jax.lax.scan(add, start, (log_mix, log_flip, log_keep))
-    return total
-
-
-def _draw(key, centres, log_mix, flips, n):
-    """``n`` states from the mixture: a component by its weight, then independent flips."""
-    pick_key, flip_key = jax.random.split(key)
-    n_centres = centres.shape[0]
-    component = jax.random.categorical(pick_key, log_mix.reshape(-1), shape=(n,))
-    ladder, centre = component // n_centres, component % n_centres
-    flip = jax.random.uniform(flip_key, (n, centres.shape[1])) < flips[ladder][:, None]
-    return jnp.where(flip, -centres[centre], centres[centre])
-
-
-@functools.partial(jax.jit, static_argnames="n_blocks")
-def _weighted_draws(key, centres, log_mix, flips, memories, reference, temperature, interaction, n_blocks):
-    """``n_blocks x BLOCK`` draws with their ``u(s) = (E(r) - E(s)) / T`` and ``log q(s)``."""
-    log_flip, log_keep = jnp.log(flips), jnp.log1p(-flips)
-
-    def block(block_key):
-        states = _draw(block_key, centres, log_mix, flips, BLOCK).astype(memories.dtype)
-        target = _weigh(states, memories, reference, temperature, interaction)
-        return states, target, _log_proposal(states, centres, log_mix, log_flip, log_keep)
-
-    states, target, proposal = jax.lax.map(block, jax.random.split(key, n_blocks))
-    return states.reshape(-1, centres.shape[1]), target.reshape(-1), proposal.reshape(-1)
-
-
-def _posterior_mass(states, log_weights, log_proposal, centres, log_mix, flips) -> np.ndarray:
-    """``sum_i w_i P(component | s_i)`` for every component, (J, M), weights normalised."""
-    normalised = np.exp(log_weights - logsumexp(log_weights))
-    mass = _batch_posterior_mass(
-        jnp.asarray(states), jnp.asarray(normalised, centres.dtype), log_proposal, centres,
-        log_mix, flips,
-    )
-    return np.asarray(mass, np.float64)
-
-
-@jax.jit
-def _batch_posterior_mass(states, normalised_weights, log_proposal, centres, log_mix, flips):
-    log_flip, log_keep = jnp.log(flips), jnp.log1p(-flips)
-
-    def block(args):
-        block_states, block_weights, block_proposal = args
-        logs = log_mix[:, None, :] + _component_log_probabilities(
-            block_states, centres, log_flip, log_keep
-        )
-        posterior = jnp.exp(logs - block_proposal[None, :, None])
-        return jnp.einsum("b,jbm->jm", block_weights, posterior)
-
-    blocks = (
-        states.reshape(-1, BLOCK, states.shape[1]),
-        normalised_weights.reshape(-1, BLOCK),
-        log_proposal.reshape(-1, BLOCK),
-    )
-    return jnp.sum(jax.lax.map(block, blocks), axis=0)
 
 
 def _minima(starts, memories, interaction) -> np.ndarray:
@@ -228,29 +146,6 @@ def _balls(centres: np.ndarray, log_weights: np.ndarray, n_memories: int) -> np.
     return (heaviest[:, None, :] * masks[None]).reshape(-1, dim)
 
 
-def _mixture(centres: np.ndarray, mass: np.ndarray | None, n_flips: int):
-    """Centres padded to a bucket size and the log mixture weights (J, M_padded).
-
-    The weights factor as ``pi_cj = a_c b_j``: each factor takes ``1 - DEFENSIVE_SHARE`` of
-    its marginal posterior ``mass`` (uniform when None) and an equal part of the rest. The
-    product form needs far fewer effective draws to adapt than one weight per component.
-    Padding rows get weight zero.
-    """
-    n_centres = len(centres)
-    if mass is None:
-        mass = np.ones((n_flips, n_centres))
-
-    def defended(marginal):
-        return (1 - DEFENSIVE_SHARE) * marginal / marginal.sum() + DEFENSIVE_SHARE / marginal.size
-
-    mixture = np.outer(defended(mass.sum(axis=1)), defended(mass.sum(axis=0)))
-    size = bucket_size(n_centres, 64)
-    padded = np.concatenate([centres, np.repeat(centres[:1], size - n_centres, axis=0)])
-    with np.errstate(divide="ignore"):
-        log_mix = np.log(np.pad(mixture, ((0, 0), (0, size - n_centres))))
-    return padded, log_mix
-
-
 def _is_even(interaction: Interaction) -> bool:
     probe = jnp.linspace(-3.0, 3.0, 13)
     terms = interaction.term(probe)
@@ -292,6 +187,80 @@ def _residual_estimate(log_weights, unseen, log_known):
     return float(log_total), error, ess, share
 
 
+class _Seen:
+    """The distinct states evaluated so far and their weights ``u(s)``, grown in rounds."""
+
+    def __init__(self, weigh, n_memories: int):
+        self.weigh, self.n_memories = weigh, n_memories
+        self.states, self.weights = [], []
+
+    def add(self, states: np.ndarray, weights: np.ndarray | None = None) -> None:
+        if weights is None:
+            weights = map_blocks(self.weigh, states).astype(np.float64)
+        self.states.append(states)
+        self.weights.append(weights)
+
+    def add_minima(self, minima: np.ndarray) -> None:
+        """Add the states within a few flips of ``minima`` (heaviest first), minima included."""
+        if len(minima):
+            weights = map_blocks(self.weigh, minima).astype(np.float64)
+            self.add(minima, weights)
+            self.add(_balls(minima, weights, self.n_memories))
+
+    def distinct(self) -> tuple[np.ndarray, np.ndarray]:
+        """Keys and weights of the distinct states seen."""
+        return _distinct(np.concatenate(self.states), np.concatenate(self.weights))
+
+
+def _adaptation_round(draws, seen: _Seen, centres, components, n_descents, memories, interaction):
+    """New centres and posterior mass after one round of draws; records the draws as seen.
+
+    The mass is taken from the draws not seen before (the part of ``Z`` still to estimate),
+    so the next proposal aims where the sum over seen states is missing mass.
+    """
+    states, target, log_weights, proposal = draws
+    padded, log_mix, flips = components
+    _, seen_weights = seen.distinct()
+    fresh = ~np.isin(_state_keys(states), _state_keys(np.concatenate(seen.states)))
+    mass = None
+    if np.any(fresh):
+        residual = np.where(fresh, log_weights, -np.inf)
+        mass = posterior_mass(states, residual, proposal, padded, log_mix, flips)
+        mass = mass[:, : len(centres)]
+    seen.add(states, target)
+    minima = _minima(states[:n_descents], memories, interaction)
+    new = np.unique(minima[~np.isin(_state_keys(minima), _state_keys(centres))], axis=0)
+    seen.add_minima(new)
+    if mass is not None:
+        mass = np.pad(mass, ((0, 0), (0, len(new))))
+    return np.concatenate([centres, new]), mass
+
+
+def _draw_round(key, centres, mass, flips, memories, reference, temperature, interaction, n_blocks):
+    """Draws of the mixture over ``centres`` weighted by ``mass``, with their weights."""
+    padded, log_mix = mixture(centres, mass, len(flips))
+    padded, log_mix = jnp.asarray(padded), jnp.asarray(log_mix, memories.dtype)
+    states, target, proposal = weighted_draws(
+        key, padded, log_mix, flips, memories, reference, temperature, interaction, n_blocks
+    )
+    target = np.asarray(target, np.float64)
+    log_weights = target - np.asarray(proposal, np.float64)
+    check_finite(log_weights, "the importance log-weights")
+    return (np.asarray(states), target, log_weights, proposal), (padded, log_mix, flips)
+
+
+def _warn_if_uneven(log_z, error, ess, share, n_draws) -> None:
+    if ess < MIN_EFFECTIVE_SAMPLES and share > MIN_ESTIMATED_SHARE:
+        warnings.warn(
+            f"log Z = {log_z:.6g} +- {error:.2g} rests on uneven importance weights: "
+            f"{ess:.0f} effective draws of {n_draws} carry {share:.0%} of Z (trustworthy: "
+            f">= {MIN_EFFECTIVE_SAMPLES}). Increase the number of draws (n_partition_samples), "
+            "raise the temperature, or use at most 20 features for exact enumeration.",
+            PartitionEstimateWarning,
+            stacklevel=3,
+        )
+
+
 def binary_log_partition_estimate(
     key,
     memories: Float[Array, "K D"],
@@ -321,8 +290,7 @@ def binary_log_partition_estimate(
         Adaptation rounds before the final draws (0: none). Each moves the mixture weights
         and adds as centres the fixed points of descent from ``8 n_restarts`` of its draws.
     n_restarts : int
-        Random states whose descent fixed points join the initial centres; each
-        adaptation round descends from eight times as many of its draws.
+        Random states whose descent fixed points join the initial centres.
 
     Returns
     -------
@@ -345,73 +313,42 @@ def binary_log_partition_estimate(
     centres = _initial_centres(centre_key, memories, interaction, n_restarts)
     reference = jnp.asarray(best_state(centres, memories, interaction, temperature))
     flips = jnp.asarray(flip_probabilities(memories.shape[1]), memories.dtype)
-    weigh = functools.partial(
-        _weigh, memories=memories, reference=reference, temperature=temperature,
-        interaction=interaction,
+    seen = _Seen(
+        functools.partial(
+            relative_log_weights,
+            reference=reference,
+            memories=memories,
+            temperature=temperature,
+            interaction=interaction,
+        ),
+        len(memories),
     )
-    centre_weights = map_blocks(weigh, centres).astype(np.float64)
-    balls = _balls(centres, centre_weights, len(memories))
-    seen_states = [centres, balls]
-    seen_weights = [centre_weights, map_blocks(weigh, balls).astype(np.float64)]
+    seen.add_minima(centres)
+    settings = (memories, reference, temperature, interaction, n_blocks)
     mass = None
-    for round_key in draw_keys:
-        padded, log_mix = _mixture(centres, mass, len(flips))
-        padded, log_mix = jnp.asarray(padded), jnp.asarray(log_mix, memories.dtype)
-        states, target, proposal = _weighted_draws(
-            round_key, padded, log_mix, flips, memories, reference, temperature,
-            interaction, n_blocks,
+    for round_key in draw_keys[:-1]:
+        draws, components = _draw_round(round_key, centres, mass, flips, *settings)
+        centres, mass = _adaptation_round(
+            draws, seen, centres, components, 8 * n_restarts, memories, interaction
         )
-        states, target = np.asarray(states), np.asarray(target, np.float64)
-        log_weights = target - np.asarray(proposal, np.float64)
-        check_finite(log_weights, "the importance log-weights")
-        if round_key is draw_keys[-1]:
-            break
-        fresh = ~np.isin(_state_keys(states), _state_keys(np.concatenate(seen_states)))
-        if np.any(fresh):
-            residual = np.where(fresh, log_weights, -np.inf)
-            mass = _posterior_mass(states, residual, proposal, padded, log_mix, flips)
-        minima = _minima(states[: 8 * n_restarts], memories, interaction)
-        new = np.unique(minima[~np.isin(_state_keys(minima), _state_keys(centres))], axis=0)
-        centres = np.concatenate([centres, new])
-        if mass is not None:
-            mass = np.pad(mass[:, : len(centres) - len(new)], ((0, 0), (0, len(new))))
-        seen_states.append(states)
-        seen_weights.append(target)
-        if len(new):
-            new_weights = map_blocks(weigh, new).astype(np.float64)
-            new_balls = _balls(new, new_weights, len(memories))
-            seen_states += [new, new_balls]
-            seen_weights += [new_weights, map_blocks(weigh, new_balls).astype(np.float64)]
-    known_keys, known_weights = _distinct(np.concatenate(seen_states), np.concatenate(seen_weights))
+    (states, target, log_weights, _), _ = _draw_round(
+        draw_keys[-1], centres, mass, flips, *settings
+    )
+    known_keys, known_weights = seen.distinct()
     unseen = ~np.isin(_state_keys(states), known_keys)
     relative, error, ess, share = _residual_estimate(log_weights, unseen, logsumexp(known_weights))
-    _, all_weights = _distinct(
-        np.concatenate([*seen_states, states]), np.concatenate([*seen_weights, target])
-    )
-    lower = float(logsumexp(all_weights))
+    seen.add(states, target)
+    lower = float(logsumexp(seen.distinct()[1]))
     offset = reference_log_weight(reference, memories, interaction, temperature)
     relative = max(relative, lower)
-    error = max(error, ROUNDING * (abs(relative) + 1.0), 4 * float(np.spacing(abs(offset + relative))))
-    if ess < MIN_EFFECTIVE_SAMPLES and share > MIN_ESTIMATED_SHARE:
-        warnings.warn(
-            f"log Z = {offset + relative:.6g} +- {error:.2g} rests on uneven importance "
-            f"weights: {ess:.0f} effective draws of {n_blocks * BLOCK} carry {share:.0%} of Z "
-            f"(trustworthy: >= {MIN_EFFECTIVE_SAMPLES}). Increase the number of draws "
-            "(n_partition_samples), raise the temperature, or use at most 20 features for "
-            "exact enumeration.",
-            PartitionEstimateWarning,
-            stacklevel=2,
-        )
+    error = max(error, ROUNDING * (abs(relative) + 1.0), 4 * float(np.spacing(offset + relative)))
+    _warn_if_uneven(offset + relative, error, ess, share, n_blocks * BLOCK)
     return PartitionEstimate(
-        offset + relative, error, np.asarray(reference, np.float64), relative,
-        offset + lower, ess, "importance",
+        offset + relative,
+        error,
+        np.asarray(reference, np.float64),
+        relative,
+        offset + lower,
+        ess,
+        "importance",
     )
-
-
-@jax.jit
-def _weigh(states, memories, reference, temperature, interaction):
-    """``u(s) = (E(r) - E(s)) / T`` of states (N, D)."""
-    reference_overlaps = overlaps_of(memories, reference[None])[0]
-    return jax.vmap(
-        lambda h: relative_log_weight(h, reference_overlaps, interaction, temperature)
-    )(overlaps_of(memories, states))

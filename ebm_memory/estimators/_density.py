@@ -12,11 +12,10 @@ from ebm_memory.density.binary import (
     MAX_EXACT_DIM,
     PartitionEstimate,
     exact_partition,
-    overlaps_of,
-    relative_log_weight,
     sample_binary_exact,
 )
 from ebm_memory.density.binary_importance import binary_log_partition_estimate
+from ebm_memory.density.binary_weights import relative_log_weights
 from ebm_memory.estimators._kernels import ModelSpec, map_blocks
 
 __all__ = ["NormaliserWarning", "binary_log_density", "fit_partition", "sample_exact"]
@@ -53,17 +52,12 @@ def fit_partition(
 
 
 def _closed_form(value: float, n_features: int) -> PartitionEstimate:
-    return PartitionEstimate(
-        value, 0.0, np.zeros(n_features), value, value, np.inf, "closed form"
-    )
+    return PartitionEstimate(value, 0.0, np.zeros(n_features), value, value, np.inf, "closed form")
 
 
 @jax.jit
 def _batch_relative_log_weight(states, memories, reference, temperature, spec: ModelSpec):
-    reference_overlaps = overlaps_of(memories, reference[None])[0]
-    return jax.vmap(
-        lambda h: relative_log_weight(h, reference_overlaps, spec.interaction, temperature)
-    )(overlaps_of(memories, states))
+    return relative_log_weights(states, reference, memories, temperature, spec.interaction)
 
 
 def binary_log_density(

@@ -17,9 +17,9 @@ from scipy.special import logsumexp
 from ebm_memory.density.binary import (
     binary_log_partition_exact,
     exact_partition,
-    relative_log_weight,
     sample_binary_exact,
 )
+from ebm_memory.density.binary_weights import relative_log_weights
 from ebm_memory.energies import interactions
 
 
@@ -92,9 +92,10 @@ def test_exponential_log_probabilities_do_not_cancel():
     interaction = interactions.exponential(6.0)
     with jax.enable_x64(True):
         fit = exact_partition(patterns, interaction)
-        reference = jnp.asarray(patterns @ fit.reference_state)
-        relative = np.array(
-            [relative_log_weight(jnp.asarray(patterns @ p), reference, interaction, 1.0) for p in patterns]
+        relative = np.asarray(
+            relative_log_weights(
+                jnp.asarray(patterns), jnp.asarray(fit.reference_state), patterns, 1.0, interaction
+            )
         )
     got = relative - fit.log_relative_partition
     expected = _decimal_log_probabilities(patterns, 6.0, patterns)

@@ -56,7 +56,9 @@ def test_estimate_agrees_with_enumeration_within_three_errors(name, tau):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("name", "tau"), [("classical", 5.0), ("cubic", 2.0), ("exponential", 8.0)])
+@pytest.mark.parametrize(
+    ("name", "tau"), [("classical", 5.0), ("cubic", 2.0), ("exponential", 8.0)]
+)
 def test_standard_error_matches_seed_to_seed_spread_at_22_features(name, tau):
     """16 seeds: every estimate within 3 reported errors of brute force over 2^22 states, and
     the spread across seeds within a factor 1.5 of the mean reported error (the ratio of a

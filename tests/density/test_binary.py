@@ -166,3 +166,19 @@ def test_memories_must_be_two_dimensional():
         binary_log_partition_exact(MEMORIES_8[0], interaction)
     with pytest.raises(ValueError, match="memories"):
         sample_binary_exact(key, MEMORIES_8[0], interaction)
+
+
+def test_reference_is_the_heaviest_memory_state_when_minus_e_over_t_overflows():
+    """``-E / T = exp(A)`` with ``A`` of 780 and 900 for two memory states overflows float64:
+    the first pick cannot rank them, the relative weights must. The reference is the heavier
+    (``A = 900``); any other reference would give that state ``u = +inf``."""
+    rng = np.random.default_rng(3)
+    memories = rng.choice([-1.0, 1.0], size=(3, 10)) * np.array([[2.6], [3.0], [1.0]])
+    beta = 30.0
+    signs = np.sign(np.concatenate([memories, -memories]))
+    attraction = logsumexp(beta * signs @ memories.T, axis=1)
+    assert np.argmax(attraction) == 1 and np.sum(attraction > 710) == 2
+    fit = exact_partition(memories, interactions.exponential(beta), 1.0)
+    np.testing.assert_array_equal(fit.reference_state, np.sign(memories[1]))
+    assert fit.log_partition == np.inf
+    assert fit.log_relative_partition == pytest.approx(0.0, abs=1e-12)

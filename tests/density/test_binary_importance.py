@@ -133,3 +133,16 @@ def test_uneven_weights_warn_with_the_figures():
     message = str(caught[0].message)
     assert "effective draws" in message and "n_partition_samples" in message
     assert fit.effective_sample_size < 100
+
+
+def test_lower_bound_is_the_evaluated_mass_not_the_estimate_at_high_temperature():
+    """T = 1e4, 22 features: p is nearly uniform on 4.2e6 states and the estimate evaluates at
+    most a few 1e5 of them, so the lower bound log sum exp(-E/T) over those is below log Z by
+    more than log 4 (the estimate lies within 0.3 + 3 errors of D log 2, see the estimator
+    test); a lower bound equal to the estimate would not be one."""
+    patterns = np.random.default_rng(2).choice([-1.0, 1.0], size=(6, 22))
+    fit = binary_log_partition_estimate(
+        jax.random.key(0), patterns, interactions.classical(), 1e4, n_samples=2048
+    )
+    assert fit.lower_bound < fit.log_partition - np.log(4.0)
+    assert fit.lower_bound >= np.log(2 * len(patterns))  # the memories and their negatives

@@ -6,6 +6,7 @@ import warnings
 import jax
 import numpy as np
 import pytest
+from scipy.special import logsumexp
 from sklearn.datasets import load_digits
 
 from ebm_memory import DenseAssociativeMemory
@@ -92,3 +93,42 @@ def test_fitted_log_partition_agrees_with_brute_force_at_22_features(model):
     with jax.enable_x64(True):
         exact = exact_partition(patterns, spec.interaction, 12.0, max_dim=22).log_partition
     assert abs(memory.log_partition_ - exact) <= 3 * memory.log_partition_error_ + 1e-9
+
+
+def test_an_underestimated_normaliser_warns_and_caps_log_probabilities_at_zero():
+    """log p = u - max(log sum exp(u), u): states outweighing a too-low normaliser score 0."""
+    memory = DenseAssociativeMemory("classical", random_state=0).fit(PATTERNS_30[:4, :10])
+    states = np.array(list(itertools.product([-1.0, 1.0], repeat=10)))[::7]
+    states = np.concatenate([states, memory.reference_state_[None]])
+    honest = memory.score_samples(states)
+    shortfall = 30.0
+    memory.log_relative_partition_ = memory.log_relative_partition_ - shortfall
+    with pytest.warns(NormaliserWarning, match="outweigh"):
+        capped = memory.score_samples(states)
+    np.testing.assert_allclose(capped, np.minimum(honest + shortfall, 0.0), rtol=0, atol=1e-9)
+    assert capped[-1] == 0.0 and np.any(honest + shortfall > 0)
+
+
+def test_exact_normaliser_uses_the_temperature():
+    """At T = 3 (not 1) the enumerated log Z is the T = 3 one and p sums to one over {-1, 1}^8."""
+    patterns = np.random.default_rng(4).choice([-1.0, 1.0], size=(3, 8))
+    states = np.array(list(itertools.product([-1.0, 1.0], repeat=8)))
+    memory = DenseAssociativeMemory("classical", temperature=3.0).fit(patterns)
+    with jax.enable_x64(True):
+        energies = np.asarray(memory.energy(states), np.float64)
+    assert memory.log_partition_ == pytest.approx(logsumexp(-energies / 3.0), abs=1e-9)
+    assert np.exp(memory.score_samples(states)).sum() == pytest.approx(1.0, abs=1e-12)
+
+
+def test_fitted_log_partition_is_the_estimate_not_its_lower_bound_at_high_temperature():
+    """T = 1e4, 22 features: -E/T = sum (xi s)^2 / T lies in [0, K D^2 / T] with uniform mean
+    K D / T, so D log 2 + K D / T <= log Z <= D log 2 + K D^2 / T (Jensen; 0.013 and 0.29).
+    The evaluated states (at most a few 1e5 of 4e6) give a lower bound below log Z by > 1."""
+    patterns = np.random.default_rng(2).choice([-1.0, 1.0], size=(6, 22))
+    temperature = 1e4
+    memory = DenseAssociativeMemory("classical", temperature=temperature, random_state=0)
+    memory.fit(patterns)
+    low = 22 * np.log(2) + 6 * 22 / temperature
+    high = 22 * np.log(2) + 6 * 22**2 / temperature
+    error = memory.log_partition_error_
+    assert low - 3 * error - 1e-9 <= memory.log_partition_ <= high + 3 * error + 1e-9

@@ -304,3 +304,16 @@ def test_complex_energy_is_refused():
 def test_counts_and_scales_are_checked(setting, value):
     with pytest.raises((TypeError, ValueError), match=setting):
         small_run(**{setting: value})
+
+
+def test_a_draw_with_one_diverged_coordinate_counts_as_not_finite():
+    """x1 has curvature 1e10: ULA at step 0.1 multiplies it by 1e9 a step until it overflows,
+    while x0 (curvature 1) stays finite; such draws are still diverged."""
+
+    def stiff(x):
+        return 0.5 * (x[0] ** 2 + 1e10 * x[1] ** 2)
+
+    with pytest.warns(RuntimeWarning, match=r"of 40 draws \(.*%\) are not finite"):
+        result = small_run(stiff, method="ula", num_samples=40, num_warmup=0, step_size=0.1)
+    draws = result.draws.reshape(-1, 2)
+    assert np.all(np.isfinite(draws[:, 0])) and not np.all(np.isfinite(draws[:, 1]))

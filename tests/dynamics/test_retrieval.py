@@ -222,3 +222,16 @@ def test_per_row_masks_clamp_exactly_and_complete_the_rest(driver):
     if driver.startswith("binary"):
         free = retrieve_binary(queries, PATTERNS, interactions.exponential(0.5))
         assert not np.array_equal(np.asarray(free.states)[mask], queries[mask])
+
+
+def test_ties_keep_the_bit_in_synchronous_and_asynchronous_updates():
+    """xi = (1, 1, 1), F = h^2, s = (1, 1, -1): h = 1. Flipping bit 0 or 1 gives h = -1, the
+    same energy (a tie: keep); flipping bit 2 gives h = 3, lower energy (flip). So one step
+    of either rule reaches xi; flipping tied bits too would give (-1, -1, 1)."""
+    from ebm_memory.dynamics.binary import asynchronous_sweep, synchronous_step
+
+    memories = jnp.ones((1, 3))
+    state = jnp.array([1.0, 1.0, -1.0])
+    for update in (synchronous_step, asynchronous_sweep):
+        new = update(state, memories, interactions.classical())
+        np.testing.assert_array_equal(np.asarray(new), [1.0, 1.0, 1.0])

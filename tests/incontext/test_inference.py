@@ -62,9 +62,11 @@ def test_the_grid_and_normaliser_move_with_the_context(model, a, b):
 @pytest.mark.parametrize(("a", "b"), [(1.0, 1e8), (1e-20, 0.0), (1e20, -3e20)])
 def test_samples_and_memories_map_affinely(model, a, b):
     settings = dict(n_samples=8, method="mala", num_warmup=20, num_chains=4, progress_bar=False)
-    draws, _ = sample_context(model, CONTEXT, jax.random.key(1), **settings)
+    draws, base = sample_context(model, CONTEXT, jax.random.key(1), **settings)
     moved, result = sample_context(model, a * CONTEXT + b, jax.random.key(1), **settings)
     np.testing.assert_allclose((moved - b) / a, draws, rtol=1e-6, atol=1e-6)
+    # the result's step sizes are in the context's units too
+    np.testing.assert_allclose(result.step_size / a, base.step_size, rtol=1e-6)
     assert np.all(np.abs(result.draws - b) <= 100 * a)
     memories = context_memories(model, CONTEXT)
     moved_memories = context_memories(model, a * CONTEXT + b)

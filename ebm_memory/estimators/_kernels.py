@@ -70,13 +70,16 @@ def batch_energy(states, memories, beta, spec: ModelSpec):
 
 
 @jax.jit
-def batch_log_density(states, memories, beta, temperature, log_norm, spec: ModelSpec):
-    """Normalised log densities of a block of states, (B,).
+def batch_log_density(states, memories, beta, log_norm, spec: ModelSpec):
+    """Normalised log densities of a block of states, (B,), for the continuous kinds.
 
     softmax: ``-beta E - log Z`` (Gaussian mixture); spherical: ``-beta E + log C_D - log K``
-    with ``log_norm = log K - log C_D`` (vMF mixture on the sphere); binary:
-    ``-E / T - log Z``.
+    with ``log_norm = log K - log C_D`` (vMF mixture on the sphere). Binary models form
+    their log densities relative to a reference state
+    (:func:`~ebm_memory.estimators._density.binary_log_density`).
     """
+    if spec.kind == "binary":
+        raise ValueError("binary log densities are formed by binary_log_density.")
     memories = constrain_memories(memories, spec.sharding)
     if spec.kind == "softmax":
         return jax.vmap(
@@ -84,10 +87,7 @@ def batch_log_density(states, memories, beta, temperature, log_norm, spec: Model
                 x, memories, beta, spec.similarity, log_norm, chunk_size=spec.chunk_size
             )
         )(states)
-    energies = jax.vmap(_energy_fn(spec, memories, beta))(states)
-    if spec.kind == "spherical":
-        return -beta * energies - log_norm
-    return -energies / temperature - log_norm
+    return -beta * jax.vmap(_energy_fn(spec, memories, beta))(states) - log_norm
 
 
 @jax.jit

@@ -364,7 +364,6 @@ default="auto"
                 states,
                 self.memories_,
                 self.beta_,
-                self.temperature,
                 self.log_partition_,
                 self._spec(),
             )

@@ -79,6 +79,7 @@ MIN_EFFECTIVE_SAMPLES = 100
 MIN_ESTIMATED_SHARE = 0.01
 DESCENT_SWEEPS = 10
 UNKNOWN_RESIDUAL_SAMPLES = 30
+MIN_UNKNOWN_SHARE = 1e-6
 # relative rounding of a log-sum-exp over up to 2^24 states; log Z's own float64 spacing
 # bounds its error below as well
 ROUNDING = 1e-13
@@ -254,12 +255,19 @@ def _draw_round(key, centres, mass, flips, memories, reference, temperature, int
 
 
 def _warn_if_uneven(log_z, error, ess, share, n_draws) -> None:
-    if ess < MIN_EFFECTIVE_SAMPLES and share > MIN_ESTIMATED_SHARE:
+    """Warn where the estimated part of ``Z`` rests on too few effective draws: fewer than
+    ``MIN_EFFECTIVE_SAMPLES`` carrying over ``MIN_ESTIMATED_SHARE`` of ``Z``, or fewer than
+    ``UNKNOWN_RESIDUAL_SAMPLES`` carrying over ``MIN_UNKNOWN_SHARE`` (the error is then an
+    order-of-magnitude bound, and mass far from every minimum found may be missing)."""
+    uneven = ess < MIN_EFFECTIVE_SAMPLES and share > MIN_ESTIMATED_SHARE
+    unknown = ess < UNKNOWN_RESIDUAL_SAMPLES and share > MIN_UNKNOWN_SHARE
+    if uneven or unknown:
         warnings.warn(
             f"log Z = {log_z:.6g} +- {error:.2g} rests on uneven importance weights: "
-            f"{ess:.0f} effective draws of {n_draws} carry {share:.0%} of Z (trustworthy: "
-            f">= {MIN_EFFECTIVE_SAMPLES}). Increase the number of draws (n_partition_samples), "
-            "raise the temperature, or use at most 20 features for exact enumeration.",
+            f"{ess:.0f} effective draws of {n_draws} carry {share:.2g} of Z (trustworthy: "
+            f">= {MIN_EFFECTIVE_SAMPLES}); states far from every minimum found may be missing. "
+            "Increase the number of draws (n_partition_samples), raise the temperature, or "
+            "use at most 20 features for exact enumeration.",
             PartitionEstimateWarning,
             stacklevel=3,
         )

@@ -33,11 +33,20 @@ def _problem(name, dim, tau, n_memories=5):
 
 
 def _estimate(memories, interaction, temperature, seed, **settings):
-    with jax.enable_x64(True), warnings.catch_warnings():
+    """The estimate, with PartitionEstimateWarning an error."""
+    with warnings.catch_warnings():
         warnings.simplefilter("error", PartitionEstimateWarning)
-        return binary_log_partition_estimate(
+        return _warned_estimate(memories, interaction, temperature, seed, **settings)[0]
+
+
+def _warned_estimate(memories, interaction, temperature, seed, **settings):
+    """The estimate and whether it warned that its weights are uneven."""
+    with jax.enable_x64(True), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PartitionEstimateWarning)
+        fit = binary_log_partition_estimate(
             jax.random.key(seed), memories, interaction, temperature, **settings
         )
+    return fit, any(issubclass(w.category, PartitionEstimateWarning) for w in caught)
 
 
 def _brute_force(memories, interaction, temperature):
@@ -58,10 +67,11 @@ def test_estimate_agrees_with_enumeration_within_three_errors(name, tau):
 def _seeded_fits(name, tau, n_seeds=16):
     memories, interaction, temperature = _problem(name, 22, tau, n_memories=6)
     exact = _brute_force(memories, interaction, temperature)
-    fits = [_estimate(memories, interaction, temperature, seed) for seed in range(n_seeds)]
-    values = np.array([fit.log_partition for fit in fits])
-    errors = np.array([fit.standard_error for fit in fits])
-    return values - exact, errors, np.array([fit.effective_sample_size for fit in fits])
+    fits = [_warned_estimate(memories, interaction, temperature, seed) for seed in range(n_seeds)]
+    values = np.array([fit.log_partition for fit, _ in fits])
+    errors = np.array([fit.standard_error for fit, _ in fits])
+    effective = np.array([fit.effective_sample_size for fit, _ in fits])
+    return values - exact, errors, effective, np.array([warned for _, warned in fits])
 
 
 @pytest.mark.slow
@@ -73,8 +83,8 @@ def test_standard_error_matches_seed_to_seed_spread_at_22_features(name, tau):
     within 3 reported errors of brute force over 2^22 states, and the spread across seeds
     within a factor 1.5 of the mean reported error (the ratio of a 16-sample standard
     deviation has a relative error of about 18%)."""
-    deviations, errors, effective = _seeded_fits(name, tau)
-    assert np.all(effective >= 30)
+    deviations, errors, effective, warned = _seeded_fits(name, tau)
+    assert np.all(effective >= 30) and not np.any(warned)
     assert np.all(np.abs(deviations) <= 3 * errors)
     ratio = np.std(deviations, ddof=1) / np.mean(errors)
     assert 1 / 1.5 <= ratio <= 1.5, ratio
@@ -90,8 +100,8 @@ def test_standard_error_matches_seed_to_seed_spread_at_22_features(name, tau):
             8.0,
             marks=pytest.mark.xfail(
                 strict=True,
-                reason="known limit: the residual (1e-7 of Z) is underestimated up to tenfold "
-                "in 1 of 12 seeds, a deviation of 1.5e-7 nats against an error of 1.5e-8",
+                reason="known limit: a residual below 1e-6 of Z, underestimated tenfold in 1 "
+                "of 12 seeds, is 1.5e-7 nats off, beyond 3 errors and below the warning",
             ),
         ),
         ("cubic", 8.0),
@@ -99,11 +109,11 @@ def test_standard_error_matches_seed_to_seed_spread_at_22_features(name, tau):
 )
 def test_error_covers_a_residual_known_to_its_order_only(name, tau):
     """Medium-cold temperatures: a handful of draws outside the exactly summed states set
-    the residual, and the reported error is the conservative bound; it must cover the true
-    deviation of every seed (it is not tight: spread / error is 0.3 to 0.6 here)."""
-    deviations, errors, effective = _seeded_fits(name, tau, n_seeds=12)
+    the residual, and the reported error is the conservative bound (not tight: spread /
+    error is 0.3 to 0.6 here). Every seed is within 3 errors of the truth, or warned."""
+    deviations, errors, effective, warned = _seeded_fits(name, tau, n_seeds=12)
     assert np.median(effective) < 30
-    assert np.all(np.abs(deviations) <= 3 * errors)
+    assert np.all((np.abs(deviations) <= 3 * errors) | warned)
 
 
 def test_lower_bound_covers_every_memory_and_fixed_point():

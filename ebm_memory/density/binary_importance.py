@@ -225,7 +225,6 @@ def _adaptation_round(draws, seen: _Seen, centres, components, n_descents, memor
     """
     states, target, log_weights, proposal = draws
     padded, log_mix, flips = components
-    _, seen_weights = seen.distinct()
     fresh = ~np.isin(_state_keys(states), _state_keys(np.concatenate(seen.states)))
     mass = None
     if np.any(fresh):

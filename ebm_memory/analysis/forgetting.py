@@ -1,7 +1,7 @@
 """Continual-learning metrics: accuracy matrices, forgetting and transfer over task sequences.
 
 :func:`run_task_sequence` trains a copy of a scikit-learn classifier with ``partial_fit`` on
-tasks (:mod:`ebm_memory.task_sequences`) one after another and, after each stage, tests it on
+tasks (:mod:`ebm_memory.datasets`) one after another and, after each stage, tests it on
 every task, giving the accuracy matrix ``R[i, j]`` (accuracy on task ``j`` after training on
 tasks ``0..i``). :func:`continual_metrics` summarises it:
 
@@ -32,18 +32,36 @@ import numpy as np
 from sklearn.base import clone
 from tqdm.auto import tqdm
 
+from ebm_memory._renamed import renamed_parameters
+
 __all__ = [
     "ContinualMetrics",
     "SequenceResult",
     "continual_metrics",
-    "plot_task_accuracies",
     "run_task_sequence",
 ]
 
 
 class ContinualMetrics(NamedTuple):
-    """Summaries of an accuracy matrix (see :func:`continual_metrics`); floats, NaN when
-    undefined."""
+    """Summaries of an accuracy matrix (see :func:`continual_metrics`), NaN when undefined.
+
+    Parameters
+    ----------
+    average_accuracy : float
+        ``mean_j R[T-1, j]``.
+    average_forgetting : float
+        ``mean_{j<T-1} (max_{l<T-1} R[l, j] - R[T-1, j])``.
+    backward_transfer : float
+        ``mean_{j<T-1} (R[T-1, j] - R[j, j])``.
+    forward_transfer : float
+        ``mean_{j>=1} (R[j-1, j] - b_j)``.
+
+    Examples
+    --------
+    >>> from ebm_memory.analysis import continual_metrics
+    >>> continual_metrics([[0.5]]).average_accuracy
+    0.5
+    """
 
     average_accuracy: float
     average_forgetting: float
@@ -54,16 +72,27 @@ class ContinualMetrics(NamedTuple):
 class SequenceResult(NamedTuple):
     """The outcome of :func:`run_task_sequence`.
 
-    Attributes
+    Parameters
     ----------
     accuracy : ndarray of shape (T, T)
         ``accuracy[i, j]``: accuracy on task ``j``'s test set after training stage ``i``.
     metrics : ContinualMetrics
+        The summaries of ``accuracy``.
     baseline : ndarray of shape (T,)
         The baseline accuracy of each task used for forward transfer.
     task_names : tuple of str
+        The tasks' names, in order.
     estimator : estimator
         The clone trained on the whole sequence.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ebm_memory.analysis import SequenceResult, continual_metrics
+    >>> R = np.array([[0.9, 0.1], [0.6, 0.8]])
+    >>> result = SequenceResult(R, continual_metrics(R, 0.1), np.full(2, 0.1), ("a", "b"), None)
+    >>> round(result.metrics.average_forgetting, 2)
+    0.3
     """
 
     accuracy: np.ndarray
@@ -117,7 +146,7 @@ def continual_metrics(accuracy, baseline=None) -> ContinualMetrics:
 
     Returns
     -------
-    ContinualMetrics
+    metrics : ContinualMetrics
         ``average_accuracy = mean_j R[T-1, j]``;
         ``average_forgetting = mean_{j<T-1} (max_{l<T-1} R[l, j] - R[T-1, j])`` (negative
         when the last stage improves an old task beyond its best earlier accuracy);
@@ -171,13 +200,14 @@ def _task_accuracy(estimator, task, restrict: bool) -> float:
     return float(np.mean(predicted == task.y_test))
 
 
+@renamed_parameters(progress_bar="verbose")
 def run_task_sequence(
     estimator,
     tasks: Sequence,
     *,
     restrict_to_task_classes: bool = False,
     baseline=None,
-    progress_bar: bool = False,
+    verbose: int = 0,
 ) -> SequenceResult:
     """Train a clone of ``estimator`` on ``tasks`` in order and test it on all after each stage.
 
@@ -188,7 +218,7 @@ def run_task_sequence(
         ``restrict_to_task_classes``, also ``decision_function``, or ``predict_proba``). It is
         cloned, so the object passed is left untouched.
     tasks : sequence of Task
-        From :mod:`ebm_memory.task_sequences` (anything with ``name``, ``X_train``,
+        From :mod:`ebm_memory.datasets` (anything with ``name``, ``X_train``,
         ``y_train``, ``X_test``, ``y_test`` and ``classes``).
     restrict_to_task_classes : bool, default False
         False (class- or domain-incremental): the prediction is ``predict``, over every class
@@ -199,12 +229,13 @@ def run_task_sequence(
         ``1 / len(task.classes)`` with ``restrict_to_task_classes``, otherwise one over the
         number of classes of the whole sequence (the classes a prediction chooses among; the
         same for permuted digits).
-    progress_bar : bool, default False
-        A tqdm bar over the training stages.
+    verbose : int, default=0
+        A tqdm bar over the training stages when > 0. Was ``progress_bar``.
 
     Returns
     -------
-    SequenceResult
+    result : SequenceResult
+        The accuracy matrix, its summaries, the baselines and the trained clone.
 
     Notes
     -----
@@ -215,7 +246,7 @@ def run_task_sequence(
     Examples
     --------
     >>> from sklearn.linear_model import SGDClassifier
-    >>> from ebm_memory.task_sequences import permuted_digits
+    >>> from ebm_memory.datasets import permuted_digits
     >>> tasks = permuted_digits(2, random_state=0)
     >>> result = run_task_sequence(SGDClassifier(random_state=0), tasks)
     >>> result.accuracy.shape, result.task_names, result.baseline.tolist()
@@ -242,7 +273,7 @@ def run_task_sequence(
 
     model = clone(estimator)
     accuracy = np.empty((n_tasks, n_tasks))
-    stages = tqdm(tasks, desc="tasks", unit="task", disable=not progress_bar)
+    stages = tqdm(tasks, desc="tasks", unit="task", disable=not verbose)
     for stage, task in enumerate(stages):
         if stage == 0:
             model.partial_fit(task.X_train, task.y_train, classes=all_classes)
@@ -257,102 +288,3 @@ def run_task_sequence(
         tuple(str(task.name) for task in tasks),
         model,
     )
-
-
-def plot_task_accuracies(results: dict, *, per_task: bool = False, ax=None):
-    """Accuracy across training stages, one line per strategy.
-
-    Parameters
-    ----------
-    results : dict of str to SequenceResult
-        Strategy name -> its :func:`run_task_sequence` result.
-    per_task : bool, default False
-        False: one panel, the mean accuracy over the tasks seen so far
-        (``mean_{j<=i} R[i, j]``) against stage ``i``; the legend gives each strategy's final
-        average accuracy and forgetting. True: one panel per task, its accuracy at every stage
-        (a dotted line marks the stage that trains it, dashed ones the baselines, in each
-        strategy's colour where they differ); all results must share their task names.
-    ax : matplotlib Axes, optional
-        Drawn into when given (only with ``per_task=False``); otherwise a new figure is made.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from ebm_memory.analysis.forgetting import SequenceResult, continual_metrics
-    >>> R = np.array([[0.9, 0.1], [0.6, 0.8]])
-    >>> result = SequenceResult(R, continual_metrics(R, 0.1), np.full(2, 0.1), ("a", "b"), None)
-    >>> figure = plot_task_accuracies({"fine-tuning": result}, per_task=True)
-    >>> len(figure.axes)
-    2
-    """
-    import matplotlib.pyplot as plt
-
-    if not results:
-        raise ValueError("results must hold at least one strategy.")
-    if not per_task:
-        if ax is None:
-            figure, ax = plt.subplots(figsize=(5.0, 3.5))
-        else:
-            figure = ax.figure
-        for label, result in results.items():
-            R = np.asarray(result.accuracy)
-            stages = np.arange(1, R.shape[0] + 1)
-            seen = [R[i, : i + 1].mean() for i in range(R.shape[0])]
-            metrics = result.metrics
-            detail = f"final {metrics.average_accuracy:.2f}"
-            if np.isfinite(metrics.average_forgetting):
-                detail += f", forgetting {metrics.average_forgetting:.2f}"
-            ax.plot(stages, seen, marker="o", label=f"{label} ({detail})")
-        ax.set_xticks(stages)
-        ax.set_xlabel("tasks trained")
-        ax.set_ylabel("mean accuracy on tasks seen")
-        ax.set_ylim(-0.02, 1.02)
-        ax.legend(fontsize=8)
-        figure.tight_layout()
-        return figure
-
-    if ax is not None:
-        raise ValueError("per_task=True draws one panel per task; pass ax=None.")
-    names = {tuple(result.task_names) for result in results.values()}
-    if len(names) != 1:
-        raise ValueError("per_task=True needs results on the same tasks (task_names differ).")
-    (task_names,) = names
-    n_tasks = len(task_names)
-    n_columns = min(n_tasks, 5)
-    n_rows = -(-n_tasks // n_columns)
-    figure, axes = plt.subplots(
-        n_rows,
-        n_columns,
-        figsize=(2.6 * n_columns, 2.3 * n_rows + 0.4),
-        sharex=True,
-        sharey=True,
-        squeeze=False,
-    )
-    stages = np.arange(1, n_tasks + 1)
-    for j, panel in enumerate(axes.flat):
-        if j >= n_tasks:
-            panel.set_visible(False)
-            continue
-        baselines = {}
-        for label, result in results.items():
-            (line,) = panel.plot(stages, np.asarray(result.accuracy)[:, j], marker=".", label=label)
-            baselines.setdefault(float(np.asarray(result.baseline)[j]), line.get_color())
-        for value, color in baselines.items():  # gray when the strategies share it
-            panel.axhline(value, color="gray" if len(baselines) == 1 else color, lw=0.8, ls="--")
-        panel.axvline(j + 1, color="gray", lw=0.8, ls=":")
-        panel.set_title(task_names[j], fontsize=9)
-        panel.set_xticks(stages)
-        panel.set_ylim(-0.02, 1.02)
-    for column in range(n_columns):  # the lowest visible panel of each column
-        bottom = axes[(n_tasks - 1 - column) // n_columns, column]
-        bottom.set_xlabel("tasks trained")
-        bottom.tick_params(labelbottom=True)
-    for panel in axes[:, 0]:
-        panel.set_ylabel("accuracy")
-    axes.flat[0].legend(fontsize=7)
-    figure.tight_layout()
-    return figure

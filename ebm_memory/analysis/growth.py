@@ -17,22 +17,102 @@ Examples
 --------
 >>> from ebm_memory.analysis import memory_growth
 >>> result = memory_growth("crp", alpha=5.0, n_points=1000, n_streams=2)
->>> result["memories"].shape, result["rates"].shape, bool(result["rate"] > 0)
+>>> result.memories.shape, result.rates.shape, bool(result.rate > 0)
 ((2, 7), (2,), True)
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from tqdm.auto import tqdm
 
+from ebm_memory._renamed import renamed_parameters
 from ebm_memory._validation import check_integer, check_positive
+from ebm_memory.analysis._common import KeyedResult, root_seed
 from ebm_memory.density.crp import expected_tables, sample_crp_mixture
 from ebm_memory.estimators.nonparametric import NonparametricMemory
 
-__all__ = ["finite_mixture_growth", "memory_growth", "plot_memory_growth"]
+__all__ = ["FiniteGrowth", "MemoryGrowth", "finite_mixture_growth", "memory_growth"]
 
 BETA = 1e4  # component precision: a spread of 0.01 around centres drawn with variance 1
+
+
+@dataclass(frozen=True, eq=False)
+class MemoryGrowth(KeyedResult):
+    """Memories created online on streams from a prior (:func:`memory_growth`).
+
+    Parameters
+    ----------
+    prior : str
+        ``"crp"`` or ``"pitman-yor"``.
+    n : ndarray of shape (n_checkpoints,)
+        Points seen at each checkpoint.
+    memories : ndarray of shape (n_streams, n_checkpoints)
+        Memories created.
+    tables : ndarray of shape (n_streams, n_checkpoints)
+        Components present in the stream so far.
+    expected : ndarray of shape (n_checkpoints,)
+        The closed-form expected count.
+    rates : ndarray of shape (n_streams,)
+        The slope of each stream's count on ``log n`` (CRP) or of its log on ``log n``
+        (Pitman-Yor).
+    rate : float
+        Their mean.
+    rate_std : float
+        Their standard deviation.
+    rate_se : float
+        The standard error of the mean, ``rate_std / sqrt(n_streams)``.
+    theory_rate : float
+        ``alpha`` (CRP) or ``d`` (Pitman-Yor).
+    relative_error : float
+        ``|rate - theory_rate| / theory_rate``.
+
+    Examples
+    --------
+    >>> from ebm_memory.analysis import memory_growth
+    >>> result = memory_growth("crp", alpha=5.0, n_points=1000, n_streams=2)
+    >>> result.prior, result.n[:3].tolist()
+    ('crp', [10, 22, 46])
+    """
+
+    prior: str
+    n: np.ndarray
+    memories: np.ndarray
+    tables: np.ndarray
+    expected: np.ndarray
+    rates: np.ndarray
+    rate: float
+    rate_std: float
+    rate_se: float
+    theory_rate: float
+    relative_error: float
+
+
+@dataclass(frozen=True, eq=False)
+class FiniteGrowth(KeyedResult):
+    """Memories created online on a finite mixture (:func:`finite_mixture_growth`).
+
+    Parameters
+    ----------
+    n : ndarray of shape (n_checkpoints,)
+        Points seen at each checkpoint.
+    memories : ndarray of shape (n_checkpoints,)
+        Memories created.
+    n_components : int
+        The mixture's true number of components.
+
+    Examples
+    --------
+    >>> from ebm_memory.analysis import finite_mixture_growth
+    >>> finite_mixture_growth(3, n_points=1000).n_components
+    3
+    """
+
+    n: np.ndarray
+    memories: np.ndarray
+    n_components: int
 
 
 def _checkpoints(n_points: int, per_decade: int = 3) -> np.ndarray:
@@ -69,6 +149,7 @@ def _stream_rates(
     return (response - response.mean(axis=1, keepdims=True)) @ centred / (centred @ centred)
 
 
+@renamed_parameters(seed="random_state", progress_bar="verbose")
 def memory_growth(
     prior: str = "crp",
     *,
@@ -78,33 +159,45 @@ def memory_growth(
     n_streams: int = 4,
     n_features: int = 8,
     fit_from: int = 100,
-    seed: int = 0,
-    progress_bar: bool = False,
-) -> dict[str, np.ndarray]:
+    random_state=0,
+    verbose: int = 0,
+) -> MemoryGrowth:
     """Memories created online on streams from the prior's own generative process.
 
     Parameters
     ----------
-    prior : {"crp", "pitman-yor"}
-    alpha, discount : the prior's concentration and discount (0 for the CRP).
-    n_points : stream length.
-    n_streams : independent streams, each with a seed of its own (at least 2: the error
-        bar is their spread).
-    n_features : dimension; centres ``N(0, I)``, points ``N(centre, I / 10^4)``.
-    fit_from : the growth law is fitted on checkpoints ``n >= fit_from``.
-    seed : the root seed; stream ``i`` uses the ``i``-th seed spawned from it.
-    progress_bar : a tqdm bar over the streams.
+    prior : {"crp", "pitman-yor"}, default="crp"
+        The prior of the memory and of the streams.
+    alpha : float, default=5.0
+        The prior's concentration.
+    discount : float, default=0.0
+        The prior's discount (0 for the CRP).
+    n_points : int, default=100_000
+        Stream length (at least ``10 * fit_from``).
+    n_streams : int, default=4
+        Independent streams, each with a seed of its own (at least 2: the error bar is their
+        spread).
+    n_features : int, default=8
+        Dimension; centres ``N(0, I)``, points ``N(centre, I / 10^4)``.
+    fit_from : int, default=100
+        The growth law is fitted on checkpoints ``n >= fit_from``.
+    random_state : int, RandomState or None, default=0
+        The root seed (an int is used as it is); stream ``i`` uses the ``i``-th seed spawned
+        from it. Was ``seed``.
+    verbose : int, default=0
+        A tqdm bar over the streams when > 0. Was ``progress_bar``.
 
     Returns
     -------
-    dict of numpy arrays
-        ``n`` (C,) checkpoints; ``memories`` (streams, C) memories created;
-        ``tables`` (streams, C) components actually present in the stream so far;
-        ``expected`` (C,) the closed-form expected count; ``rates`` (streams,) the slope of
-        each stream's count on ``log n`` (CRP) or of its log on ``log n`` (Pitman-Yor);
-        ``rate`` their mean, ``rate_std`` their standard deviation and ``rate_se`` the
-        standard error of the mean (``rate_std / sqrt(streams)``); ``theory_rate``:
-        ``alpha`` or ``d``; ``relative_error`` of the rate.
+    result : MemoryGrowth
+        The counts per stream and checkpoint, the fitted rates and the theory.
+
+    Examples
+    --------
+    >>> from ebm_memory.analysis import memory_growth
+    >>> result = memory_growth("pitman-yor", alpha=1.0, discount=0.5, n_points=1000)
+    >>> result.memories.shape, result.theory_rate
+    ((4, 7), 0.5)
     """
     if prior not in ("crp", "pitman-yor"):
         raise ValueError(f"prior must be 'crp' or 'pitman-yor', got {prior!r}.")
@@ -113,8 +206,8 @@ def memory_growth(
     check_positive("alpha", alpha)
     checkpoints = _checkpoints(n_points)
     memories, tables = [], []
-    streams = np.random.SeedSequence(seed).spawn(n_streams)
-    for stream_seed in tqdm(streams, "streams", disable=not progress_bar):
+    streams = np.random.SeedSequence(root_seed(random_state)).spawn(n_streams)
+    for stream_seed in tqdm(streams, "streams", disable=not verbose):
         rng = np.random.default_rng(stream_seed)
         X, labels = sample_crp_mixture(
             n_points,
@@ -138,38 +231,59 @@ def memory_growth(
     rates = _stream_rates(memories, checkpoints, fit_from, log_count=prior != "crp")
     rate, rate_std = rates.mean(), rates.std(ddof=1)
     theory = alpha if prior == "crp" else discount
-    return {
-        "prior": np.asarray(prior),
-        "n": checkpoints,
-        "memories": memories,
-        "tables": np.asarray(tables),
-        "expected": expected_tables(checkpoints, alpha, discount),
-        "rates": rates,
-        "rate": np.float64(rate),
-        "rate_std": np.float64(rate_std),
-        "rate_se": np.float64(rate_std / np.sqrt(n_streams)),
-        "theory_rate": np.float64(theory),
-        "relative_error": np.float64(abs(rate - theory) / theory),
-    }
+    return MemoryGrowth(
+        prior=prior,
+        n=checkpoints,
+        memories=memories,
+        tables=np.asarray(tables),
+        expected=expected_tables(checkpoints, alpha, discount),
+        rates=rates,
+        rate=float(rate),
+        rate_std=float(rate_std),
+        rate_se=float(rate_std / np.sqrt(n_streams)),
+        theory_rate=float(theory),
+        relative_error=float(abs(rate - theory) / theory),
+    )
 
 
+@renamed_parameters(seed="random_state")
 def finite_mixture_growth(
     n_components: int = 10,
     *,
     alpha: float = 5.0,
     n_points: int = 100_000,
     n_features: int = 8,
-    seed: int = 0,
-) -> dict[str, np.ndarray]:
+    random_state=0,
+) -> FiniteGrowth:
     """Memories created online (CRP prior) on a stream from an equal-weight finite mixture.
+
+    Parameters
+    ----------
+    n_components : int, default=10
+        Components of the mixture.
+    alpha : float, default=5.0
+        Concentration of the memory's CRP prior.
+    n_points : int, default=100_000
+        Stream length.
+    n_features : int, default=8
+        Dimension; centres ``N(0, I)``, points ``N(centre, I / 10^4)``.
+    random_state : int, RandomState or None, default=0
+        Seeds the mixture and the stream (an int is used as it is). Was ``seed``.
 
     Returns
     -------
-    dict of numpy arrays
-        ``n`` (C,), ``memories`` (C,), ``n_components`` (the true number).
+    result : FiniteGrowth
+        The count at each checkpoint and the true number of components.
+
+    Examples
+    --------
+    >>> from ebm_memory.analysis import finite_mixture_growth
+    >>> result = finite_mixture_growth(3, n_points=1000)
+    >>> int(result.memories[-1])
+    3
     """
     n_components = check_integer("n_components", n_components, minimum=1)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(root_seed(random_state))
     centres = rng.normal(size=(n_components, n_features))
     labels = rng.integers(n_components, size=n_points)
     X = centres[labels] + rng.normal(size=(n_points, n_features)) / np.sqrt(BETA)
@@ -177,53 +291,4 @@ def finite_mixture_growth(
         alpha=alpha, beta=BETA, prior_mean=np.zeros(n_features), prior_scale=1.0
     )
     checkpoints = _checkpoints(n_points)
-    return {
-        "n": checkpoints,
-        "memories": _grow(memory, X, checkpoints),
-        "n_components": np.int64(n_components),
-    }
-
-
-def plot_memory_growth(crp: dict, pitman_yor: dict, finite: dict | None = None):
-    """Two panels: the CRP count against ``log n`` and the Pitman-Yor count on log-log axes,
-    each stream, the mean, the closed-form expectation, and the finite mixture's plateau;
-    the titles give the fitted rate as mean ± standard error across the streams.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(1, 2, figsize=(10, 4))
-    for ax, result, title in (
-        (axes[0], crp, "CRP prior: about alpha log n"),
-        (axes[1], pitman_yor, "Pitman-Yor prior: about n^d"),
-    ):
-        n = result["n"]
-        ax.plot(n, result["memories"].T, color="tab:blue", alpha=0.25, lw=1)
-        ax.plot(n, result["memories"].mean(axis=0), color="tab:blue", lw=2, label="memories (mean)")
-        ax.plot(n, result["expected"], "k--", label="expected tables (theory)")
-        name = "slope" if result["prior"] == "crp" else "exponent"
-        ax.set_title(
-            f"{title}\n{name} {float(result['rate']):.3f} ± {float(result['rate_se']):.3f} "
-            f"(mean ± s.e., {len(result['rates'])} streams; theory "
-            f"{float(result['theory_rate']):.3g})",
-            fontsize=10,
-        )
-        ax.set_xscale("log")
-        ax.set_xlabel("points seen n")
-        ax.set_ylabel("memories")
-    axes[1].set_yscale("log")
-    if finite is not None:
-        axes[0].plot(
-            finite["n"],
-            finite["memories"],
-            color="tab:red",
-            lw=2,
-            label=f"finite mixture ({int(finite['n_components'])} components)",
-        )
-    for ax in axes:
-        ax.legend(fontsize=8)
-    figure.tight_layout()
-    return figure
+    return FiniteGrowth(checkpoints, _grow(memory, X, checkpoints), n_components)

@@ -13,6 +13,10 @@ For each held-out context (a task drawn from a family, ``n`` points from it):
 - ``memory_width``: the mean width of the memories the model sets around the context points
   (weighted by their weights), beside the KDE's bandwidth: how sharp the wells are.
 
+Each context gives one :class:`ContextMeasures`; :func:`summarise` reduces a list of them to a
+mean and its standard error. ``ebm-memory reproduce in_context``
+(:mod:`ebm_memory.experiments.in_context`) runs the full measurement.
+
 The KDE's bandwidth is chosen per context by leave-one-out likelihood over a grid of
 multiples of the context's scale (the strongest simple rule; Scott's rule is reported too).
 
@@ -21,33 +25,35 @@ Examples
 >>> from ebm_memory import InContextEnergy
 >>> from ebm_memory.analysis.in_context import evaluate_contexts
 >>> rows = evaluate_contexts(InContextEnergy.pretrained(), "mixture_2d", context_size=16,
-...                          n_contexts=2, n_samples=64, seed=0)
->>> len(rows), sorted(key for key in rows[0] if key.startswith("sample"))
-(2, ['sample_log_lik_kde', 'sample_log_lik_model'])
+...                          n_contexts=2, n_samples=64, random_state=0)
+>>> len(rows), rows[0].family, rows[1].seed
+(2, 'mixture_2d', 1)
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from dataclasses import dataclass
 
 import jax
-import matplotlib.pyplot as plt
 import numpy as np
 from scipy.special import logsumexp
 from sklearn.neighbors import KernelDensity
 
+from ebm_memory._renamed import renamed_parameters
+from ebm_memory.analysis._common import KeyedResult, root_seed
 from ebm_memory.incontext.estimator import InContextEnergy
 from ebm_memory.incontext.inference import context_scale
 from ebm_memory.incontext.tasks import FAMILIES, mixture_log_prob, sample_mixture
 
 __all__ = [
     "CONTEXT_SIZES",
+    "ContextMeasures",
     "draw_context",
     "evaluate_contexts",
     "loo_bandwidth",
     "mean_and_error",
-    "plot_contours",
-    "plot_sharpening",
     "sharpening",
     "summarise",
 ]
@@ -57,8 +63,108 @@ BANDWIDTH_GRID = np.geomspace(0.02, 2.0, 40)
 """Candidate KDE bandwidths, in multiples of the context's scale."""
 
 
+@dataclass(frozen=True)
+class ContextMeasures(KeyedResult):
+    """The measures of one held-out context (see the module docstring).
+
+    Parameters
+    ----------
+    family : str
+        The task family.
+    context_size : int
+        Points in the context.
+    seed : int
+        The seed that drew the task, its context and test points.
+    sample_log_lik_model : float
+        Mean true log-likelihood of the in-context energy's samples.
+    sample_log_lik_kde : float
+        Mean true log-likelihood of the KDE's samples.
+    heldout_log_lik_kde : float
+        Mean log density the KDE (leave-one-out bandwidth) gives to fresh points.
+    heldout_log_lik_scott : float
+        The same with Scott's bandwidth.
+    heldout_log_lik_truth : float
+        Mean true log density of the fresh points.
+    memory_width : float
+        Weighted mean width of the energy's memories.
+    kde_bandwidth : float
+        The KDE's leave-one-out bandwidth.
+    excess_nll_kde : float
+        ``heldout_log_lik_truth - heldout_log_lik_kde``.
+    excess_nll_scott : float
+        ``heldout_log_lik_truth - heldout_log_lik_scott``.
+    heldout_log_lik_model : float or None, default=None
+        Mean log density of the normalised energy at the fresh points (2-D only).
+    excess_nll_model : float or None, default=None
+        ``heldout_log_lik_truth - heldout_log_lik_model`` (2-D only).
+    entropy : float or None, default=None
+        Differential entropy of the normalised energy (2-D only).
+    log_partition : float or None, default=None
+        ``log Z`` of the energy by quadrature (2-D only).
+
+    Examples
+    --------
+    >>> from ebm_memory.analysis.in_context import ContextMeasures
+    >>> sorted(ContextMeasures.__dataclass_fields__)[:3]
+    ['context_size', 'entropy', 'excess_nll_kde']
+    """
+
+    family: str
+    context_size: int
+    seed: int
+    sample_log_lik_model: float
+    sample_log_lik_kde: float
+    heldout_log_lik_kde: float
+    heldout_log_lik_scott: float
+    heldout_log_lik_truth: float
+    memory_width: float
+    kde_bandwidth: float
+    excess_nll_kde: float
+    excess_nll_scott: float
+    heldout_log_lik_model: float | None = None
+    excess_nll_model: float | None = None
+    entropy: float | None = None
+    log_partition: float | None = None
+
+    def measured(self) -> dict[str, float]:
+        """The measured values (floats; the 2-D-only ones when present).
+
+        Returns
+        -------
+        values : dict of str to float
+            Field name -> value, without ``family``, ``context_size`` and ``seed``.
+
+        Examples
+        --------
+        >>> from ebm_memory.analysis.in_context import ContextMeasures
+        >>> row = ContextMeasures("mixture_8d", 4, 0, *range(9))
+        >>> sorted(row.measured())[:2]
+        ['excess_nll_kde', 'excess_nll_scott']
+        """
+        values = dataclasses.asdict(self)
+        return {key: value for key, value in values.items() if isinstance(value, float)}
+
+
 def loo_bandwidth(context: np.ndarray) -> float:
-    """The Gaussian KDE bandwidth maximising the leave-one-out log-likelihood of ``context``."""
+    """The Gaussian KDE bandwidth maximising the leave-one-out log-likelihood of ``context``.
+
+    Parameters
+    ----------
+    context : ndarray of shape (n_samples, n_features)
+        The points.
+
+    Returns
+    -------
+    bandwidth : float
+        The best of :data:`BANDWIDTH_GRID` times the context's scale.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ebm_memory.analysis.in_context import loo_bandwidth
+    >>> 0.1 < loo_bandwidth(np.random.default_rng(0).normal(size=(100, 2))) < 1.0
+    True
+    """
     n, dim = context.shape
     squared = np.sum((context[:, None] - context[None]) ** 2, axis=-1)
     np.fill_diagonal(squared, np.inf)
@@ -69,9 +175,39 @@ def loo_bandwidth(context: np.ndarray) -> float:
     return float(bandwidths[int(np.argmax(scores))])
 
 
-def draw_context(family: str, context_size: int, seed: int, n_test: int = 512):
-    """A task of ``family`` and, from it, a context and fresh test points (numpy float64)."""
-    task_key, context_key, test_key = jax.random.split(jax.random.key(seed), 3)
+@renamed_parameters(seed="random_state")
+def draw_context(family: str, context_size: int, random_state=0, n_test: int = 512):
+    """A task of ``family`` and, from it, a context and fresh test points (numpy float64).
+
+    Parameters
+    ----------
+    family : str
+        A key of :data:`ebm_memory.incontext.tasks.FAMILIES`.
+    context_size : int
+        Points in the context.
+    random_state : int, RandomState or None, default=0
+        Seeds the task and its points (an int is used as it is). Was ``seed``.
+    n_test : int, default=512
+        Fresh test points.
+
+    Returns
+    -------
+    task : Mixture
+        The task's true mixture.
+    context : ndarray of shape (context_size, n_features)
+        The context.
+    test : ndarray of shape (n_test, n_features)
+        Fresh points of the task.
+
+    Examples
+    --------
+    >>> from ebm_memory.analysis.in_context import draw_context
+    >>> _, context, test = draw_context("mixture_2d", 8, random_state=0, n_test=4)
+    >>> context.shape, test.shape
+    ((8, 2), (4, 2))
+    """
+    key = jax.random.key(root_seed(random_state))
+    task_key, context_key, test_key = jax.random.split(key, 3)
     task = FAMILIES[family].draw(task_key)
     context = np.asarray(sample_mixture(task, context_key, context_size), np.float64)
     test = np.asarray(sample_mixture(task, test_key, n_test), np.float64)
@@ -93,10 +229,46 @@ def _normalised_measures(model: InContextEnergy, context, test, truth) -> dict:
         "heldout_log_lik_model": heldout,
         "excess_nll_model": truth - heldout,
         "entropy": float(-np.sum(np.exp(log_p) * log_p) * cell),
-        "log_normaliser": log_z,
+        "log_partition": float(log_z),
     }
 
 
+def _measure(model: InContextEnergy, family: str, context_size: int, n_samples: int, seed, index):
+    """:class:`ContextMeasures` of context ``index``, drawn with ``seed + index``."""
+    seed = seed + index
+    task, context, test = draw_context(family, context_size, seed)
+    bandwidth = loo_bandwidth(context)
+    kde = KernelDensity(bandwidth=bandwidth).fit(context)
+    scott = KernelDensity(
+        bandwidth=context_scale(context) * context_size ** (-1 / (context.shape[1] + 4))
+    ).fit(context)
+    draws = model.sample(context, n_samples, random_state=seed)
+    memories = model.memories(context)
+    truth = float(_true_log_prob(task, test).mean())
+    heldout_kde = float(kde.score_samples(test).mean())
+    heldout_scott = float(scott.score_samples(test).mean())
+    normalised = _normalised_measures(model, context, test, truth) if context.shape[1] == 2 else {}
+    return ContextMeasures(
+        family=family,
+        context_size=context_size,
+        seed=seed,
+        sample_log_lik_model=float(_true_log_prob(task, draws).mean()),
+        sample_log_lik_kde=float(
+            _true_log_prob(task, kde.sample(n_samples, random_state=index)).mean()
+        ),
+        heldout_log_lik_kde=heldout_kde,
+        heldout_log_lik_scott=heldout_scott,
+        heldout_log_lik_truth=truth,
+        memory_width=float(memories["weights"] @ memories["widths"])
+        / float(memories["weights"].sum()),
+        kde_bandwidth=bandwidth,
+        excess_nll_kde=truth - heldout_kde,
+        excess_nll_scott=truth - heldout_scott,
+        **normalised,
+    )
+
+
+@renamed_parameters(seed="random_state")
 def evaluate_contexts(
     model: InContextEnergy,
     family: str,
@@ -104,55 +276,98 @@ def evaluate_contexts(
     context_size: int,
     n_contexts: int,
     n_samples: int = 256,
-    seed: int = 0,
-) -> list[dict]:
-    """One row of measurements per context (see the module docstring); the measures that
-    need a normaliser only for 2-D families."""
-    rows = []
-    for index in range(n_contexts):
-        task, context, test = draw_context(family, context_size, seed + index)
-        bandwidth = loo_bandwidth(context)
-        kde = KernelDensity(bandwidth=bandwidth).fit(context)
-        scott = KernelDensity(
-            bandwidth=context_scale(context) * context_size ** (-1 / (context.shape[1] + 4))
-        ).fit(context)
-        draws = model.sample(context, n_samples, random_state=seed + index)
-        memories = model.memories(context)
-        truth = float(_true_log_prob(task, test).mean())
-        row = {
-            "family": family,
-            "context_size": context_size,
-            "seed": seed + index,
-            "sample_log_lik_model": float(_true_log_prob(task, draws).mean()),
-            "sample_log_lik_kde": float(
-                _true_log_prob(task, kde.sample(n_samples, random_state=index)).mean()
-            ),
-            "heldout_log_lik_kde": float(kde.score_samples(test).mean()),
-            "heldout_log_lik_scott": float(scott.score_samples(test).mean()),
-            "heldout_log_lik_truth": truth,
-            "memory_width": float(memories["weights"] @ memories["widths"])
-            / float(memories["weights"].sum()),
-            "kde_bandwidth": bandwidth,
-        }
-        row["excess_nll_kde"] = truth - row["heldout_log_lik_kde"]
-        row["excess_nll_scott"] = truth - row["heldout_log_lik_scott"]
-        if context.shape[1] == 2:
-            row.update(_normalised_measures(model, context, test, truth))
-        rows.append(row)
-    return rows
+    random_state=0,
+) -> list[ContextMeasures]:
+    """Measure ``model`` on ``n_contexts`` held-out contexts of ``family``.
+
+    Parameters
+    ----------
+    model : InContextEnergy
+        A fitted in-context energy.
+    family : str
+        A key of :data:`ebm_memory.incontext.tasks.FAMILIES`.
+    context_size : int
+        Points per context.
+    n_contexts : int
+        Contexts; context ``i`` is drawn with seed ``random_state + i``.
+    n_samples : int, default=256
+        Samples drawn from the energy and from the KDE per context.
+    random_state : int, RandomState or None, default=0
+        The first context's seed (an int is used as it is). Was ``seed``.
+
+    Returns
+    -------
+    rows : list of ContextMeasures
+        One per context; the measures that need a normaliser only for 2-D families.
+
+    Examples
+    --------
+    >>> from ebm_memory import InContextEnergy
+    >>> from ebm_memory.analysis.in_context import evaluate_contexts
+    >>> rows = evaluate_contexts(InContextEnergy.pretrained(), "mixture_2d", context_size=8,
+    ...                          n_contexts=1, n_samples=16)
+    >>> rows[0].log_partition is not None
+    True
+    """
+    seed = root_seed(random_state)
+    return [
+        _measure(model, family, context_size, n_samples, seed, index) for index in range(n_contexts)
+    ]
 
 
 def mean_and_error(values) -> tuple[float, float]:
-    """Mean of ``values`` and its standard error."""
+    """Mean of ``values`` and its standard error.
+
+    Parameters
+    ----------
+    values : array-like of shape (n_values,)
+        At least two numbers.
+
+    Returns
+    -------
+    mean : float
+        Their mean.
+    error : float
+        Its standard error, ``std(ddof=1) / sqrt(n_values)``.
+
+    Examples
+    --------
+    >>> from ebm_memory.analysis.in_context import mean_and_error
+    >>> mean_and_error([1.0, 3.0])
+    (2.0, 1.0)
+    """
     values = np.asarray(values, np.float64)
     return float(values.mean()), float(values.std(ddof=1) / math.sqrt(len(values)))
 
 
-def summarise(rows: list[dict], key: str) -> tuple[float, float]:
-    """Mean of ``key`` over rows, and its standard error."""
-    return mean_and_error([row[key] for row in rows])
+def summarise(rows: list[ContextMeasures], key: str) -> tuple[float, float]:
+    """Mean of one measure over rows, and its standard error.
+
+    Parameters
+    ----------
+    rows : list of ContextMeasures
+        From :func:`evaluate_contexts`.
+    key : str
+        A field of :class:`ContextMeasures`.
+
+    Returns
+    -------
+    mean : float
+        The measure's mean over the rows.
+    error : float
+        Its standard error.
+
+    Examples
+    --------
+    >>> from ebm_memory.analysis.in_context import ContextMeasures, summarise
+    >>> rows = [ContextMeasures("f", 4, seed, *[float(seed)] * 9) for seed in (1, 3)]
+    >>> summarise(rows, "memory_width")
+    (2.0, 1.0)
+    """
+    return mean_and_error([getattr(row, key) for row in rows])
 
 
+@renamed_parameters(seed="random_state")
 def sharpening(
     model: InContextEnergy,
     family: str = "mixture_2d",
@@ -160,9 +375,40 @@ def sharpening(
     sizes=CONTEXT_SIZES,
     n_contexts: int = 16,
     n_samples: int = 256,
-    seed: int = 0,
-) -> dict[int, list[dict]]:
-    """:func:`evaluate_contexts` for each context size, on the same tasks (same seeds)."""
+    random_state=0,
+) -> dict[int, list[ContextMeasures]]:
+    """:func:`evaluate_contexts` for each context size, on the same tasks (same seeds).
+
+    Parameters
+    ----------
+    model : InContextEnergy
+        A fitted in-context energy.
+    family : str, default="mixture_2d"
+        The task family.
+    sizes : sequence of int, default=(4, 8, 16, 32, 64)
+        Context sizes.
+    n_contexts : int, default=16
+        Contexts per size.
+    n_samples : int, default=256
+        Samples per context.
+    random_state : int, RandomState or None, default=0
+        The first context's seed. Was ``seed``.
+
+    Returns
+    -------
+    results : dict of int to list of ContextMeasures
+        Context size -> its rows.
+
+    Examples
+    --------
+    >>> from ebm_memory import InContextEnergy
+    >>> from ebm_memory.analysis.in_context import sharpening
+    >>> results = sharpening(InContextEnergy.pretrained(), sizes=(4, 8), n_contexts=1,
+    ...                      n_samples=8)
+    >>> sorted(results)
+    [4, 8]
+    """
+    seed = root_seed(random_state)
     return {
         size: evaluate_contexts(
             model,
@@ -170,67 +416,7 @@ def sharpening(
             context_size=size,
             n_contexts=n_contexts,
             n_samples=n_samples,
-            seed=seed,
+            random_state=seed,
         )
         for size in sizes
     }
-
-
-def _errorbars(axis, results, key, label, **style):
-    sizes = sorted(results)
-    means, errors = zip(*(summarise(results[n], key) for n in sizes), strict=True)
-    axis.errorbar(sizes, means, yerr=errors, marker="o", capsize=3, label=label, **style)
-
-
-def plot_sharpening(results: dict[int, list[dict]]):
-    """Held-out log-likelihood (energy, KDEs, truth), and the memories' width beside the KDE's
-    bandwidth, against the context size."""
-    figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-    for key, label in [
-        ("model", "in-context energy"),
-        ("kde", "KDE (leave-one-out bandwidth)"),
-        ("scott", "KDE (Scott)"),
-    ]:
-        _errorbars(left, results, f"excess_nll_{key}", label)
-    left.set_yscale("log")
-    _errorbars(right, results, "memory_width", "in-context memory width")
-    _errorbars(right, results, "kde_bandwidth", "KDE bandwidth (leave-one-out)")
-    right.set_yscale("log")
-    for axis in (left, right):
-        axis.set_xscale("log", base=2)
-        axis.set_xlabel("context size")
-    left.set_ylabel("held-out NLL above the true density's (nats)")
-    left.legend(fontsize=8)
-    right.set_ylabel("width of the wells around each point")
-    right.legend(fontsize=8)
-    figure.suptitle("The in-context energy sharpens as its context grows")
-    figure.tight_layout()
-    return figure
-
-
-def plot_contours(
-    model: InContextEnergy,
-    contexts: list[tuple[str, np.ndarray]],
-    *,
-    grid_size: int = 150,
-    depth: float = 12.0,
-):
-    """Energy contours over the plane with the context points, one panel per context: the
-    window is the context's extent plus one context scale, the levels span ``depth`` nats
-    above the lowest energy (higher energies share the darkest colour)."""
-    figure, axes = plt.subplots(1, len(contexts), figsize=(3.4 * len(contexts), 3.4))
-    for axis, (title, context) in zip(np.atleast_1d(axes), contexts, strict=True):
-        margin = context_scale(context) * np.sqrt(context.shape[1])
-        low, high = context.min(0) - margin, context.max(0) + margin
-        xs, ys = (np.linspace(low[i], high[i], grid_size) for i in range(2))
-        grid = np.stack(np.meshgrid(xs, ys, indexing="ij"), axis=-1).reshape(-1, 2)
-        energy = model.energy(grid, context).reshape(grid_size, grid_size)
-        levels = energy.min() + np.linspace(0.0, depth, 13)
-        axis.contourf(xs, ys, energy.T, levels=levels, cmap="viridis_r", extend="max")
-        axis.scatter(*context.T, s=8, c="crimson", edgecolors="white", linewidths=0.4)
-        axis.set_title(title, fontsize=9)
-        axis.set_xticks([])
-        axis.set_yticks([])
-        axis.set_aspect("equal")
-    figure.tight_layout()
-    return figure

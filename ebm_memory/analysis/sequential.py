@@ -6,16 +6,17 @@ features (small ``n``: each memory helps many classes) to prototypes (large ``n`
 is close to one digit). McAlister et al. ask how that regime changes forgetting when tasks
 arrive one after another, and how the standard remedies compare. This experiment trains
 :class:`~ebm_memory.DenseAssociativeClassifier` on two task sequences built from scikit-learn's
-digits (:mod:`ebm_memory.task_sequences`):
+digits (:mod:`ebm_memory.datasets`):
 
 - permuted digits (every task all ten classes, each task its own fixed pixel permutation;
   domain-incremental);
 - split digits (classes in pairs, scored within the task's own pair: task-incremental),
 
 with every strategy of :mod:`ebm_memory.learning.continual` at ``n`` in (2, 3, 5, 10), and
-reports the accuracy matrices' summaries
-(:func:`~ebm_memory.analysis.forgetting.continual_metrics`).
-Beside it, the classifier's test accuracy on digits against logistic regression.
+summarises the accuracy matrices
+(:func:`~ebm_memory.analysis.forgetting.continual_metrics`); beside it, the classifier's test
+accuracy on digits against logistic regression. ``ebm-memory reproduce sequential``
+(:mod:`ebm_memory.experiments.sequential`) runs it all.
 
 The strategies' settings (:data:`STRATEGY_SETTINGS`) come from a small sweep on three
 permuted-digits tasks at ``n = 5`` (100 memories, 300 steps per task): EWC strengths 1, 10,
@@ -33,28 +34,25 @@ Examples
 from __future__ import annotations
 
 import time
-from pathlib import Path
+from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
-import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from tqdm.auto import tqdm
 
-from ebm_memory._io import save_figure
-from ebm_memory.analysis.forgetting import SequenceResult, plot_task_accuracies, run_task_sequence
+from ebm_memory._renamed import renamed_parameters
+from ebm_memory.analysis._common import KeyedResult
+from ebm_memory.analysis.forgetting import SequenceResult, run_task_sequence
 from ebm_memory.estimators.classifier import DenseAssociativeClassifier
 from ebm_memory.learning.continual import STRATEGIES
-from ebm_memory.task_sequences import permuted_digits, split_digits
 
 __all__ = [
     "DEGREES",
     "STRATEGY_SETTINGS",
+    "ClassifierScore",
     "classifier_baseline",
     "compare_strategies",
-    "reproduce_sequential",
-    "sequential_markdown",
 ]
 
 DEGREES = (2, 3, 5, 10)
@@ -66,9 +64,34 @@ STRATEGY_SETTINGS = {
     "si": {"strength": 1.0},
     "agem": {"memory_fraction": 0.2},
 }
-METRICS = ("average_accuracy", "average_forgetting", "backward_transfer", "forward_transfer")
 
 
+@dataclass(frozen=True)
+class ClassifierScore(KeyedResult):
+    """One model's test accuracy on digits (:func:`classifier_baseline`).
+
+    Parameters
+    ----------
+    model : str
+        The model's name.
+    accuracy : float
+        Test accuracy.
+    seconds : float
+        Fit time, JAX compilation included.
+
+    Examples
+    --------
+    >>> from ebm_memory.analysis.sequential import ClassifierScore
+    >>> ClassifierScore("LogisticRegression", 0.97, 0.1).accuracy
+    0.97
+    """
+
+    model: str
+    accuracy: float
+    seconds: float
+
+
+@renamed_parameters(progress_bar="verbose")
 def compare_strategies(
     tasks,
     degrees=DEGREES,
@@ -77,19 +100,48 @@ def compare_strategies(
     n_memories: int = 64,
     max_iter: int = 200,
     restrict_to_task_classes: bool = False,
-    random_state: int = 0,
-    progress_bar: bool = False,
+    random_state=0,
+    verbose: int = 0,
 ) -> dict[int, dict[str, SequenceResult]]:
     """Run the task sequence for every ``(degree, strategy)`` pair.
 
+    Parameters
+    ----------
+    tasks : sequence of Task
+        The task sequence (:mod:`ebm_memory.datasets`).
+    degrees : sequence of int, default=(2, 3, 5, 10)
+        The interaction vertices ``n``.
+    strategies : sequence of str
+        Strategies of :mod:`ebm_memory.learning.continual`, with the settings of
+        :data:`STRATEGY_SETTINGS`.
+    n_memories : int, default=64
+        Memories of each classifier.
+    max_iter : int, default=200
+        Optimiser steps per task.
+    restrict_to_task_classes : bool, default=False
+        Score within each task's own classes (task-incremental).
+    random_state : int, RandomState or None, default=0
+        Seeds every classifier.
+    verbose : int, default=0
+        A tqdm bar over the pairs when > 0. Was ``progress_bar``.
+
     Returns
     -------
-    dict
+    results : dict
         ``degree -> strategy -> SequenceResult``.
+
+    Examples
+    --------
+    >>> from ebm_memory.analysis.sequential import compare_strategies
+    >>> from ebm_memory.datasets import split_digits
+    >>> tasks = split_digits(((0, 1), (2, 3)), random_state=0)
+    >>> results = compare_strategies(tasks, (3,), ("naive",), n_memories=8, max_iter=5)
+    >>> results[3]["naive"].accuracy.shape
+    (2, 2)
     """
     results: dict[int, dict[str, SequenceResult]] = {}
     pairs = [(degree, strategy) for degree in degrees for strategy in strategies]
-    for degree, strategy in tqdm(pairs, "degree x strategy", disable=not progress_bar):
+    for degree, strategy in tqdm(pairs, "degree x strategy", disable=not verbose):
         estimator = DenseAssociativeClassifier(
             n_memories,
             degree=degree,
@@ -105,12 +157,37 @@ def compare_strategies(
 
 
 def classifier_baseline(
-    degrees=DEGREES, *, n_memories: int = 100, max_iter: int = 300, random_state: int = 0
-) -> list[dict]:
-    """Test accuracy on digits (pixels ``x / 8 - 1``, a stratified 75/25 split) of the
-    classifier at each ``degree`` and with the exponential interaction, beside
-    :class:`~sklearn.linear_model.LogisticRegression`, with fit seconds (JAX compilation
-    included)."""
+    degrees=DEGREES, *, n_memories: int = 100, max_iter: int = 300, random_state=0
+) -> list[ClassifierScore]:
+    """Test accuracy on digits of the classifier beside logistic regression.
+
+    Pixels are scaled as ``x / 8 - 1`` and split 75/25, stratified; the classifier runs at
+    each ``degree`` and with the exponential interaction, beside
+    :class:`~sklearn.linear_model.LogisticRegression`.
+
+    Parameters
+    ----------
+    degrees : sequence of int, default=(2, 3, 5, 10)
+        The interaction vertices ``n``.
+    n_memories : int, default=100
+        Memories of each classifier.
+    max_iter : int, default=300
+        Optimiser steps.
+    random_state : int, RandomState or None, default=0
+        Seeds the split and the classifiers.
+
+    Returns
+    -------
+    scores : list of ClassifierScore
+        One per model: its name, test accuracy and fit seconds (JAX compilation included).
+
+    Examples
+    --------
+    >>> from ebm_memory.analysis.sequential import classifier_baseline
+    >>> scores = classifier_baseline((3,), n_memories=8, max_iter=5)
+    >>> [score.model for score in scores]
+    ['DAM, n = 3', 'DAM, exponential', 'LogisticRegression']
+    """
     X, y = load_digits(return_X_y=True)
     X_train, X_test, y_train, y_test = train_test_split(
         X / 8 - 1, y, test_size=0.25, stratify=y, random_state=random_state
@@ -130,190 +207,5 @@ def classifier_baseline(
         start = time.perf_counter()
         model.fit(X_train, y_train)
         seconds = time.perf_counter() - start
-        rows.append(
-            {"model": name, "accuracy": float(model.score(X_test, y_test)), "seconds": seconds}
-        )
+        rows.append(ClassifierScore(name, float(model.score(X_test, y_test)), seconds))
     return rows
-
-
-def _summary(results: dict[int, dict[str, SequenceResult]]) -> dict:
-    return {
-        str(degree): {
-            strategy: {
-                **{name: float(getattr(result.metrics, name)) for name in METRICS},
-                "accuracy": np.round(result.accuracy, 4).tolist(),
-            }
-            for strategy, result in by_strategy.items()
-        }
-        for degree, by_strategy in results.items()
-    }
-
-
-def _trend(summary: dict, tolerance: float = 0.05) -> dict:
-    """Which strategy is strongest and which forgets most (means over ``n``), and how each
-    strategy's forgetting changes from the smallest to the largest ``n`` ("falls" or "rises"
-    by more than ``tolerance``, else "flat")."""
-    degrees = list(summary)
-    strategies = list(summary[degrees[0]])
-
-    def mean(strategy, metric):
-        return float(np.mean([summary[d][strategy][metric] for d in degrees]))
-
-    accuracy = {s: mean(s, "average_accuracy") for s in strategies}
-    forgetting = {s: mean(s, "average_forgetting") for s in strategies}
-    naive = {int(d): summary[d]["naive"]["average_forgetting"] for d in degrees}
-    ends = {
-        s: [
-            summary[degrees[0]][s]["average_forgetting"],
-            summary[degrees[-1]][s]["average_forgetting"],
-        ]
-        for s in strategies
-    }
-    direction = {
-        s: "falls" if last < first - tolerance else "rises" if last > first + tolerance else "flat"
-        for s, (first, last) in ends.items()
-    }
-    return {
-        "strongest": max(accuracy, key=accuracy.get),
-        "most_forgetting": max(forgetting, key=forgetting.get),
-        "mean_accuracy": accuracy,
-        "mean_forgetting": forgetting,
-        "naive_forgetting_by_degree": naive,
-        "forgetting_smallest_largest_n": ends,
-        "forgetting_with_n": direction,
-    }
-
-
-def _plot(sequences: dict, representative: int, out_path: Path) -> None:
-    figure, axes = plt.subplots(len(sequences), 3, figsize=(15, 4.2 * len(sequences)))
-    axes = np.atleast_2d(axes)
-    for row, (name, (results, summary)) in zip(axes, sequences.items(), strict=True):
-        plot_task_accuracies(results[representative], ax=row[0])
-        row[0].set_title(f"{name}: n = {representative}")
-        degrees = [int(d) for d in summary]
-        for strategy in summary[str(degrees[0])]:
-            for ax, metric in zip(row[1:], ("average_accuracy", "average_forgetting"), strict=True):
-                values = [summary[str(d)][strategy][metric] for d in degrees]
-                ax.plot(degrees, values, marker="o", label=strategy)
-        for ax, metric in zip(row[1:], ("average accuracy", "average forgetting"), strict=True):
-            ax.set_xscale("log")
-            ax.set_xticks(degrees, [str(d) for d in degrees])
-            ax.minorticks_off()
-            ax.set_xlabel("interaction vertex n")
-            ax.set_ylabel(metric)
-            ax.set_title(f"{name}: final {metric}")
-        row[2].legend(fontsize=8)
-    figure.tight_layout()
-    save_figure(figure, out_path, dpi=110)
-    plt.close(figure)
-
-
-def reproduce_sequential(out_dir: Path, quick: bool = False, progress_bar: bool = False) -> dict:
-    """Permuted and split digits under every strategy at ``n`` in (2, 3, 5, 10) (quick: 2
-    tasks each, ``n`` in (3, 10), 32 memories, 100 steps per task), and the classifier
-    against logistic regression; writes ``sequential.png``."""
-    if quick:
-        n_tasks, pairs, degrees, n_memories, max_iter = 2, ((0, 1), (2, 3)), (3, 10), 32, 100
-    else:
-        n_tasks, pairs, degrees, n_memories, max_iter = 5, None, DEGREES, 100, 300
-    split = split_digits(random_state=0) if pairs is None else split_digits(pairs, random_state=0)
-    settings = {"n_memories": n_memories, "max_iter": max_iter, "progress_bar": progress_bar}
-    start = time.perf_counter()
-    sequences = {}
-    for name, tasks, restrict in (
-        ("permuted digits", permuted_digits(n_tasks, random_state=0), False),
-        ("split digits", split, True),
-    ):
-        results = compare_strategies(tasks, degrees, restrict_to_task_classes=restrict, **settings)
-        sequences[name] = (results, _summary(results))
-    representative = degrees[len(degrees) // 2]
-    _plot(sequences, representative, out_dir / "sequential.png")
-    baseline = classifier_baseline(
-        degrees, n_memories=n_memories if quick else 100, max_iter=max_iter if quick else 300
-    )
-    return {
-        "settings": {
-            "n_tasks": n_tasks,
-            "split_pairs": [task.classes.tolist() for task in split],
-            "degrees": list(degrees),
-            "n_memories": n_memories,
-            "max_iter_per_task": max_iter,
-            "strategy_settings": STRATEGY_SETTINGS,
-        },
-        "sequences": {
-            name: {"metrics": summary, "trend": _trend(summary)}
-            for name, (_, summary) in sequences.items()
-        },
-        "classifier_vs_logistic_regression": baseline,
-        "seconds": time.perf_counter() - start,
-        "figure": "sequential.png",
-    }
-
-
-def _trend_sentences(name: str, trend: dict) -> list[str]:
-    naive = trend["naive_forgetting_by_degree"]
-    change = ", ".join(f"n = {d}: {value:.2f}" for d, value in naive.items())
-    lines = [
-        f"- {name}: strongest on average over n: **{trend['strongest']}** (mean final "
-        f"accuracy {trend['mean_accuracy'][trend['strongest']]:.2f}); most forgetting: "
-        f"**{trend['most_forgetting']}** (mean forgetting "
-        f"{trend['mean_forgetting'][trend['most_forgetting']]:.2f}); naive forgetting by "
-        f"vertex: {change}."
-    ]
-    if len(naive) > 1:
-        low, high = min(naive), max(naive)
-        groups = []
-        for verb in ("falls", "rises", "flat"):
-            members = [
-                f"{s} {ends[0]:.2f} -> {ends[1]:.2f}"
-                for s, ends in trend["forgetting_smallest_largest_n"].items()
-                if trend["forgetting_with_n"][s] == verb
-            ]
-            if members:
-                label = "stays within 0.05" if verb == "flat" else verb
-                groups.append(f"{label} for {len(members)} ({', '.join(members)})")
-        lines[0] += f" From n = {low} to n = {high} forgetting " + "; ".join(groups) + "."
-    return lines
-
-
-def sequential_markdown(results: dict) -> list[str]:
-    """Tables: per sequence, strategy x n (average accuracy / forgetting / BWT / FWT), the
-    trends read from them, and the classifier against logistic regression."""
-    settings = results["settings"]
-    lines = [
-        f"{settings['n_tasks']} permuted-digits tasks and the split-digits pairs "
-        f"{settings['split_pairs']} (task-incremental); {settings['n_memories']} memories, "
-        f"{settings['max_iter_per_task']} full-batch Adam steps per task; run time "
-        f"{results['seconds']:.0f} s.",
-        "",
-        "Trends:",
-        "",
-    ]
-    for name, sequence in results["sequences"].items():
-        lines += _trend_sentences(name, _trend(sequence["metrics"]))
-    for name, sequence in results["sequences"].items():
-        metrics = sequence["metrics"]
-        degrees = list(metrics)
-        lines += [
-            "",
-            f"### {name}",
-            "",
-            "Each cell: average accuracy / average forgetting / backward transfer / forward "
-            "transfer.",
-            "",
-            "| strategy | " + " | ".join(f"n = {d}" for d in degrees) + " |",
-            "|---" * (len(degrees) + 1) + "|",
-        ]
-        for strategy in metrics[degrees[0]]:
-            cells = [" / ".join(f"{metrics[d][strategy][m]:.2f}" for m in METRICS) for d in degrees]
-            lines.append(f"| {strategy} | " + " | ".join(cells) + " |")
-    lines += [
-        "",
-        "### The classifier against logistic regression (digits, 25% test)",
-        "",
-        "| model | test accuracy | fit seconds |",
-        "|---|---|---|",
-    ]
-    for row in results["classifier_vs_logistic_regression"]:
-        lines.append(f"| {row['model']} | {row['accuracy']:.3f} | {row['seconds']:.1f} |")
-    return lines

@@ -1,0 +1,185 @@
+"""Figures of sequential learning: accuracy over task sequences, and strategies against
+forgetting across the interaction vertex (:mod:`ebm_memory.analysis.forgetting`,
+:mod:`ebm_memory.analysis.sequential`)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["plot_strategies", "plot_task_accuracies"]
+
+
+def _plot_seen_mean(results: dict, ax) -> None:
+    """One line per strategy: the mean accuracy over the tasks seen so far, by stage."""
+    for label, result in results.items():
+        R = np.asarray(result.accuracy)
+        stages = np.arange(1, R.shape[0] + 1)
+        seen = [R[i, : i + 1].mean() for i in range(R.shape[0])]
+        metrics = result.metrics
+        detail = f"final {metrics.average_accuracy:.2f}"
+        if np.isfinite(metrics.average_forgetting):
+            detail += f", forgetting {metrics.average_forgetting:.2f}"
+        ax.plot(stages, seen, marker="o", label=f"{label} ({detail})")
+    ax.set_xticks(stages)
+    ax.set_xlabel("tasks trained")
+    ax.set_ylabel("mean accuracy on tasks seen")
+    ax.set_ylim(-0.02, 1.02)
+    ax.legend(fontsize=8)
+
+
+def _plot_task_panel(panel, results: dict, j: int, stages: np.ndarray) -> None:
+    """Task ``j``'s accuracy at every stage, its baselines and the stage that trains it."""
+    baselines = {}
+    for label, result in results.items():
+        (line,) = panel.plot(stages, np.asarray(result.accuracy)[:, j], marker=".", label=label)
+        baselines.setdefault(float(np.asarray(result.baseline)[j]), line.get_color())
+    for value, color in baselines.items():  # gray when the strategies share it
+        panel.axhline(value, color="gray" if len(baselines) == 1 else color, lw=0.8, ls="--")
+    panel.axvline(j + 1, color="gray", lw=0.8, ls=":")
+    panel.set_xticks(stages)
+    panel.set_ylim(-0.02, 1.02)
+
+
+def _plot_per_task(results: dict):
+    import matplotlib.pyplot as plt
+
+    names = {tuple(result.task_names) for result in results.values()}
+    if len(names) != 1:
+        raise ValueError("per_task=True needs results on the same tasks (task_names differ).")
+    (task_names,) = names
+    n_tasks = len(task_names)
+    n_columns = min(n_tasks, 5)
+    n_rows = -(-n_tasks // n_columns)
+    figure, axes = plt.subplots(
+        n_rows,
+        n_columns,
+        figsize=(2.6 * n_columns, 2.3 * n_rows + 0.4),
+        sharex=True,
+        sharey=True,
+        squeeze=False,
+    )
+    stages = np.arange(1, n_tasks + 1)
+    for j, panel in enumerate(axes.flat):
+        if j >= n_tasks:
+            panel.set_visible(False)
+            continue
+        _plot_task_panel(panel, results, j, stages)
+        panel.set_title(task_names[j], fontsize=9)
+    for column in range(n_columns):  # the lowest visible panel of each column
+        bottom = axes[(n_tasks - 1 - column) // n_columns, column]
+        bottom.set_xlabel("tasks trained")
+        bottom.tick_params(labelbottom=True)
+    for panel in axes[:, 0]:
+        panel.set_ylabel("accuracy")
+    axes.flat[0].legend(fontsize=7)
+    figure.tight_layout()
+    return figure
+
+
+def plot_task_accuracies(results: dict, *, per_task: bool = False, ax=None):
+    """Accuracy across training stages, one line per strategy.
+
+    Parameters
+    ----------
+    results : dict of str to SequenceResult
+        Strategy name -> its :func:`~ebm_memory.analysis.run_task_sequence` result.
+    per_task : bool, default=False
+        False: one panel, the mean accuracy over the tasks seen so far
+        (``mean_{j<=i} R[i, j]``) against stage ``i``; the legend gives each strategy's final
+        average accuracy and forgetting. True: one panel per task, its accuracy at every stage
+        (a dotted line marks the stage that trains it, dashed ones the baselines, in each
+        strategy's colour where they differ); all results must share their task names.
+    ax : matplotlib.axes.Axes, optional
+        Drawn into when given (only with ``per_task=False``); otherwise a new figure is made.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+        The labelled figure.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ebm_memory.analysis import SequenceResult, continual_metrics
+    >>> from ebm_memory.plotting import plot_task_accuracies
+    >>> R = np.array([[0.9, 0.1], [0.6, 0.8]])
+    >>> result = SequenceResult(R, continual_metrics(R, 0.1), np.full(2, 0.1), ("a", "b"), None)
+    >>> figure = plot_task_accuracies({"fine-tuning": result}, per_task=True)
+    >>> len(figure.axes)
+    2
+    """
+    import matplotlib.pyplot as plt
+
+    if not results:
+        raise ValueError("results must hold at least one strategy.")
+    if per_task:
+        if ax is not None:
+            raise ValueError("per_task=True draws one panel per task; pass ax=None.")
+        return _plot_per_task(results)
+    if ax is None:
+        figure, ax = plt.subplots(figsize=(5.0, 3.5))
+    else:
+        figure = ax.figure
+    _plot_seen_mean(results, ax)
+    figure.tight_layout()
+    return figure
+
+
+def _plot_metric_by_degree(axes, name: str, by_degree: dict) -> None:
+    """Final average accuracy and forgetting of each strategy against the vertex ``n``."""
+    degrees = sorted(by_degree)
+    metrics = ("average_accuracy", "average_forgetting")
+    for strategy in by_degree[degrees[0]]:
+        for ax, metric in zip(axes, metrics, strict=True):
+            values = [getattr(by_degree[d][strategy].metrics, metric) for d in degrees]
+            ax.plot(degrees, values, marker="o", label=strategy)
+    for ax, metric in zip(axes, ("average accuracy", "average forgetting"), strict=True):
+        ax.set_xscale("log")
+        ax.set_xticks(degrees, [str(d) for d in degrees])
+        ax.minorticks_off()
+        ax.set_xlabel("interaction vertex n")
+        ax.set_ylabel(metric)
+        ax.set_title(f"{name}: final {metric}")
+    axes[-1].legend(fontsize=8)
+
+
+def plot_strategies(sequences: dict, representative: int):
+    """Strategies against forgetting: one row per task sequence.
+
+    Each row draws the accuracy over the tasks seen at vertex ``representative``, then each
+    strategy's final average accuracy and forgetting against the vertex ``n``.
+
+    Parameters
+    ----------
+    sequences : dict of str to dict
+        Sequence name -> ``degree -> strategy -> SequenceResult`` (as
+        :func:`~ebm_memory.analysis.sequential.compare_strategies` returns).
+    representative : int
+        The vertex whose stage-by-stage accuracy the first column draws.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+        ``len(sequences)`` rows of three labelled panels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ebm_memory.analysis import SequenceResult, continual_metrics
+    >>> from ebm_memory.plotting import plot_strategies
+    >>> R = np.array([[0.9, 0.1], [0.6, 0.8]])
+    >>> result = SequenceResult(R, continual_metrics(R, 0.1), np.full(2, 0.1), ("a", "b"), None)
+    >>> figure = plot_strategies({"toy": {2: {"naive": result}, 3: {"naive": result}}}, 3)
+    >>> len(figure.axes)
+    3
+    """
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(len(sequences), 3, figsize=(15, 4.2 * len(sequences)))
+    axes = np.atleast_2d(axes)
+    for row, (name, by_degree) in zip(axes, sequences.items(), strict=True):
+        plot_task_accuracies(by_degree[representative], ax=row[0])
+        row[0].set_title(f"{name}: n = {representative}")
+        _plot_metric_by_degree(row[1:], name, by_degree)
+    figure.tight_layout()
+    return figure

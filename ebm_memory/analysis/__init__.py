@@ -15,12 +15,16 @@ from ebm_memory.analysis.forgetting import (
     ContinualMetrics,
     SequenceResult,
     continual_metrics,
-    plot_task_accuracies,
     run_task_sequence,
 )
-from ebm_memory.analysis.growth import finite_mixture_growth, memory_growth, plot_memory_growth
+from ebm_memory.analysis.growth import (
+    FiniteGrowth,
+    MemoryGrowth,
+    finite_mixture_growth,
+    memory_growth,
+)
 from ebm_memory.analysis.kde_capacity import kde_capacity, memory_fraction, plot_kde_capacity
-from ebm_memory.analysis.noise import noise_benefit, plot_noise_benefit
+from ebm_memory.analysis.noise import NoiseBenefit, noise_benefit
 from ebm_memory.analysis.one_step import (
     classify_fixed_points,
     fixed_point_census,
@@ -37,7 +41,10 @@ from ebm_memory.analysis.stability import (
 
 __all__ = [
     "ContinualMetrics",
+    "FiniteGrowth",
+    "MemoryGrowth",
     "ModifiedNetwork",
+    "NoiseBenefit",
     "SequenceResult",
     "basin_size",
     "capacity_curve",
@@ -57,12 +64,31 @@ __all__ = [
     "noise_benefit",
     "one_step_errors",
     "plot_kde_capacity",
-    "plot_memory_growth",
-    "plot_noise_benefit",
     "plot_one_step",
-    "plot_task_accuracies",
     "recover_state",
     "restricted_stability",
     "retrieval_errors",
     "run_task_sequence",
 ]
+
+_MOVED_TO_PLOTTING = {
+    "plot_memory_growth": "growth",
+    "plot_noise_benefit": "noise",
+    "plot_task_accuracies": "sequential",
+}
+"""Plot functions that moved to :mod:`ebm_memory.plotting` -> their topic module there."""
+
+
+def __getattr__(name: str):
+    if name not in _MOVED_TO_PLOTTING:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+    import warnings
+
+    warnings.warn(
+        f"ebm_memory.analysis.{name} moved to ebm_memory.plotting.{name}; the old name will "
+        "be removed in the next release.",
+        FutureWarning,
+        stacklevel=2,
+    )
+    return getattr(importlib.import_module(f"ebm_memory.plotting.{_MOVED_TO_PLOTTING[name]}"), name)

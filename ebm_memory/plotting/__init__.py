@@ -9,7 +9,17 @@ from __future__ import annotations
 import importlib
 
 _HOMES = {
+    "plot_capacity": "capacity",
     "plot_clusters": "_digits",
+    "plot_dead_neurons": "dead_neurons",
+    "plot_kde_capacity": "kde_capacity",
+    "plot_one_step": "one_step",
+    "plot_contours": "in_context",
+    "plot_memory_growth": "growth",
+    "plot_noise_benefit": "noise",
+    "plot_sharpening": "in_context",
+    "plot_task_accuracies": "sequential",
+    "plot_strategies": "sequential",
     "plot_retrieval_grid": "_digits",
 }
 """Public name -> topic module (inside this package) that defines it."""

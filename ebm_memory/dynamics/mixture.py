@@ -18,6 +18,7 @@ Examples
 from __future__ import annotations
 
 import functools
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -36,7 +37,72 @@ from ebm_memory.energies.mixture import (
 __all__ = ["clam_retrieve", "elbo_retrieve"]
 
 
-@functools.partial(jax.jit, static_argnames=("similarity", "max_iter", "record_energy"))
+def _clam_dynamics(x, params, similarity, step_size, log_normaliser):
+    del x, log_normaliser
+    return (
+        lambda state: clam_step(state, params, similarity, step_size),
+        lambda state: clam_energy(state, params, similarity),
+    )
+
+
+def _elbo_dynamics(x, params, similarity, step_size, log_normaliser):
+    joint = log_joint(x, params, similarity, log_normaliser)
+    return (
+        lambda state: elbo_step(state, joint, step_size),
+        lambda state: elbo_energy(state, joint),
+    )
+
+
+@functools.partial(jax.jit, static_argnames=("dynamics", "similarity", "trace_length"))
+def _retrieve(
+    dynamics,
+    rows,
+    starts,
+    params,
+    log_normaliser,
+    similarity,
+    step_size,
+    max_iter,
+    tol,
+    trace_length,
+):
+    """Iterate ``dynamics`` from each start; ``trace_length`` records that many energies."""
+
+    def one(x, start):
+        step, energy = dynamics(x, params, similarity, step_size, log_normaliser)
+        return iterate(
+            step,
+            energy,
+            start,
+            max_iter=max_iter if trace_length is None else trace_length,
+            tol=tol,
+            record_energy=trace_length is not None,
+        )
+
+    return jax.vmap(one)(rows, starts)
+
+
+class _Settings(NamedTuple):
+    step_size: float
+    max_iter: int
+    tol: float
+    record_energy: bool
+
+
+def _run(dynamics, rows, starts, params, log_normaliser, similarity, settings) -> Retrieval:
+    trace_length = settings.max_iter if settings.record_energy else None
+    return _retrieve(
+        dynamics,
+        rows,
+        starts,
+        params,
+        log_normaliser,
+        similarity,
+        *settings[:3],
+        trace_length,
+    )
+
+
 def clam_retrieve(
     states: Float[Array, "B D"],
     params: MixtureParams,
@@ -51,33 +117,42 @@ def clam_retrieve(
 
     Parameters
     ----------
-    states : (B, D) starting states (the queries).
-    params : the mixture's memories, log weights and beta.
-    similarity : "euclidean" or "cosine" (states are then kept on the unit sphere).
-    step_size : eta in (0, 1].
-    max_iter, tol : stop once an update moves a state by at most ``tol`` (relative).
-    record_energy : also return the energy after every update.
+    states : array of shape (B, D)
+        Starting states (the queries).
+    params : MixtureParams
+        The mixture's memories of shape (K, D), log weights of shape (K,) and beta.
+    similarity : {"euclidean", "cosine"}, default="euclidean"
+        With "cosine" the states are kept on the unit sphere.
+    step_size : float, default=1.0
+        Eta in (0, 1].
+    max_iter : int, default=100
+        The most updates per state (traced: a new value does not compile again unless
+        ``record_energy``).
+    tol : float, default=1e-6
+        Stop once an update moves a state by at most ``tol`` (relative).
+    record_energy : bool, default=False
+        Also return the energy after every update.
 
     Returns
     -------
     Retrieval
-        Fixed points ``v* = m(v*)``: modes (or saddles) of the mixture density.
+        Fixed points ``v* = m(v*)`` of shape (B, D): modes (or saddles) of the mixture
+        density.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from ebm_memory.energies.mixture import MixtureParams
+    >>> params = MixtureParams(jnp.array([[0.0, 0.0], [6.0, 0.0]]),
+    ...                        jnp.log(jnp.array([0.5, 0.5])), jnp.array(2.0))
+    >>> result = clam_retrieve(jnp.array([[1.0, 0.5], [5.0, -1.0]]), params)
+    >>> jnp.round(result.states, 3).tolist()
+    [[0.0, 0.0], [6.0, 0.0]]
     """
-
-    def one(v):
-        return iterate(
-            lambda state: clam_step(state, params, similarity, step_size),
-            lambda state: clam_energy(state, params, similarity),
-            v,
-            max_iter=max_iter,
-            tol=tol,
-            record_energy=record_energy,
-        )
-
-    return jax.vmap(one)(states)
+    settings = _Settings(step_size, max_iter, tol, record_energy)
+    return _run(_clam_dynamics, states, states, params, 0.0, similarity, settings)
 
 
-@functools.partial(jax.jit, static_argnames=("similarity", "max_iter", "record_energy"))
 def elbo_retrieve(
     X: Float[Array, "B D"],
     params: MixtureParams,
@@ -94,31 +169,43 @@ def elbo_retrieve(
 
     Parameters
     ----------
-    X : (B, D) data rows (fixed; the state is their assignment).
-    params : the mixture.
-    log_normaliser : the components' log normaliser (enters ``log p(x, z)``).
-    similarity : "euclidean" or "cosine".
-    logits : (B, K) starting logits; None starts from the uniform assignment.
-    step_size, max_iter, tol, record_energy : as :func:`clam_retrieve`.
+    X : array of shape (B, D)
+        Data rows (fixed; the state is their assignment).
+    params : MixtureParams
+        The mixture's memories of shape (K, D), log weights of shape (K,) and beta.
+    log_normaliser : float
+        The components' log normaliser (enters ``log p(x, z)``).
+    similarity : {"euclidean", "cosine"}, default="euclidean"
+        The mixture's similarity.
+    logits : array of shape (B, K), optional
+        Starting logits; None starts from the uniform assignment.
+    step_size : float, default=1.0
+        Eta in (0, 1].
+    max_iter : int, default=100
+        The most updates per row.
+    tol : float, default=1e-6
+        Stop once an update moves the logits by at most ``tol`` (relative).
+    record_energy : bool, default=False
+        Also return the energy after every update.
 
     Returns
     -------
     Retrieval
-        ``states`` are the final logits (centred so their largest entry is 0); their softmax
-        is the posterior ``p(z | x)`` at the fixed point, where the energy is ``-log p(x)``.
+        ``states`` of shape (B, K) are the final logits (centred so their largest entry is
+        0); their softmax is the posterior ``p(z | x)`` at the fixed point, where the energy
+        is ``-log p(x)``.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from ebm_memory.energies.mixture import MixtureParams
+    >>> params = MixtureParams(jnp.array([[0.0, 0.0], [6.0, 0.0]]),
+    ...                        jnp.log(jnp.array([0.5, 0.5])), jnp.array(2.0))
+    >>> result = elbo_retrieve(jnp.array([[0.5, 0.0]]), params, 0.0)
+    >>> jnp.argmax(result.states, axis=1).tolist()
+    [0]
     """
     if logits is None:
         logits = jnp.zeros((X.shape[0], params.memories.shape[0]), params.memories.dtype)
-
-    def one(x, start):
-        joint = log_joint(x, params, similarity, log_normaliser)
-        return iterate(
-            lambda state: elbo_step(state, joint, step_size),
-            lambda state: elbo_energy(state, joint),
-            start,
-            max_iter=max_iter,
-            tol=tol,
-            record_energy=record_energy,
-        )
-
-    return jax.vmap(one)(X, logits)
+    settings = _Settings(step_size, max_iter, tol, record_energy)
+    return _run(_elbo_dynamics, X, logits, params, log_normaliser, similarity, settings)

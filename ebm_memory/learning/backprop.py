@@ -29,7 +29,6 @@ True
 from __future__ import annotations
 
 import dataclasses
-import functools
 from typing import NamedTuple
 
 import jax
@@ -39,7 +38,8 @@ from jaxtyping import Array, Float
 
 from ebm_memory._validation import as_float_array, check_integer, check_positive
 from ebm_memory.energies.effective import SIMILARITIES, softmax_update
-from ebm_memory.learning.mixture import LearnedMemories, kmeans_plus_plus
+from ebm_memory.learning.em import kmeans_plusplus_seeds
+from ebm_memory.learning.mixture import LearnedMemories
 from ebm_memory.learning.optimise import Optimizer, check_optimizer, minimise
 
 __all__ = ["Corruption", "corrupt", "fit_softmax_backprop", "reconstruct", "reconstruction_loss"]
@@ -62,6 +62,7 @@ ADAM = Optimizer("adam", 0.05)
 MASK_QUARTER = Corruption()
 
 
+@jax.jit
 def corrupt(key, X: Float[Array, "N D"], corruption: Corruption) -> Float[Array, "N D"]:
     """``X`` with entries zeroed with probability ``corruption.mask`` and noise of standard
     deviation ``corruption.noise`` added."""
@@ -108,11 +109,6 @@ class _Loss:
         return reconstruction_loss(memories, corrupted, X, beta, self.similarity, self.n_steps)
 
 
-@functools.partial(jax.jit, static_argnames="n_memories")
-def _seeds(X, key, n_memories):
-    return kmeans_plus_plus(X, n_memories, key)
-
-
 def _initial_memories(X, memories, key):
     if isinstance(memories, (int, np.integer)) and not isinstance(memories, bool):
         n_memories = check_integer("memories", memories, minimum=1)
@@ -120,7 +116,7 @@ def _initial_memories(X, memories, key):
             raise ValueError(
                 f"memories ({n_memories}) exceeds the number of samples ({X.shape[0]})."
             )
-        return _seeds(X, key, n_memories)
+        return kmeans_plusplus_seeds(X, n_memories, key)
     memories = as_float_array("memories", memories, ndim=(2,)).astype(X.dtype)
     if memories.shape[1] != X.shape[1]:
         raise ValueError(f"memories must have shape (K, {X.shape[1]}), got {memories.shape}.")
@@ -188,7 +184,7 @@ def fit_softmax_backprop(
     max_iter = check_integer("max_iter", max_iter, minimum=1)
     seed_key, corruption_key = jax.random.split(key)
     start = _initial_memories(X, memories, seed_key)
-    corrupted = jax.jit(corrupt)(corruption_key, X, corruption)
+    corrupted = corrupt(corruption_key, X, corruption)
     fit = minimise(
         _Loss(similarity, n_steps),
         start,

@@ -35,6 +35,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from typing import NamedTuple
 
@@ -50,9 +51,15 @@ from ebm_memory.energies.mixture import (
     MIXTURE_SIMILARITIES,
     MixtureParams,
     clam_step,
-    log_joint,
+    mixture_scores,
 )
-from ebm_memory.learning.mixture import iterate_objective
+from ebm_memory.learning.em import (
+    direction_m_step,
+    e_step,
+    empty_components,
+    iterate_objective,
+    mean_m_step,
+)
 
 __all__ = [
     "MixtureFit",
@@ -71,11 +78,23 @@ class MixtureFit(NamedTuple):
 
     Attributes
     ----------
-    params : the learned memories, log weights and beta
-    n_iter : iterations (EM) or epochs (back-propagation) run
-    converged : whether the objective settled before ``max_iter``
-    objective : (n_iter,) mean log-likelihood before each EM step, or reconstruction loss
-        before each gradient step
+    params : MixtureParams
+        The learned memories of shape (K, D), log weights of shape (K,) and beta.
+    n_iter : int
+        Iterations (EM) or epochs (back-propagation) run.
+    converged : bool
+        Whether the objective settled before ``max_iter``.
+    objective : ndarray of shape (n_iter,)
+        Mean log-likelihood before each EM step, or reconstruction loss before each
+        gradient step.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0, 0.0], [0.5, 0.0], [5.0, 0.0], [5.5, 0.0]])
+    >>> fit = fit_mixture_memories(X, X[[0, 2]], beta=1.0)
+    >>> fit.params.memories.shape, fit.objective.shape == (fit.n_iter,)
+    ((2, 2), True)
     """
 
     params: MixtureParams
@@ -87,12 +106,40 @@ class MixtureFit(NamedTuple):
 def mixture_log_normaliser(similarity: str, n_features: int, beta) -> float:
     """Log normaliser of one component: Gaussian on R^D or von Mises-Fisher on S^(D-1).
 
-    Computed on the host: the von Mises-Fisher normaliser needs a Bessel function of
-    arbitrary order, which JAX lacks (SciPy has it).
+    Parameters
+    ----------
+    similarity : {"euclidean", "cosine"}
+        The component family.
+    n_features : int
+        D.
+    beta : float
+        The precision or concentration.
+
+    Returns
+    -------
+    float
+        ``(D/2) log(beta / (2 pi))`` or ``log C_D(beta)``, computed on the host (the von
+        Mises-Fisher normaliser needs a Bessel function of arbitrary order, which JAX lacks).
+
+    Examples
+    --------
+    >>> round(mixture_log_normaliser("euclidean", 2, 1.0), 4)
+    -1.8379
     """
     if similarity == "cosine":
         return vmf_log_normaliser(n_features, float(beta))
     return 0.5 * n_features * float(np.log(float(beta) / (2 * np.pi)))
+
+
+def _traced_log_normaliser(similarity: str, n_features: int, beta):
+    """:func:`mixture_log_normaliser` inside a jitted loop (SciPy's Bessel by callback)."""
+    if similarity == "cosine":
+        return jax.pure_callback(
+            lambda b: np.asarray(vmf_log_normaliser(n_features, float(b)), beta.dtype),
+            jax.ShapeDtypeStruct((), beta.dtype),
+            beta,
+        )
+    return 0.5 * n_features * jnp.log(beta / (2 * jnp.pi))
 
 
 def _padded(X) -> tuple[np.ndarray, np.ndarray]:
@@ -105,26 +152,29 @@ def _padded(X) -> tuple[np.ndarray, np.ndarray]:
 def mixture_statistics(X: Float[Array, "N D"], weights, params: MixtureParams, similarity: str):
     """E-step over weighted rows: ``(mean log-likelihood less the components' log
     normaliser, R, S)`` with ``R_k = sum_n w_n r_nk`` and ``S_k = sum_n w_n r_nk x_n``."""
-    joint = jax.vmap(lambda x: log_joint(x, params, similarity, 0.0))(X)
-    log_evidence = jax.nn.logsumexp(joint, axis=1)
-    responsibilities = jnp.exp(joint - log_evidence[:, None]) * weights[:, None]
-    mean = jnp.sum(weights * log_evidence) / jnp.sum(weights)
-    return mean, jnp.sum(responsibilities, axis=0), responsibilities.T @ X
+    statistics = e_step(
+        lambda x: mixture_scores(x, params.memories, similarity) + params.log_weights / params.beta,
+        X,
+        weights,
+        params.beta,
+    )
+    mean = statistics.log_evidence / jnp.sum(weights)
+    return mean, statistics.mass, statistics.moment
 
 
 def _m_step(X, weights, params, mass, moment, similarity, learn_beta):
     n_samples, n_features = jnp.sum(weights), X.shape[1]
     tiny = 10 * jnp.finfo(X.dtype).eps
-    empty = mass <= n_samples * jnp.finfo(X.dtype).eps
     log_weights = jnp.log(mass + tiny) - jnp.log(n_samples + tiny * mass.size)
     if similarity == "cosine":
-        lengths = jnp.linalg.norm(moment, axis=1, keepdims=True)
-        means = jnp.where(empty[:, None], params.memories, moment / jnp.maximum(lengths, tiny))
-        beta = _banerjee(jnp.sum(lengths) / n_samples, n_features)
+        means = direction_m_step(params.memories, mass, moment, n_samples)
+        beta = _banerjee(jnp.sum(jnp.linalg.norm(moment, axis=1)) / n_samples, n_features)
     else:
-        safe_mass = jnp.where(empty, 1.0, mass)
-        means = jnp.where(empty[:, None], params.memories, moment / safe_mass[:, None])
-        explained = jnp.sum(jnp.where(empty, 0.0, jnp.sum(moment**2, axis=1) / safe_mass))
+        empty = empty_components(mass, n_samples)
+        means = mean_m_step(params.memories, mass, moment, n_samples)
+        explained = jnp.sum(
+            jnp.where(empty, 0.0, jnp.sum(moment**2, axis=1) / jnp.where(empty, 1.0, mass))
+        )
         variance = (jnp.sum(weights[:, None] * X**2) - explained) / (n_samples * n_features)
         beta = 1 / (jnp.maximum(variance, 0.0) + MIN_VARIANCE)
     return MixtureParams(means, log_weights, beta if learn_beta else params.beta)
@@ -169,16 +219,54 @@ def _start(X, initial_memories, similarity, beta):
     return jnp.asarray(rows), jnp.asarray(weights), params
 
 
-@functools.partial(jax.jit, static_argnames=("similarity", "learn_beta"))
-def _em_step(X, weights, params, similarity, learn_beta):
-    """One EM iteration: the unnormalised mean log-likelihood of ``params`` and the update."""
-    value, mass, moment = mixture_statistics(X, weights, params, similarity)
-    return value, _m_step(X, weights, params, mass, moment, similarity, learn_beta)
+@dataclasses.dataclass(frozen=True)
+class _WeightedStep:
+    """One EM iteration: the mean log-likelihood of ``params`` and the update."""
+
+    similarity: str
+    learn_beta: bool
+
+    def __call__(self, params, data):
+        X, weights = data
+        value, mass, moment = mixture_statistics(X, weights, params, self.similarity)
+        value = value + _traced_log_normaliser(self.similarity, X.shape[1], params.beta)
+        new = _m_step(X, weights, params, mass, moment, self.similarity, self.learn_beta)
+        return value, new
 
 
-def _fit_result(params, n_iter, converged, trace) -> MixtureFit:
-    n_iter = int(n_iter)
-    return MixtureFit(params, n_iter, bool(converged), np.asarray(trace[:n_iter]))
+@dataclasses.dataclass(frozen=True)
+class _ClamStep:
+    """One Adam step on the ClAM reconstruction loss: ``(-loss, (memories, optimiser))``."""
+
+    similarity: str
+    n_steps: int
+    learning_rate: float
+
+    def loss(self, memories, data):
+        X, weights, params, step_size = data
+        if self.similarity == "cosine":
+            memories = memories / jnp.linalg.norm(memories, axis=1, keepdims=True)
+        current = params._replace(memories=memories)
+
+        def reconstruct(x):
+            def body(v, _):
+                return clam_step(v, current, self.similarity, step_size), None
+
+            return jax.lax.scan(body, x, None, length=self.n_steps)[0]
+
+        errors = jnp.sum((X - jax.vmap(reconstruct)(X)) ** 2, axis=1)
+        return jnp.sum(weights * errors) / jnp.sum(weights)
+
+    def __call__(self, state, data):
+        memories, opt_state = state
+        value, gradient = jax.value_and_grad(self.loss)(memories, data)
+        updates, opt_state = optax.adam(self.learning_rate).update(gradient, opt_state)
+        return -value, (optax.apply_updates(memories, updates), opt_state)
+
+
+def _fit_result(params, fit) -> MixtureFit:
+    objective = np.asarray(fit.objective[: fit.n_iter])
+    return MixtureFit(params, fit.n_iter, fit.converged, objective)
 
 
 def fit_mixture_memories(
@@ -194,68 +282,40 @@ def fit_mixture_memories(
 
     Parameters
     ----------
-    X : (N, D) data; unit rows for ``similarity="cosine"``.
-    initial_memories : (K, D) starting memories (e.g. k-means++ seeds).
-    similarity : "euclidean" (isotropic Gaussian mixture) or "cosine" (vMF mixture).
-    beta : fixed precision / concentration, or None to learn it (starting from the data's
+    X : array-like of shape (N, D)
+        The data; unit rows for ``similarity="cosine"``.
+    initial_memories : array-like of shape (K, D)
+        Starting memories (e.g. k-means++ seeds).
+    similarity : {"euclidean", "cosine"}, default="euclidean"
+        Isotropic Gaussian mixture or von Mises-Fisher mixture.
+    beta : float, optional
+        Fixed precision / concentration, or None to learn it (starting from the data's
         spread around the initial memories).
-    max_iter : maximum EM iterations.
-    tol : stop after the first iteration that raised the mean log-likelihood ``l`` by less
+    max_iter : int, default=200
+        Maximum EM iterations.
+    tol : float, default=1e-6
+        Stop after the first iteration that raised the mean log-likelihood ``l`` by less
         than ``tol * (1 + |l|)``.
 
     Returns
     -------
     MixtureFit
-        ``objective`` holds the mean log-likelihood before each iteration: non-decreasing;
-        the returned parameters are one M-step past its last entry.
+        ``objective`` of shape (n_iter,) holds the mean log-likelihood before each
+        iteration: non-decreasing; the returned parameters are one M-step past its last
+        entry.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0, 0.0], [0.5, 0.0], [5.0, 0.0], [5.5, 0.0]])
+    >>> fit = fit_mixture_memories(X, X[[0, 2]], beta=1.0)
+    >>> sorted(round(float(m), 2) for m in fit.params.memories[:, 0])
+    [0.25, 5.25]
     """
     X, weights, params = _start(X, initial_memories, similarity, beta)
-    learn_beta = beta is None
-    trace: list[float] = []
-    for _ in range(max_iter):
-        value, update = _em_step(X, weights, params, similarity, learn_beta)
-        value = float(value) + mixture_log_normaliser(similarity, X.shape[1], params.beta)
-        trace.append(value)
-        params = update
-        if len(trace) > 1 and value - trace[-2] < tol * (1 + abs(value)):
-            return _fit_result(params, len(trace), True, trace)
-    return _fit_result(params, max_iter, False, trace)
-
-
-@functools.partial(jax.jit, static_argnames=("similarity", "n_steps", "max_iter", "learning_rate"))
-def _backprop(X, weights, params, step_size, tol, similarity, n_steps, max_iter, learning_rate):
-    optimizer = optax.adam(learning_rate)
-
-    def loss(memories):
-        if similarity == "cosine":
-            memories = memories / jnp.linalg.norm(memories, axis=1, keepdims=True)
-        current = params._replace(memories=memories)
-
-        def reconstruct(x):
-            def body(v, _):
-                return clam_step(v, current, similarity, step_size), None
-
-            return jax.lax.scan(body, x, None, length=n_steps)[0]
-
-        errors = jnp.sum((X - jax.vmap(reconstruct)(X)) ** 2, axis=1)
-        return jnp.sum(weights * errors) / jnp.sum(weights)
-
-    def step(state):
-        memories, opt_state = state
-        value, gradient = jax.value_and_grad(loss)(memories)
-        updates, opt_state = optimizer.update(gradient, opt_state)
-        return -value, (optax.apply_updates(memories, updates), opt_state)
-
-    def settled(previous, value):
-        return jnp.abs(value - previous) < tol * (1 + jnp.abs(value))
-
-    start = (params.memories, optimizer.init(params.memories))
-    (memories, _), n_iter, converged, trace = iterate_objective(
-        step, start, max_iter=max_iter, settled=settled
-    )
-    if similarity == "cosine":
-        memories = memories / jnp.linalg.norm(memories, axis=1, keepdims=True)
-    return params._replace(memories=memories), n_iter, converged, -trace
+    step = _WeightedStep(similarity, beta is None)
+    fit = iterate_objective(step, params, (X, weights), max_iter=max_iter, tol=tol)
+    return _fit_result(fit.state, fit)
 
 
 def fit_clam_backprop(
@@ -274,19 +334,47 @@ def fit_clam_backprop(
 
     Parameters
     ----------
-    X, initial_memories, similarity, max_iter, tol : as :func:`fit_mixture_memories`
-        (``max_iter`` counts full-batch Adam steps; ``tol`` applies to the loss).
-    beta : fixed precision / concentration; None takes it from the hard assignment of the
+    X : array-like of shape (N, D)
+        The data; unit rows for ``similarity="cosine"``.
+    initial_memories : array-like of shape (K, D)
+        Starting memories (e.g. k-means++ seeds).
+    similarity : {"euclidean", "cosine"}, default="euclidean"
+        The mixture's similarity.
+    beta : float, optional
+        Fixed precision / concentration; None takes it from the hard assignment of the
         data to the initial memories (kept fixed during training).
-    n_steps : T, the unrolled dynamics steps.
-    step_size : eta of each step.
-    learning_rate : Adam's learning rate.
+    n_steps : int, default=5
+        T, the unrolled dynamics steps.
+    step_size : float, default=1.0
+        Eta of each step.
+    learning_rate : float, default=0.05
+        Adam's learning rate.
+    max_iter : int, default=200
+        Maximum number of full-batch Adam steps.
+    tol : float, default=1e-6
+        Stop after the first step that changed the loss ``l`` by less than
+        ``tol * (1 + |l|)``.
 
     Returns
     -------
     MixtureFit
-        Equal weights; ``objective`` is the reconstruction loss before each step.
+        Equal weights; ``objective`` of shape (n_iter,) is the reconstruction loss before
+        each step.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0, 0.0], [0.5, 0.0], [5.0, 0.0], [5.5, 0.0]])
+    >>> fit = fit_clam_backprop(X, X[[0, 2]], beta=2.0, max_iter=20)
+    >>> bool(fit.objective[-1] < fit.objective[0])
+    True
     """
     X, weights, params = _start(X, initial_memories, similarity, beta)
-    settings = (similarity, n_steps, max_iter, learning_rate)
-    return _fit_result(*_backprop(X, weights, params, step_size, tol, *settings))
+    step = _ClamStep(similarity, n_steps, learning_rate)
+    state = (params.memories, optax.adam(learning_rate).init(params.memories))
+    data = (X, weights, params, jnp.asarray(step_size, X.dtype))
+    fit = iterate_objective(step, state, data, max_iter=max_iter, tol=tol, two_sided=True)
+    memories = fit.state[0]
+    if similarity == "cosine":
+        memories = memories / jnp.linalg.norm(memories, axis=1, keepdims=True)
+    return _fit_result(params._replace(memories=memories), fit._replace(objective=-fit.objective))

@@ -22,9 +22,8 @@ masses ``R_mu = sum_n r_{n mu}`` and the first moments ``S_mu = sum_n r_{n mu} x
 
 Both M-steps maximise ``Q`` exactly (with empty components, ``R_mu <= N eps``, kept in
 place), so every EM iteration leaves the log-likelihood no lower (Dempster, Laird & Rubin
-1977). The memories start at K distinct data rows chosen by k-means++ seeding (Arthur &
-Vassilvitskii 2007): the first uniformly, each next with probability proportional to its
-squared distance to the nearest chosen row.
+1977). The memories start at K data rows chosen by scikit-learn's k-means++ seeding (Arthur
+& Vassilvitskii 2007); the iterations run on :mod:`ebm_memory.learning.em`.
 
 Examples
 --------
@@ -41,26 +40,30 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-from collections.abc import Callable
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Bool, Float, Int
 
-from ebm_memory._numerics import scaled_logsumexp, scaled_softmax
+from ebm_memory._numerics import scaled_logsumexp
 from ebm_memory._validation import as_float_array, check_integer, check_positive
 from ebm_memory.energies.effective import SIMILARITIES, attention_scores
-from ebm_memory.energies.streaming import chunk_memories
+from ebm_memory.learning.em import (
+    e_step,
+    empty_components,
+    iterate_objective,
+    kmeans_plusplus_seeds,
+    mean_m_step,
+)
 
 __all__ = [
     "LearnedMemories",
     "dot_m_step",
     "em_step",
     "fit_gaussian_memories",
-    "iterate_objective",
-    "kmeans_plus_plus",
     "mean_log_likelihood",
 ]
 
@@ -70,81 +73,28 @@ class LearnedMemories(NamedTuple):
 
     Attributes
     ----------
-    memories : (K, D) learned memories, after ``n_iter`` updates
-    n_iter : number of updates applied
-    converged : whether the objective settled before ``max_iter`` updates
-    objective : (max_iter,) objective at the memories before each update (entry 0 at the
-        initial memories), NaN after stopping
+    memories : array of shape (K, D)
+        The learned memories, after ``n_iter`` updates.
+    n_iter : int
+        The number of updates applied.
+    converged : bool
+        Whether the objective settled before ``max_iter`` updates.
+    objective : array of shape (max_iter,)
+        The objective at the memories before each update (entry 0 at the initial memories),
+        NaN after stopping.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fit = LearnedMemories(np.zeros((2, 3)), 1, True, np.array([0.5]))
+    >>> fit.memories.shape, fit.n_iter
+    ((2, 3), 1)
     """
 
     memories: Float[Array, "K D"]
     n_iter: Int[Array, ""] | int
     converged: Bool[Array, ""] | bool
     objective: Float[Array, " T"]
-
-
-def iterate_objective(
-    step: Callable,
-    state,
-    *,
-    max_iter: int,
-    settled: Callable[[Array, Array], Array],
-):
-    """Run ``value, state = step(state)`` in a ``lax.while_loop`` and trace the values.
-
-    Stops after the first update whose preceding ``value`` satisfies
-    ``settled(previous_value, value)``, or after ``max_iter`` updates.
-
-    Returns
-    -------
-    state, n_iter, converged, trace
-        The state after the last update, the number of updates, whether ``settled`` stopped
-        the loop, and the ``(max_iter,)`` values (NaN after stopping).
-    """
-
-    def body(carry):
-        state, k, trace, previous, _ = carry
-        value, state = step(state)
-        done = (k > 0) & settled(previous, value)
-        return state, k + 1, trace.at[k].set(value), value, done
-
-    nan = jnp.full((), jnp.nan, jax.eval_shape(step, state)[0].dtype)
-    start = (state, jnp.zeros((), jnp.int32), jnp.full(max_iter, nan), nan, jnp.array(False))
-    state, n_iter, trace, _, done = jax.lax.while_loop(
-        lambda carry: ~carry[4] & (carry[1] < max_iter), body, start
-    )
-    return state, n_iter, done, trace
-
-
-def kmeans_plus_plus(X: Float[Array, "N D"], n_memories: int, key) -> Float[Array, "K D"]:
-    """k-means++ seeding: ``n_memories`` data rows, each drawn with probability proportional
-    to its squared distance to the rows already drawn (the first uniformly).
-
-    Rows are distinct unless ``X`` has fewer than ``n_memories`` distinct rows, in which case
-    the remainder are drawn uniformly from the rows not yet taken.
-    """
-    keys = jax.random.split(key, n_memories)
-    n_samples = X.shape[0]
-    first = jax.random.randint(keys[0], (), 0, n_samples)
-    chosen = jnp.zeros(n_memories, first.dtype).at[0].set(first)
-    taken = jnp.zeros(n_samples, bool).at[first].set(True)
-    distances = jnp.sum((X - X[first]) ** 2, axis=1)
-
-    def draw(k, carry):
-        chosen, taken, distances = carry
-        weights = jnp.where(jnp.sum(distances) > 0, distances, (~taken).astype(X.dtype))
-        index = jax.random.choice(keys[k], n_samples, p=weights / jnp.sum(weights))
-        distances = jnp.minimum(distances, jnp.sum((X - X[index]) ** 2, axis=1))
-        return chosen.at[k].set(index.astype(chosen.dtype)), taken.at[index].set(True), distances
-
-    chosen, _, _ = jax.lax.fori_loop(1, n_memories, draw, (chosen, taken, distances))
-    return X[chosen]
-
-
-class _Statistics(NamedTuple):
-    log_likelihood: Float[Array, ""]  # mean over the data
-    mass: Float[Array, " K"]  # R_mu = sum_n r
-    moment: Float[Array, "K D"]  # S_mu = sum_n r x_n
 
 
 def _log_partition(memories, beta, similarity):
@@ -155,37 +105,18 @@ def _log_partition(memories, beta, similarity):
     return jnp.log(memories.shape[0]) + gaussian
 
 
-def _e_step(X, memories, beta, similarity, chunk_size) -> _Statistics:
-    """Mean log-likelihood, masses and first moments, streamed over chunks of data rows."""
-    chunks = chunk_memories(X, chunk_size)
-
-    def chunk_sums(rows, valid):
-        def one(x):
-            scores = attention_scores(x, memories, similarity)
-            return scaled_logsumexp(scores, beta), scaled_softmax(scores, beta)
-
-        log_norms, responsibilities = jax.vmap(one)(rows)
-        weight = valid.astype(rows.dtype)
-        responsibilities = responsibilities * weight[:, None]
-        log_densities = log_norms - 0.5 * beta * jnp.sum(rows**2, axis=1)
-        return (
-            jnp.sum(weight * log_densities),
-            jnp.sum(responsibilities, axis=0),
-            responsibilities.T @ rows,
-        )
-
-    def body(total, chunk):
-        return jax.tree.map(jnp.add, total, chunk_sums(*chunk)), None
-
-    first = chunk_sums(chunks.patterns[0], chunks.valid[0])
-    rest = (chunks.patterns[1:], chunks.valid[1:])
-    (total, mass, moment), _ = jax.lax.scan(body, first, rest)
-    mean = total / X.shape[0] - _log_partition(memories, beta, similarity)
-    return _Statistics(mean, mass, moment)
-
-
-def _empty(mass, n_samples):
-    return mass <= n_samples * jnp.finfo(mass.dtype).eps
+def _statistics(X, memories, beta, similarity, chunk_size):
+    """The E-step sums and the mean log-likelihood of ``memories``."""
+    statistics = e_step(
+        lambda x: attention_scores(x, memories, similarity),
+        X,
+        jnp.ones(X.shape[0], X.dtype),
+        beta,
+        chunk_size,
+    )
+    squares = 0.5 * beta * jnp.sum(X**2)
+    mean = (statistics.log_evidence - squares) / X.shape[0]
+    return statistics, mean - _log_partition(memories, beta, similarity)
 
 
 def _solve_log_lambert(y, n_steps: int = 32):
@@ -227,7 +158,7 @@ def dot_m_step(
     tiny = jnp.finfo(moment.dtype).tiny
     mean = moment / n_samples
     log_b = jnp.log(jnp.maximum(beta * jnp.sum(mean**2, axis=1), tiny))
-    frozen = _empty(mass, n_samples)
+    frozen = empty_components(mass, n_samples)
     fixed_log_p = 0.5 * beta * jnp.sum(memories**2, axis=1)
 
     def log_weights(lam):
@@ -262,9 +193,7 @@ def _m_step(memories, statistics, n_samples, beta, similarity):
     mass, moment = statistics.mass, statistics.moment
     if similarity == "dot":
         return dot_m_step(memories, mass, moment, n_samples, beta)
-    empty = _empty(mass, n_samples)
-    means = moment / jnp.where(empty, 1.0, mass)[:, None]
-    return jnp.where(empty[:, None], memories, means)
+    return mean_m_step(memories, mass, moment, n_samples)
 
 
 @functools.partial(jax.jit, static_argnames=("similarity", "chunk_size"))
@@ -276,7 +205,7 @@ def mean_log_likelihood(
     chunk_size: int | None = None,
 ) -> Float[Array, ""]:
     """Mean of ``log p(x_n) = -beta E(x_n) - log Z`` over the rows of ``X`` (unchecked)."""
-    return _e_step(X, memories, beta, similarity, chunk_size).log_likelihood
+    return _statistics(X, memories, beta, similarity, chunk_size)[1]
 
 
 @functools.partial(jax.jit, static_argnames=("similarity", "chunk_size"))
@@ -289,24 +218,21 @@ def em_step(
 ) -> tuple[Float[Array, "K D"], Float[Array, ""]]:
     """One EM iteration (unchecked): the updated memories and the mean log-likelihood of the
     memories given."""
-    statistics = _e_step(X, memories, beta, similarity, chunk_size)
-    return _m_step(memories, statistics, X.shape[0], beta, similarity), statistics.log_likelihood
+    value, new = _GaussianStep(similarity, chunk_size)(memories, (X, beta))
+    return new, value
 
 
-@functools.partial(jax.jit, static_argnames=("n_memories", "similarity", "max_iter", "chunk_size"))
-def _fit(X, key, beta, tol, n_memories, similarity, max_iter, chunk_size):
-    def step(memories):
-        new, log_likelihood = em_step(X, memories, beta, similarity, chunk_size)
-        return log_likelihood, new
+@dataclasses.dataclass(frozen=True)
+class _GaussianStep:
+    """One EM iteration of Model B: ``(mean log-likelihood, updated memories)``."""
 
-    def settled(previous, value):
-        return value - previous < tol * (1 + jnp.abs(value))
+    similarity: str
+    chunk_size: int | None
 
-    memories = kmeans_plus_plus(X, n_memories, key)
-    memories, n_iter, converged, trace = iterate_objective(
-        step, memories, max_iter=max_iter, settled=settled
-    )
-    return LearnedMemories(memories, n_iter, converged, trace)
+    def __call__(self, memories, data):
+        X, beta = data
+        statistics, value = _statistics(X, memories, beta, self.similarity, self.chunk_size)
+        return value, _m_step(memories, statistics, X.shape[0], beta, self.similarity)
 
 
 def fit_gaussian_memories(
@@ -324,22 +250,30 @@ def fit_gaussian_memories(
 
     Parameters
     ----------
-    X : (N, D) data.
-    n_memories : K <= N.
-    beta : inverse temperature; the mixture components have covariance ``I / beta``.
-    similarity : ``"euclidean"`` (equal weights) or ``"dot"`` (weights
-        ``∝ exp(beta |xi|^2 / 2)``).
-    key : PRNG key for the k-means++ initialisation.
-    max_iter : maximum number of EM iterations.
-    tol : stop once an iteration raises the mean log-likelihood ``l`` by less than
+    X : array-like of shape (N, D)
+        The data.
+    n_memories : int
+        K, at most N.
+    beta : float
+        Inverse temperature; the mixture components have covariance ``I / beta``.
+    similarity : {"euclidean", "dot"}, default="euclidean"
+        ``"euclidean"``: equal weights; ``"dot"``: weights ``∝ exp(beta |xi|^2 / 2)``.
+    key : jax.Array
+        PRNG key for the k-means++ initialisation.
+    max_iter : int, default=200
+        Maximum number of EM iterations.
+    tol : float, default=1e-6
+        Stop once an iteration raises the mean log-likelihood ``l`` by less than
         ``tol * (1 + |l|)``.
-    chunk_size : stream the E-step over chunks of this many data rows (None: all at once).
+    chunk_size : int, optional
+        Stream the E-step over chunks of this many data rows (None: all at once).
 
     Returns
     -------
     LearnedMemories
-        ``objective`` is the mean log-likelihood before each iteration (non-decreasing);
-        the returned memories, one M-step further, score at least its last value.
+        Memories of shape (K, D); ``objective`` of shape (max_iter,) is the mean
+        log-likelihood before each iteration (non-decreasing); the returned memories, one
+        M-step further, score at least its last value.
 
     Examples
     --------
@@ -361,4 +295,9 @@ def fit_gaussian_memories(
     check_positive("tol", tol, allow_zero=True)
     if chunk_size is not None:
         chunk_size = check_integer("chunk_size", chunk_size, minimum=1)
-    return _fit(X, key, beta, tol, n_memories, similarity, max_iter, chunk_size)
+    memories = kmeans_plusplus_seeds(X, n_memories, key)
+    data = (X, jnp.asarray(beta, X.dtype))
+    fit = iterate_objective(
+        _GaussianStep(similarity, chunk_size), memories, data, max_iter=max_iter, tol=tol
+    )
+    return LearnedMemories(*fit)

@@ -2,56 +2,83 @@
 
 With equal weights and a fixed concentration ``beta`` the E-step responsibilities are the
 attention weights ``softmax(beta xi . x)`` and the M-step mean direction of component ``mu`` is
-``normalise(sum_n r_{n mu} x_n)``: clustering on the hypersphere. Each step cannot lower the
-log-likelihood (it is exact EM).
+``normalise(sum_n r_{n mu} x_n)``: clustering on the hypersphere, run by the EM engine of
+:mod:`ebm_memory.learning.em`. Each step cannot lower the log-likelihood (it is exact EM).
 """
 
 from __future__ import annotations
 
-import functools
+import dataclasses
 
-import jax
 import jax.numpy as jnp
-from jaxtyping import Array, Float
 
-from ebm_memory._numerics import scaled_logsumexp, scaled_softmax
-from ebm_memory.dynamics.continuous import normalise
+from ebm_memory._validation import as_float_array, check_integer, check_positive
+from ebm_memory.learning.em import (
+    direction_m_step,
+    e_step,
+    iterate_objective,
+    kmeans_plusplus_seeds,
+)
+from ebm_memory.learning.mixture import LearnedMemories
 
 __all__ = ["fit_spherical_memories"]
 
 
-@functools.partial(jax.jit, static_argnames=("n_memories", "max_iter"))
-def _em(units, key, beta, tol, n_memories, max_iter):
-    start = jax.random.choice(key, units.shape[0], (n_memories,), replace=False)
+@dataclasses.dataclass(frozen=True)
+class _DirectionStep:
+    """One EM iteration: the mean of ``log sum_mu exp(beta xi_mu . x)`` and the update."""
 
-    def mean_log_likelihood(memories):
-        return jnp.mean(jax.vmap(lambda x: scaled_logsumexp(memories @ x, beta))(units))
-
-    def step(carry):
-        memories, _, previous, iteration, _ = carry
-        weights = jax.vmap(lambda x: scaled_softmax(memories @ x, beta))(units)
-        pulled = weights.T @ units
-        empty = jnp.linalg.norm(pulled, axis=1, keepdims=True) == 0
-        memories = jnp.where(empty, memories, jax.vmap(normalise)(pulled))
-        value = mean_log_likelihood(memories)
-        done = value - previous <= tol * (1 + jnp.abs(value))
-        return memories, previous, value, iteration + 1, done
-
-    initial = units[start]
-    carry = (initial, -jnp.inf, mean_log_likelihood(initial), 0, False)
-    memories, _, value, n_iter, done = jax.lax.while_loop(
-        lambda c: (~c[4]) & (c[3] < max_iter), step, carry
-    )
-    return memories, n_iter, done, value
+    def __call__(self, memories, data):
+        units, beta = data
+        n_samples = units.shape[0]
+        weights = jnp.ones(n_samples, units.dtype)
+        statistics = e_step(lambda x: memories @ x, units, weights, beta)
+        new = direction_m_step(memories, statistics.mass, statistics.moment, n_samples)
+        return statistics.log_evidence / n_samples, new
 
 
 def fit_spherical_memories(
-    units: Float[Array, "N D"], n_memories: int, beta: float, *, key, max_iter=200, tol=1e-6
-):
+    units, n_memories: int, beta: float, *, key, max_iter: int = 200, tol: float = 1e-6
+) -> LearnedMemories:
     """EM for the mean directions of an equal-weight vMF mixture with concentration ``beta``.
 
-    ``units`` are unit-norm data rows; initial memories are ``n_memories`` distinct rows
-    drawn with ``key``. Returns ``(memories, n_iter, converged, mean_log_likelihood)`` where
-    the log-likelihood omits the constant ``log C_D(beta) - log K``.
+    Parameters
+    ----------
+    units : array-like of shape (N, D)
+        Unit-norm data rows.
+    n_memories : int
+        K, at most N.
+    beta : float
+        The concentration.
+    key : jax.Array
+        PRNG key for the k-means++ seeds (data rows).
+    max_iter : int, default=200
+        Maximum number of EM iterations.
+    tol : float, default=1e-6
+        Stop once an iteration raises the mean log-likelihood ``l`` by less than
+        ``tol * (1 + |l|)``.
+
+    Returns
+    -------
+    LearnedMemories
+        Unit memories of shape (K, D); ``objective`` of shape (max_iter,) is the mean
+        log-likelihood before each iteration, less the constant ``log C_D(beta) - log K``.
+
+    Examples
+    --------
+    >>> import jax
+    >>> import numpy as np
+    >>> units = np.array([[1.0, 0.0], [0.99, 0.14], [0.0, 1.0], [0.14, 0.99]])
+    >>> units = units / np.linalg.norm(units, axis=1, keepdims=True)
+    >>> fit = fit_spherical_memories(units, 2, 20.0, key=jax.random.key(0))
+    >>> fit.memories.shape, bool(fit.converged)
+    ((2, 2), True)
     """
-    return _em(jnp.asarray(units), key, beta, tol, n_memories, max_iter)
+    units = as_float_array("units", units, ndim=(2,))
+    n_memories = check_integer("n_memories", n_memories, minimum=1)
+    check_positive("beta", beta)
+    max_iter = check_integer("max_iter", max_iter, minimum=1)
+    memories = kmeans_plusplus_seeds(units, n_memories, key)
+    data = (units, jnp.asarray(beta, units.dtype))
+    fit = iterate_objective(_DirectionStep(), memories, data, max_iter=max_iter, tol=tol)
+    return LearnedMemories(*fit)

@@ -6,7 +6,7 @@ from scipy.special import softmax
 
 from ebm_memory.learning import Corruption, Optimizer, fit_softmax_backprop
 from ebm_memory.learning.backprop import corrupt, reconstruct, reconstruction_loss
-from ebm_memory.learning.mixture import kmeans_plus_plus
+from ebm_memory.learning.em import kmeans_plusplus_seeds
 
 rng = np.random.default_rng(0)
 PROTOTYPES = rng.choice([-1.0, 1.0], size=(3, 16))
@@ -60,7 +60,7 @@ def test_backprop_decreases_the_reconstruction_loss(similarity, corruption):
     # observed final / initial 0.35-0.59 over 3 data sets x 2 keys
     assert trace[-1] < 0.7 * trace[0]
     # the memories complete corruptions they were not trained on, too
-    seeds = kmeans_plus_plus(jnp.asarray(X), 3, jax.random.split(jax.random.key(1))[0])
+    seeds = kmeans_plusplus_seeds(X, 3, jax.random.split(jax.random.key(1))[0])
     held_out = corrupt(jax.random.key(99), jnp.asarray(X), corruption)
     before = reconstruction_loss(seeds, held_out, X, 1.0, similarity, 2)
     after = reconstruction_loss(fit.memories, held_out, X, 1.0, similarity, 2)

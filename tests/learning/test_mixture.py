@@ -6,7 +6,8 @@ from scipy.special import logsumexp
 from scipy.stats import multivariate_normal
 
 from ebm_memory.learning import LearnedMemories, fit_gaussian_memories
-from ebm_memory.learning.mixture import dot_m_step, em_step, kmeans_plus_plus, mean_log_likelihood
+from ebm_memory.learning.em import _advance, kmeans_plusplus_seeds
+from ebm_memory.learning.mixture import dot_m_step, em_step, mean_log_likelihood
 
 BETA = 4.0
 ANGLES = np.deg2rad([90.0, 210.0, 330.0])
@@ -109,14 +110,22 @@ def test_empty_euclidean_component_keeps_its_memory():
     np.testing.assert_array_equal(new[1], memories[1])
 
 
-def test_kmeans_plus_plus_draws_distinct_data_rows():
-    seed_rows = jax.jit(kmeans_plus_plus, static_argnums=1)
+def test_kmeans_plusplus_seeds_are_distinct_data_rows():
     X = np.random.default_rng(4).normal(size=(5, 2))
-    seeds = np.asarray(seed_rows(jnp.asarray(X), 3, jax.random.key(5)))
+    seeds = np.asarray(kmeans_plusplus_seeds(X, 3, jax.random.key(5)))
     assert len({tuple(row) for row in seeds} & {tuple(row) for row in X}) == 3
-    repeated = jnp.array([[0.0, 0.0]] * 4 + [[1.0, 1.0]])  # fewer distinct rows than K
-    seeds = np.asarray(seed_rows(repeated, 3, jax.random.key(6)))
-    assert {tuple(row) for row in seeds} == {(0.0, 0.0), (1.0, 1.0)}
+
+
+def test_a_new_max_iter_does_not_compile_again():
+    X = np.random.default_rng(6).normal(size=(40, 2))
+    fit_gaussian_memories(X, 2, 1.0, key=jax.random.key(0), max_iter=3, tol=0.0)
+    before = _advance._cache_size()
+    fits = [
+        fit_gaussian_memories(X, 2, 1.0, key=jax.random.key(0), max_iter=m, tol=0.0)
+        for m in (5, 70)
+    ]
+    assert _advance._cache_size() == before
+    assert [fit.n_iter for fit in fits] == [5, 70]
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,8 @@ trial are paired across ``P``. For each ``N`` a geometric walk in ``P`` brackets
 with two loads on either side; the crossing is interpolated linearly in ``log P``, and a
 bootstrap over trials gives its standard error and the confidence interval of the fitted
 growth law (``P ~ N^a``, or ``P ~ exp(a N)`` for the exponential interaction). The
-experiment that runs all the models, its figure and its table are in
-:mod:`ebm_memory.analysis.capacity_report`.
+published laws are in :mod:`ebm_memory.analysis.capacity_theory`; the experiment that runs
+all the models is :mod:`ebm_memory.experiments.capacity`.
 
 Examples
 --------
@@ -36,21 +36,33 @@ Examples
 from __future__ import annotations
 
 import functools
-import math
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from scipy.special import erfinv
 from tqdm.auto import tqdm
 
+from ebm_memory._renamed import renamed_parameters
 from ebm_memory._validation import check_integer, check_positive
+from ebm_memory.analysis._seeds import as_seed
+from ebm_memory.analysis.capacity_fit import CapacityCurve, GrowthFit, fit_growth
+from ebm_memory.analysis.capacity_theory import (
+    AGS_CAPACITY,
+    EXPONENTIAL_BOUND_RATE,
+    ags_load,
+    error_free_capacity,
+    error_free_law,
+    exponential_snr_rate,
+    interaction_degree,
+)
 from ebm_memory.dynamics import retrieve_binary
 from ebm_memory.energies.interactions import Interaction
 
 __all__ = [
     "AGS_CAPACITY",
     "EXPONENTIAL_BOUND_RATE",
+    "CapacityCurve",
+    "GrowthFit",
     "ags_load",
     "capacity_curve",
     "error_free_capacity",
@@ -60,68 +72,9 @@ __all__ = [
     "retrieval_errors",
 ]
 
-AGS_CAPACITY = 0.138
-"""Amit, Gutfreund & Sompolinsky's critical load ``P / N`` of the classical network."""
-EXPONENTIAL_BOUND_RATE = math.log(2.0) / 2.0
-"""Demircigil et al.'s rate: all patterns are one-step stable for ``P < exp(rate N)``."""
 EXACT_INTEGERS = 2**24  # float32 holds every integer up to 2^24, so such sums are exact
 MAX_WALK = 20  # batches of loads per crossing at most
 WALK_WIDTH = 4  # loads per batch
-
-
-def ags_load(error: float) -> float:
-    """Load ``P / N`` at which the classical network's retrieval state has a fraction
-    ``error`` of wrong bits (Amit, Gutfreund & Sompolinsky, replica symmetric, ``T = 0``).
-
-    The stable branch ends at ``error = 0.0165``, load 0.138; beyond it the formula follows
-    the unstable branch.
-    """
-    overlap = 1.0 - 2.0 * error
-    y = erfinv(overlap)
-    return float((overlap / y - 2.0 / math.sqrt(math.pi) * math.exp(-(y**2))) ** 2 / 2.0)
-
-
-def exponential_snr_rate(beta: float = 1.0) -> float:
-    """``2 beta - ln cosh(2 beta)``: growth rate of the load at a fixed small bit error for
-    ``F(x) = exp(beta x)``, from a Gaussian signal-to-noise estimate (this module's).
-
-    Flipping a bit of a stored pattern costs its own term ``exp(beta N) (1 - exp(-2 beta))``
-    against a crosstalk of variance ``4 P sinh(beta)^2 cosh(2 beta)^(N - 1)``; a fixed ratio
-    gives ``ln P ~ N (2 beta - ln cosh 2 beta)``, which tends to ``ln 2`` as ``beta`` grows.
-    """
-    check_positive("beta", beta)
-    return 2.0 * beta - math.log(math.cosh(2.0 * beta))
-
-
-def _double_factorial(k: int) -> int:
-    return math.prod(range(k, 0, -2))
-
-
-def _power(interaction: Interaction) -> int | None:
-    """The degree ``n`` of a (rectified) polynomial interaction; None for the exponential."""
-    return None if interaction.log_domain else int(dict(interaction.params)["n"])
-
-
-def error_free_law(n_features, degree: int | None) -> np.ndarray:
-    """The error-free capacity of :func:`error_free_capacity` by degree (None: exponential)."""
-    n_features = np.asarray(n_features, dtype=np.float64)
-    if not degree:
-        return np.sqrt(2.0 * math.log(2.0) * 2.0**n_features / n_features)
-    scale = 2.0 * _double_factorial(2 * degree - 3) * np.log(n_features)
-    return n_features ** (degree - 1) / scale
-
-
-def error_free_capacity(n_features, interaction: Interaction) -> np.ndarray:
-    """Error-free capacity: ``N^(n-1) / (2 (2n-3)!! ln N)`` for ``F(x) = x^n`` (Krotov &
-    Hopfield; ``N / (2 ln N)`` for the classical network); ``sqrt(2 ln 2 * 2^N / N)`` for
-    ``exp(beta x)``.
-
-    The exponential estimate is this module's: two patterns one bit apart tie on their own
-    terms when that bit flips, so the other memories make one of them unstable; such
-    pairs appear with probability ``1 - exp(-P^2 N / 2^(N + 1))``, one half at the value
-    returned, whose growth rate tends to Demircigil et al.'s ``ln(2) / 2``.
-    """
-    return error_free_law(n_features, _power(interaction))
 
 
 def _patterns(seed: int, n_features: int, n_patterns: int, n_trials: int) -> np.ndarray:
@@ -151,6 +104,7 @@ def _final_errors(patterns, loads, interaction, max_iter, chunk_size):
     return jax.lax.map(at_load, loads)
 
 
+@renamed_parameters(seed="random_state")
 def retrieval_errors(
     n_features: int,
     loads,
@@ -159,7 +113,7 @@ def retrieval_errors(
     n_trials: int = 8,
     max_iter: int = 100,
     chunk_size: int | None = 64,
-    seed: int = 0,
+    random_state=0,
 ) -> np.ndarray:
     """Final bit-error fraction of retrieval started at each stored pattern, for several loads.
 
@@ -176,32 +130,41 @@ def retrieval_errors(
         Numbers of stored patterns ``P``; trial ``t`` stores the first ``P`` of its stream.
     interaction : Interaction
         ``F`` of the energy ``-sum_mu F(xi_mu . s)``.
-    n_trials : int
+    n_trials : int, default=8
         Independent pattern streams.
-    max_iter : int
+    max_iter : int, default=100
         Asynchronous sweeps at most; 1 is one-step retrieval.
-    chunk_size : int or None
+    chunk_size : int or None, default=64
         Memories streamed per chunk where retrieval reduces over them.
-    seed : int
-        With ``n_features``, seeds the streams.
+    random_state : int, RandomState instance or None, default=0
+        With ``n_features``, seeds the streams (an int is the seed itself; ``seed`` is its
+        former name).
 
     Returns
     -------
-    numpy.ndarray
-        (loads, n_trials, max(loads)) fraction of bits that end differing from the start
-        pattern; NaN beyond each load.
+    errors : ndarray of shape (n_loads, n_trials, max(loads))
+        Fraction of bits that end differing from the start pattern; NaN beyond each load.
 
     Raises
     ------
     ValueError
         For a polynomial load whose attractions could exceed 2^24: retrieval runs in
         float32, whose sums of integer powers are exact only below that.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ebm_memory.analysis.capacity import retrieval_errors
+    >>> from ebm_memory.energies import interactions
+    >>> errors = retrieval_errors(100, [3, 5], interactions.classical(), n_trials=2)
+    >>> errors.shape, float(np.nanmax(errors))
+    ((2, 2, 5), 0.0)
     """
     check_integer("n_features", n_features, minimum=2)
     check_integer("n_trials", n_trials, minimum=1)
     loads = np.asarray([check_integer("load", p, minimum=1) for p in loads])
-    patterns = _patterns(seed, n_features, int(loads.max()), n_trials)
-    degree = _power(interaction)
+    patterns = _patterns(as_seed(random_state), n_features, int(loads.max()), n_trials)
+    degree = interaction_degree(interaction)
     if degree is not None:
         overlaps = np.abs(patterns @ np.swapaxes(patterns, 1, 2)) + 2.0
         if np.max(np.sum(overlaps**degree, axis=-1)) > EXACT_INTEGERS:
@@ -246,21 +209,29 @@ def _steps(load: int, ratio: float, count: int, upward: bool) -> list[int]:
     return sorted(set(steps))
 
 
-def _bracket(run, cache: dict, statistic, threshold, start, ratio, width=WALK_WIDTH):
-    """Run batches of ``width`` walk steps until ``statistic`` of the cached errors first
+def _evaluate(errors: dict, n_features, interaction, settings, loads) -> None:
+    """Add to ``errors`` (load -> (n_trials, load) bit errors) the loads not yet in it."""
+    loads = [p for p in loads if p not in errors]
+    if loads:
+        batch = retrieval_errors(n_features, loads, interaction, **settings)
+        errors.update({p: batch[i, :, :p] for i, p in enumerate(loads)})
+
+
+def _bracket(evaluate, errors: dict, statistic, threshold, start, ratio, width=WALK_WIDTH):
+    """Evaluate batches of ``width`` walk steps until ``statistic`` of the errors first
     exceeds ``threshold`` with two loads on either side, the nearest two one step apart."""
-    run(sorted({start, *_steps(start, ratio, 2, False), *_steps(start, ratio, 2, True)}))
+    evaluate(sorted({start, *_steps(start, ratio, 2, False), *_steps(start, ratio, 2, True)}))
     for _ in range(MAX_WALK):
-        loads = sorted(cache)
-        above = np.array([statistic(cache[p]) > threshold for p in loads])
+        loads = sorted(errors)
+        above = np.array([statistic(errors[p]) > threshold for p in loads])
         first = int(np.argmax(above)) if above.any() else len(loads)
         if first >= len(loads) - 1:  # no load above, or no margin above
-            run(_steps(loads[-1], ratio, width if first == len(loads) else 1, True))
+            evaluate(_steps(loads[-1], ratio, width if first == len(loads) else 1, True))
         elif first > 0 and loads[first] > _steps(loads[first - 1], ratio, 1, True)[0]:
             gap = _steps(loads[first], ratio, width, False)
-            run([p for p in gap if p > loads[first - 1]])
+            evaluate([p for p in gap if p > loads[first - 1]])
         elif first < 2 and loads[0] > 1:  # no load below, or no margin below
-            run(_steps(loads[0], ratio, width if first == 0 else 1, False))
+            evaluate(_steps(loads[0], ratio, width if first == 0 else 1, False))
         else:
             return
 
@@ -280,6 +251,48 @@ def _guess(law, n_features, previous, fallback, theory):
     return max(1, round(p1 * np.exp(slope * (x(n_features) - x(n1)))))
 
 
+def _criteria(error_threshold: float) -> dict:
+    """Capacity name -> (statistic of the (n_trials, P) errors, threshold it crosses)."""
+    return {"capacity": (np.mean, error_threshold), "exact_capacity": (_failed_fraction, 0.5)}
+
+
+def _walk(n_features, interaction, settings, found, error_threshold, ratio) -> dict:
+    """Errors (load -> (n_trials, load)) of every load walked at one ``N``, where both
+    crossings are bracketed; ``found``: the crossings at the earlier ``N``."""
+    degree = interaction_degree(interaction)
+    law = "exponential" if degree is None else "power"
+    theory = functools.partial(error_free_law, degree=degree)
+    errors: dict = {}
+    evaluate = functools.partial(_evaluate, errors, n_features, interaction, settings)
+    criteria = _criteria(error_threshold)
+    for key in ("exact_capacity", "capacity"):  # the error-free crossing comes first
+        if key == "exact_capacity":
+            fallback = error_free_capacity(n_features, interaction)
+        else:
+            failing = [p for p in errors if _failed_fraction(errors[p]) > 0.5]
+            fallback = min(failing, default=max(errors))
+        start = _guess(law, n_features, found[key], fallback, theory)
+        _bracket(evaluate, errors, *criteria[key], start, ratio)
+    return errors
+
+
+def _crossings_of(errors: dict, weights: np.ndarray, error_threshold: float):
+    """Both crossings (first: the trials' mean, then one per bootstrap weight row) and the
+    grid (loads, mean bit error, fraction of error-free trials) of one ``N``."""
+    loads = np.array(sorted(errors))
+    per_trial = {
+        "capacity": np.stack([errors[p].mean(axis=1) for p in loads], axis=1),
+        "exact_capacity": np.stack([errors[p].max(axis=1) > 0 for p in loads], axis=1),
+    }
+    crossings = {}
+    for key, (_, threshold) in _criteria(error_threshold).items():
+        curves = np.vstack([per_trial[key].mean(axis=0), weights @ per_trial[key]])
+        crossings[key] = _crossings(loads.astype(np.float64), curves, threshold)
+    exact_fraction = 1.0 - per_trial["exact_capacity"].mean(axis=0)
+    return crossings, (loads, per_trial["capacity"].mean(axis=0), exact_fraction)
+
+
+@renamed_parameters(seed="random_state", progress_bar="verbose")
 def capacity_curve(
     interaction: Interaction,
     n_values,
@@ -290,9 +303,9 @@ def capacity_curve(
     max_iter: int = 100,
     chunk_size: int | None = 64,
     n_bootstrap: int = 1000,
-    seed: int = 0,
-    progress_bar: bool = False,
-) -> dict[str, np.ndarray]:
+    random_state=0,
+    verbose: int = 0,
+) -> CapacityCurve:
     """Capacities against ``N`` (both criteria), with bootstrap standard errors.
 
     Parameters
@@ -301,124 +314,74 @@ def capacity_curve(
         A (rectified) polynomial or exponential interaction.
     n_values : sequence of int
         Numbers of neurons ``N``, increasing.
-    n_trials : int
+    n_trials : int, default=12
         Independent pattern sets per load.
-    error_threshold : float
+    error_threshold : float, default=0.01
         Largest mean final bit error that still counts as retrieved.
-    ratio : float
+    ratio : float, default=1.12
         Step of the geometric walk in ``P``; crossings are interpolated between steps.
-    max_iter, chunk_size : see :func:`retrieval_errors`.
-    n_bootstrap : int
+    max_iter : int, default=100
+        Asynchronous sweeps at most (:func:`retrieval_errors`).
+    chunk_size : int or None, default=64
+        Memories streamed per chunk (:func:`retrieval_errors`).
+    n_bootstrap : int, default=1000
         Bootstrap resamples of the trials.
-    seed : int
-        Seeds the patterns (with ``N``) and the bootstrap.
-    progress_bar : bool
-        A tqdm bar over ``N``.
+    random_state : int, RandomState instance or None, default=0
+        Seeds the patterns (with ``N``) and the bootstrap (``seed`` is its former name).
+    verbose : int, default=0
+        Above 0, a tqdm bar over ``N`` (``progress_bar`` is its former name).
 
     Returns
     -------
-    dict of numpy arrays
-        ``n`` (K,); ``capacity``, ``capacity_se`` (K,): load at which the mean final bit
-        error reaches ``error_threshold``; ``exact_capacity``, ``exact_capacity_se`` (K,):
-        load at which half of the trials stop keeping every pattern error-free;
-        ``capacity_boot``, ``exact_capacity_boot`` (n_bootstrap, K): bootstrap replicates;
-        ``theory_exact`` (K,): :func:`error_free_capacity`; ``grid_n``, ``grid_p``,
-        ``grid_error``, ``grid_exact_fraction`` (M,): every load evaluated, its mean bit
-        error and fraction of error-free trials; ``law``: "power" or "exponential";
-        ``degree`` (``n``, or 0 for the exponential).
+    curve : CapacityCurve
+        Both capacities per ``N``, their bootstrap replicates and every load evaluated.
+
+    Examples
+    --------
+    >>> from ebm_memory.analysis.capacity import capacity_curve
+    >>> from ebm_memory.energies import interactions
+    >>> curve = capacity_curve(interactions.polynomial(3), [12, 16], n_trials=2, n_bootstrap=20)
+    >>> bool(curve.capacity[1] > curve.capacity[0])
+    True
     """
     n_values = [check_integer("N", n, minimum=2) for n in n_values]
     check_positive("error_threshold", error_threshold)
     check_positive("ratio", ratio)
     if ratio <= 1.0:
         raise ValueError(f"ratio must exceed 1, got {ratio}.")
-    degree = _power(interaction)
-    law = "exponential" if degree is None else "power"
-    theory = functools.partial(error_free_law, degree=degree)
-    boot_rng = np.random.default_rng([seed, 1])
-    counts = boot_rng.multinomial(n_trials, np.full(n_trials, 1.0 / n_trials), n_bootstrap)
+    seed = as_seed(random_state)
+    counts = np.random.default_rng([seed, 1]).multinomial(
+        n_trials, np.full(n_trials, 1.0 / n_trials), n_bootstrap
+    )
     weights = counts / n_trials
-    settings = {"n_trials": n_trials, "max_iter": max_iter, "chunk_size": chunk_size, "seed": seed}
-    criteria = {"capacity": (np.mean, error_threshold), "exact_capacity": (_failed_fraction, 0.5)}
-    out = {key: [] for key in criteria} | {f"{key}_boot": [] for key in criteria}
-    grid = {key: [] for key in ("grid_n", "grid_p", "grid_error", "grid_exact_fraction")}
-    for n_features in tqdm(n_values, "N", disable=not progress_bar):
-        errors = {}
-
-        def run(loads, n_features=n_features, errors=errors):
-            loads = [p for p in loads if p not in errors]
-            if loads:
-                batch = retrieval_errors(n_features, loads, interaction, **settings)
-                errors.update({p: batch[i, :, :p] for i, p in enumerate(loads)})
-
-        for key in ("exact_capacity", "capacity"):  # the error-free crossing comes first
-            statistic, threshold = criteria[key]
-            if key == "exact_capacity":
-                fallback = error_free_capacity(n_features, interaction)
-            else:
-                failing = [p for p in errors if _failed_fraction(errors[p]) > 0.5]
-                fallback = min(failing, default=max(errors))
-            previous = list(zip(n_values, out[key], strict=False))
-            start = _guess(law, n_features, previous, fallback, theory)
-            _bracket(run, errors, statistic, threshold, start, ratio)
-        loads = np.array(sorted(errors))
-        per_trial = {
-            "capacity": np.stack([errors[p].mean(axis=1) for p in loads], axis=1),
-            "exact_capacity": np.stack([errors[p].max(axis=1) > 0 for p in loads], axis=1),
-        }
-        for key, (_, threshold) in criteria.items():
-            curves = np.vstack([per_trial[key].mean(axis=0), weights @ per_trial[key]])
-            crossings = _crossings(loads.astype(np.float64), curves, threshold)
-            out[key].append(crossings[0])
-            out[f"{key}_boot"].append(crossings[1:])
-        grid["grid_n"].append(np.full(loads.size, n_features))
-        grid["grid_p"].append(loads)
-        grid["grid_error"].append(per_trial["capacity"].mean(axis=0))
-        grid["grid_exact_fraction"].append(1.0 - per_trial["exact_capacity"].mean(axis=0))
-    result = {"n": np.asarray(n_values)}
-    for key in ("capacity", "exact_capacity"):
-        result[key] = np.asarray(out[key])
-        result[f"{key}_boot"] = np.stack(out[f"{key}_boot"], axis=1)
-        result[f"{key}_se"] = np.nanstd(result[f"{key}_boot"], axis=0, ddof=1)
-    result.update({key: np.concatenate(values) for key, values in grid.items()})
-    result["theory_exact"] = error_free_capacity(result["n"], interaction)
-    result["law"] = np.asarray(law)
-    result["degree"] = np.int64(degree or 0)
-    result["error_threshold"] = np.float64(error_threshold)
-    return result
-
-
-def fit_growth(result: dict, criterion: str = "error", level: float = 0.95) -> dict:
-    """Least-squares growth law of a :func:`capacity_curve` result, with a bootstrap interval.
-
-    ``log P`` is fitted on ``log N`` (power law: the slope is the exponent) or on ``N``
-    (exponential law: the slope is the rate). The interval holds the central ``level`` of
-    the slopes refitted on the bootstrap replicates.
-
-    Returns
-    -------
-    dict of float
-        ``slope``, ``intercept``, ``slope_se`` (bootstrap), ``ci_low``, ``ci_high``.
-    """
-    if criterion not in ("error", "exact"):
-        raise ValueError(f"criterion must be 'error' or 'exact', got {criterion!r}.")
-    key = "capacity" if criterion == "error" else "exact_capacity"
-    n = np.asarray(result["n"], dtype=np.float64)
-    measured = np.isfinite(result[key])
-    if measured.sum() < 2:
-        raise ValueError(f"fewer than two finite {key} values to fit.")
-    x = np.log(n[measured]) if str(result["law"]) == "power" else n[measured]
-    design = np.column_stack([x, np.ones_like(x)])
-    slope, intercept = np.linalg.lstsq(design, np.log(result[key][measured]), rcond=None)[0]
-    replicates = np.log(result[f"{key}_boot"][:, measured])
-    replicates = replicates[np.all(np.isfinite(replicates), axis=1)]
-    slopes = np.linalg.lstsq(design, replicates.T, rcond=None)[0][0]
-    tail = 50.0 * (1.0 - level)
-    low, high = np.percentile(slopes, [tail, 100.0 - tail])
-    return {
-        "slope": float(slope),
-        "intercept": float(intercept),
-        "slope_se": float(np.std(slopes, ddof=1)),
-        "ci_low": float(low),
-        "ci_high": float(high),
-    }
+    settings = {"n_trials": n_trials, "max_iter": max_iter, "chunk_size": chunk_size}
+    settings["random_state"] = seed
+    found = {"capacity": [], "exact_capacity": []}
+    boots = {"capacity": [], "exact_capacity": []}
+    grids = []
+    for n_features in tqdm(n_values, "N", disable=not verbose):
+        errors = _walk(n_features, interaction, settings, found, error_threshold, ratio)
+        crossings, grid = _crossings_of(errors, weights, error_threshold)
+        for key, values in crossings.items():
+            found[key].append((n_features, values[0]))
+            boots[key].append(values[1:])
+        grids.append((np.full(grid[0].size, n_features), *grid))
+    measured = {}
+    for key in found:
+        measured[key] = np.asarray([p for _, p in found[key]])
+        measured[f"{key}_boot"] = np.stack(boots[key], axis=1)
+        measured[f"{key}_se"] = np.nanstd(measured[f"{key}_boot"], axis=0, ddof=1)
+    degree = interaction_degree(interaction)
+    grid_n, grid_p, grid_error, grid_exact = (np.concatenate(g) for g in zip(*grids, strict=True))
+    return CapacityCurve(
+        n=np.asarray(n_values),
+        **measured,
+        theory_exact=error_free_capacity(np.asarray(n_values), interaction),
+        grid_n=grid_n,
+        grid_p=grid_p,
+        grid_error=grid_error,
+        grid_exact_fraction=grid_exact,
+        law="exponential" if degree is None else "power",
+        degree=int(degree or 0),
+        error_threshold=float(error_threshold),
+    )

@@ -1,13 +1,10 @@
-"""Capacity experiments at fixed seeds: the batched retrieval errors, the crossing search,
-the growth-law fits, and the quick reproduction (shapes and sanity, not published numbers).
+"""Capacity measurements at fixed seeds: the batched retrieval errors, the crossing search
+and the growth-law fits (shapes and sanity, not published numbers).
 
 The published numbers themselves (0.138 N, exponents n - 1, the exponential rate) need the
 full mode (minutes); the slow test checks the classical load at N = 200-300 with 8 trials.
 """
 
-import json
-
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from hypothesis import given
@@ -25,12 +22,7 @@ from ebm_memory.analysis.capacity import (
     fit_growth,
     retrieval_errors,
 )
-from ebm_memory.analysis.capacity_report import (
-    CAPACITY_MODELS,
-    capacity_markdown,
-    plot_capacity,
-    reproduce_capacity,
-)
+from ebm_memory.analysis.capacity_fit import CapacityCurve
 from ebm_memory.energies import interactions
 
 
@@ -95,10 +87,11 @@ def test_fit_growth_recovers_the_law_and_covers_it(law, truth):
     n = np.array([10.0, 14.0, 20.0, 28.0])
     capacity = 3.0 * (n**truth if law == "power" else np.exp(truth * n))
     noise = np.random.default_rng(0).normal(0.0, 0.02, (200, n.size))
-    result = {"n": n, "law": law, "capacity": capacity, "capacity_boot": capacity * np.exp(noise)}
+    boot = capacity * np.exp(noise)
+    result = CapacityCurve(n, capacity, n, boot, n, n, boot, n, n, n, n, n, law, 0, 0.01)
     fit = fit_growth(result)
-    assert fit["slope"] == pytest.approx(truth)
-    assert fit["ci_low"] < truth < fit["ci_high"] and fit["slope_se"] > 0
+    assert fit.slope == pytest.approx(truth)
+    assert fit.ci_low < truth < fit.ci_high and fit.slope_se > 0
     with pytest.raises(ValueError, match="criterion"):
         fit_growth(result, "median")
 
@@ -109,48 +102,44 @@ def cubic():
 
 
 def test_capacity_curve_brackets_each_crossing_and_grows(cubic):
-    assert cubic["capacity"].shape == cubic["exact_capacity"].shape == (3,)
-    assert cubic["capacity_boot"].shape == cubic["exact_capacity_boot"].shape == (200, 3)
-    assert np.all(np.diff(cubic["capacity"]) > 0)
-    for i, n in enumerate(cubic["n"]):
-        loads = cubic["grid_p"][cubic["grid_n"] == n]
-        errors = cubic["grid_error"][cubic["grid_n"] == n]
-        assert loads.min() < cubic["capacity"][i] < loads.max()
-        assert loads.min() <= cubic["exact_capacity"][i] < loads.max()
-        assert errors[loads < cubic["capacity"][i]].max() <= 0.01 < errors.max()
-    assert np.all(cubic["capacity_se"] > 0)
+    assert cubic.capacity.shape == cubic.exact_capacity.shape == (3,)
+    assert cubic.capacity_boot.shape == cubic.exact_capacity_boot.shape == (200, 3)
+    assert np.all(np.diff(cubic.capacity) > 0)
+    for i, n in enumerate(cubic.n):
+        loads = cubic.grid_p[cubic.grid_n == n]
+        errors = cubic.grid_error[cubic.grid_n == n]
+        assert loads.min() < cubic.capacity[i] < loads.max()
+        assert loads.min() <= cubic.exact_capacity[i] < loads.max()
+        assert errors[loads < cubic.capacity[i]].max() <= 0.01 < errors.max()
+    assert np.all(cubic.capacity_se > 0)
+    assert (cubic.law, cubic.degree) == ("power", 3)
     fit = fit_growth(cubic)
-    assert fit["ci_low"] <= fit["slope"] <= fit["ci_high"]
+    assert fit.ci_low <= fit.slope <= fit.ci_high
     with pytest.raises(ValueError, match="ratio"):
         capacity_curve(interactions.classical(), [50], ratio=1.0)
 
 
-def test_plot_has_both_capacities_and_the_theory(cubic):
-    figure = plot_capacity({"cubic": cubic})
-    (ax,) = figure.axes
-    assert len(ax.lines) >= 3 and ax.get_xscale() == "log"
-    plt.close(figure)
-
-
-def test_quick_reproduction_writes_the_figure_and_a_json_ready_table(tmp_path):
-    results = reproduce_capacity(tmp_path, quick=True)
-    assert (tmp_path / results["figure"]).exists()
-    json.dumps(results)
-    assert [model["model"] for model in results["models"]] == [row[0] for row in CAPACITY_MODELS]
-    for model in results["models"]:
-        assert len(model["n"]) == len(model["capacity"]) == len(model["exact_capacity"]) == 2
-        assert np.all(np.isfinite(model["capacity"] + model["exact_capacity"]))
-        assert model["fit_error"]["ci_low"] <= model["fit_error"]["ci_high"]
-    lines = capacity_markdown(results)
-    rows = [line for line in lines if line.startswith("| ") and "---" not in line]
-    # two headers, two classical N, two fits per model
-    assert len(rows) == 2 + 2 + 2 * len(CAPACITY_MODELS)
+def test_the_former_parameter_names_warn_and_give_the_same_numbers():
+    classical = interactions.classical()
+    with pytest.warns(FutureWarning, match="random_state"):
+        old = retrieval_errors(40, [4], classical, n_trials=2, seed=3)
+    np.testing.assert_array_equal(
+        old, retrieval_errors(40, [4], classical, n_trials=2, random_state=3)
+    )
+    cubic = interactions.polynomial(3)
+    settings = {"n_trials": 2, "n_bootstrap": 20}
+    with pytest.warns(FutureWarning) as caught:
+        old = capacity_curve(cubic, [12], seed=1, progress_bar=False, **settings)
+    messages = " ".join(str(warning.message) for warning in caught)
+    assert "renamed 'random_state'" in messages and "renamed 'verbose'" in messages
+    new = capacity_curve(cubic, [12], random_state=1, **settings)
+    np.testing.assert_array_equal(old.capacity_boot, new.capacity_boot)
 
 
 @pytest.mark.slow
 def test_classical_load_is_within_fifteen_percent_of_amit_gutfreund_sompolinsky():
     result = capacity_curve(interactions.classical(), [200, 300], n_trials=8)
-    np.testing.assert_allclose(result["capacity"] / result["n"], AGS_CAPACITY, rtol=0.15)
+    np.testing.assert_allclose(result.capacity / result.n, AGS_CAPACITY, rtol=0.15)
 
 
 def test_error_free_patterns_are_exactly_those_with_every_bit_stable():

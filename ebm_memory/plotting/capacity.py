@@ -1,0 +1,97 @@
+"""Figures of the capacity of Model A against ``N``
+(:func:`~ebm_memory.analysis.capacity.capacity_curve`)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ebm_memory.analysis.capacity_fit import fit_growth
+from ebm_memory.analysis.capacity_theory import AGS_CAPACITY, error_free_law
+
+__all__ = ["plot_capacity"]
+
+
+def _minor_label(value: float, _) -> str:
+    """Minor ticks of log axes: label 2, 3 and 5 times a power of ten."""
+    mantissa = value / 10 ** math.floor(math.log10(value)) if value > 0 else 0.0
+    return f"{value:g}" if min(abs(mantissa - k) for k in (2, 3, 5)) < 1e-6 else ""
+
+
+def _exact_label(degree: int) -> str:
+    return {0: "sqrt(2 ln2 2^N / N)", 2: "N / (2 ln N)"}.get(
+        degree, f"N^{degree - 1} / (2 ({2 * degree - 3})!! ln N)"
+    )
+
+
+def _panel(ax, title: str, curve) -> None:
+    """Both capacities of one curve with their fitted laws and the theory lines."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    n = np.asarray(curve.n, dtype=np.float64)
+    fine = np.linspace(n.min(), n.max(), 100)
+    power = curve.law == "power"
+    slope_name = "exponent" if power else "rate"
+    for key, criterion, label, color in (
+        ("capacity", "error", f"<= {curve.error_threshold:.0%} errors", "C0"),
+        ("exact_capacity", "exact", "error-free", "C3"),
+    ):
+        fit = fit_growth(curve, criterion)
+        values, errors = getattr(curve, key), getattr(curve, f"{key}_se")
+        ax.errorbar(n, values, yerr=errors, fmt="o", color=color, capsize=3)
+        x = np.log(fine) if power else fine
+        ax.plot(
+            fine,
+            np.exp(fit.intercept + fit.slope * x),
+            color=color,
+            label=f"{label}: {slope_name} {fit.slope:.2f} [{fit.ci_low:.2f}, {fit.ci_high:.2f}]",
+        )
+    if curve.degree == 2:
+        ax.plot(fine, AGS_CAPACITY * fine, "k--", label="0.138 N (AGS)")
+    ax.plot(fine, error_free_law(fine, curve.degree), "k:", label=_exact_label(curve.degree))
+    ax.set_yscale("log")
+    ax.set_xscale("log" if power else "linear")
+    ax.set_xticks(n, [f"{value:g}" for value in n], minor=False)
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    ax.yaxis.set_minor_formatter(FuncFormatter(_minor_label))
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel("neurons N")
+    ax.set_ylabel("patterns P")
+    ax.legend(fontsize=7)
+
+
+def plot_capacity(curves: dict):
+    """One panel per capacity curve: both capacities, their growth laws and the theory.
+
+    Each panel shows the two capacities with bootstrap standard errors, their fitted growth
+    laws and the theory lines (``0.138 N`` for the classical network,
+    :func:`~ebm_memory.analysis.capacity_theory.error_free_capacity`).
+
+    Parameters
+    ----------
+    curves : dict of str to CapacityCurve
+        Panel title -> :func:`~ebm_memory.analysis.capacity.capacity_curve` result.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+        One panel per curve.
+
+    Examples
+    --------
+    >>> from ebm_memory.analysis.capacity import capacity_curve
+    >>> from ebm_memory.energies import interactions
+    >>> from ebm_memory.plotting import plot_capacity
+    >>> curve = capacity_curve(interactions.polynomial(3), [12, 16], n_trials=2, n_bootstrap=20)
+    >>> len(plot_capacity({"cubic": curve}).axes)
+    1
+    """
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, len(curves), figsize=(4.3 * len(curves), 4.2), squeeze=False)
+    for ax, (title, curve) in zip(axes[0], curves.items(), strict=True):
+        _panel(ax, title, curve)
+    figure.tight_layout()
+    return figure

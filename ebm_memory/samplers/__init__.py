@@ -4,7 +4,6 @@ distribution for memory densities."""
 
 from ebm_memory.samplers.api import METHODS, sample
 from ebm_memory.samplers.diagnostics import SamplingResult
-from ebm_memory.samplers.distribution import MemoryMixture
 from ebm_memory.samplers.gibbs import sample_gibbs
 from ebm_memory.samplers.noisy_recall import (
     NoisyRecall,
@@ -22,3 +21,17 @@ __all__ = [
     "sample",
     "sample_gibbs",
 ]
+
+
+def __getattr__(name):
+    """:class:`MemoryMixture` on first use: it is a numpyro distribution, so importing it
+    imports numpyro."""
+    if name == "MemoryMixture":
+        from ebm_memory.samplers.distribution import MemoryMixture
+
+        return MemoryMixture
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | {"MemoryMixture"})

@@ -30,7 +30,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
-from numpyro.infer.hmc_util import build_adaptation_schedule, dual_averaging, welford_covariance
 
 from ebm_memory.samplers.kernels import SamplerState
 
@@ -57,6 +56,8 @@ class AdaptationResult(NamedTuple):
 
 def _schedule(num_warmup: int, adapt_mass: bool) -> tuple[np.ndarray, np.ndarray]:
     """Per-iteration flags: inside a slow (mass) window, and at the end of one."""
+    from numpyro.infer.hmc_util import build_adaptation_schedule
+
     in_slow = np.zeros(num_warmup, dtype=bool)
     window_end = np.zeros(num_warmup, dtype=bool)
     windows = build_adaptation_schedule(num_warmup)
@@ -97,6 +98,8 @@ def window_adaptation(
     adapt_mass : bool
         Estimate the diagonal inverse mass matrix in the slow windows.
     """
+    from numpyro.infer.hmc_util import dual_averaging, welford_covariance
+
     in_slow, window_end = _schedule(num_warmup, adapt_mass)
     da_init, da_update = dual_averaging()
     wc_init, wc_update, wc_final = welford_covariance(diagonal=True)

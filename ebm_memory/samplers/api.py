@@ -20,17 +20,15 @@ Examples
 from __future__ import annotations
 
 import functools
-import math
 import time
 import warnings
 from collections.abc import Callable
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.tree_util import Partial
-from numpyro.infer.hmc import hmc as numpyro_hmc
-from tqdm.auto import tqdm
 
 from ebm_memory._validation import (
     check_integer,
@@ -40,6 +38,7 @@ from ebm_memory._validation import (
     check_prng_key,
     check_scalar_energy,
 )
+from ebm_memory.samplers._numpyro import numpyro_segment, numpyro_warmup
 from ebm_memory.samplers.adaptation import window_adaptation
 from ebm_memory.samplers.diagnostics import SamplingResult, summarise
 from ebm_memory.samplers.kernels import hmc, mala, run_chain, ula
@@ -48,12 +47,20 @@ __all__ = ["METHODS", "sample"]
 
 METHODS = ("ula", "mala", "hmc", "nuts", "numpyro_hmc")
 NUMPYRO_METHODS = ("nuts", "numpyro_hmc")
-NUMPYRO_HMC_PATH_LENGTH = math.pi / 2
-"""numpyro HMC's path length: a quarter period of a unit oscillator, so that on a
-mass-adapted (unit-variance) Gaussian successive draws are uncorrelated; numpyro's default
-2 pi is a full period there, which returns each trajectory to its start."""
 _DEFAULT_TARGETS = {"ula": 1.0, "mala": 0.574, "hmc": 0.65, "nuts": 0.8, "numpyro_hmc": 0.8}
 SEGMENTS = 10
+
+
+class _Plan(NamedTuple):
+    """The validated settings of one :func:`sample` call."""
+
+    method: str
+    num_samples: int
+    num_warmup: int
+    step_size: float
+    target_acceptance: float
+    num_integration_steps: int
+    progress_bar: bool
 
 
 def _kernel_factory(method: str, num_integration_steps: int):
@@ -133,55 +140,58 @@ def _segment(
     return jax.vmap(one)(keys, states, step_sizes, inverse_masses)
 
 
-def _run_ours(
-    key,
-    potential,
-    init,
-    method,
-    num_samples,
-    num_warmup,
-    step_size,
-    target_acceptance,
-    num_integration_steps,
-    progress_bar,
-):
+def _run_ours(key, potential, init, plan: _Plan):
+    """Warm-up then ``SEGMENTS`` segments of our ULA / MALA / HMC kernels."""
     warm_key, sample_key = jax.random.split(key)
     chains = init.shape[0]
+    static = dict(method=plan.method, num_integration_steps=plan.num_integration_steps)
     states, steps, masses = _warmup(
         jax.random.split(warm_key, chains),
         init,
         potential,
-        method,
-        num_warmup,
-        num_integration_steps,
-        step_size,
-        target_acceptance,
+        num_warmup=plan.num_warmup,
+        step_size=plan.step_size,
+        target_acceptance=plan.target_acceptance,
+        **static,
     )
     segment_keys = jax.random.split(sample_key, SEGMENTS)
 
     def segment(states, index, length):
+        keys = jax.random.split(segment_keys[index], chains)
         states, draws, info = _segment(
-            jax.random.split(segment_keys[index], chains),
-            states,
-            steps,
-            masses,
-            potential,
-            method,
-            length,
-            num_integration_steps,
+            keys, states, steps, masses, potential, **static, length=length
         )
         return states, draws, info.acceptance_rate, info.is_divergent
 
-    _, draws, stats = _collect(segment, states, num_samples, method, progress_bar)
+    _, draws, stats = _collect(segment, states, plan)
     return draws, stats, np.asarray(steps)
 
 
-def _collect(segment, states, num_samples, method, progress_bar):
+def _run_numpyro(key, potential, init, plan: _Plan):
+    """numpyro's NUTS or HMC (numpyro's own warm-up) on ``potential_fn = energy / T``,
+    initialised once, then ``SEGMENTS`` segments carrying the chains' states."""
+    settings = dict(
+        method=plan.method, num_warmup=plan.num_warmup, target_acceptance=plan.target_acceptance
+    )
+    states = numpyro_warmup(jax.random.split(key, init.shape[0]), init, potential, **settings)
+
+    def segment(states, index, length):
+        states, (draws, acceptance, divergent) = numpyro_segment(
+            states, potential, **settings, length=length
+        )
+        return states, draws, acceptance, divergent
+
+    states, draws, stats = _collect(segment, states, plan)
+    return draws, stats, np.asarray(states.adapt_state.step_size)
+
+
+def _collect(segment, states, plan: _Plan):
     """Run ``SEGMENTS`` jitted segments of the sampling phase (a progress bar ticks per
     segment) and concatenate the draws (chains, num_samples, D) and per-draw statistics."""
+    num_samples = plan.num_samples
     length = -(-num_samples // SEGMENTS)
     positions, accept, diverging = [], [], []
-    for index in tqdm(range(SEGMENTS), desc=f"{method} sampling", disable=not progress_bar):
+    for index in _progress(range(SEGMENTS), f"{plan.method} sampling", plan.progress_bar):
         states, draws, acceptance, divergent = segment(states, index, length)
         positions.append(draws)
         accept.append(acceptance)
@@ -193,70 +203,41 @@ def _collect(segment, states, num_samples, method, progress_bar):
     return states, np.concatenate(positions, axis=1)[:, :num_samples], stats
 
 
-def _numpyro_kernel(potential, position, method, num_warmup, target_acceptance, key):
-    """numpyro's pure ``(init_kernel, sample_kernel)`` pair for NUTS or HMC, initialised at
-    ``position``: numpyro's contract is that ``init_kernel`` runs before ``sample_kernel``
-    (it fixes the integrator and the warm-up schedule in the pair's closure)."""
-    init_kernel, sample_kernel = numpyro_hmc(
-        potential_fn=potential, algo="NUTS" if method == "nuts" else "HMC"
-    )
-    state = init_kernel(
-        position,
-        num_warmup,
-        target_accept_prob=target_acceptance,
-        trajectory_length=NUMPYRO_HMC_PATH_LENGTH,
-        rng_key=key,
-    )
-    return state, sample_kernel
+def _progress(iterable, description: str, show: bool):
+    """``iterable`` with a tqdm progress bar when ``show`` (tqdm imported only then)."""
+    if not show:
+        return iterable
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, desc=description)
 
 
-@functools.partial(jax.jit, static_argnames=("method", "num_warmup"))
-def _numpyro_warmup(keys, init, potential, method, num_warmup, target_acceptance):
-    def one(key, position):
-        state, sample_kernel = _numpyro_kernel(
-            potential, position, method, num_warmup, target_acceptance, key
-        )
-        state, _ = jax.lax.scan(lambda s, _: (sample_kernel(s), None), state, length=num_warmup)
-        return state
-
-    return jax.vmap(one)(keys, init)
-
-
-@functools.partial(jax.jit, static_argnames=("method", "num_warmup", "length"))
-def _numpyro_segment(states, potential, method, num_warmup, length, target_acceptance):
-    def one(state):
-        _, sample_kernel = _numpyro_kernel(
-            potential, state.z, method, num_warmup, target_acceptance, state.rng_key
-        )
-
-        def step(current, _):
-            current = sample_kernel(current)
-            return current, (current.z, current.accept_prob, current.diverging)
-
-        return jax.lax.scan(step, state, length=length)
-
-    return jax.vmap(one)(states)
+def _plan(method, num_samples, num_warmup, step_size, target_acceptance, steps, progress_bar):
+    """Check the sampler settings and resolve the default acceptance target."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}.")
+    num_samples = check_integer("num_samples", num_samples, minimum=4)
+    num_warmup = check_integer("num_warmup", num_warmup, minimum=0)
+    check_integer("num_integration_steps", steps, minimum=1)
+    check_positive("step_size", step_size)
+    if target_acceptance is None:
+        target = _DEFAULT_TARGETS[method]
+    else:
+        target = check_open_unit("target_acceptance", target_acceptance)
+    return _Plan(method, num_samples, num_warmup, step_size, target, steps, bool(progress_bar))
 
 
-def _run_numpyro(
-    key, potential, init, method, num_samples, num_warmup, target_acceptance, progress_bar
-):
-    """numpyro's NUTS or HMC kernels (numpyro's own warm-up) on ``potential_fn = energy / T``,
-    chains by ``vmap``, driven by jitted scans: compiled once per shape (``MCMC.run``
-    recompiles on every call) and fine on a single CPU device."""
-    chains = init.shape[0]
-    states = _numpyro_warmup(
-        jax.random.split(key, chains), init, potential, method, num_warmup, target_acceptance
-    )
-
-    def segment(states, index, length):
-        states, (draws, acceptance, divergent) = _numpyro_segment(
-            states, potential, method, num_warmup, length, target_acceptance
-        )
-        return states, draws, acceptance, divergent
-
-    states, draws, stats = _collect(segment, states, num_samples, method, progress_bar)
-    return draws, stats, np.asarray(states.adapt_state.step_size)
+def _tempered_potential(energy_fn, init, num_chains: int, temperature):
+    """The chains' starts (num_chains, D) and the potential ``energy / T`` as a ``Partial``."""
+    if not callable(energy_fn):
+        raise TypeError(f"energy_fn must be callable, got {type(energy_fn).__name__}.")
+    init = check_positions(init, num_chains)
+    init = init.astype(jnp.result_type(init.dtype, check_scalar_energy(energy_fn, init[0])))
+    if not isinstance(energy_fn, Partial):
+        energy_fn = Partial(energy_fn)
+    potential = Partial(_tempered, energy_fn, jnp.asarray(1.0 / temperature, init.dtype))
+    _check_start(potential, init)
+    return init, potential
 
 
 def sample(
@@ -283,12 +264,13 @@ def sample(
         the same function object and shapes reuse the compiled sampler, whatever the
         temperature. To change array parameters without recompiling, pass them as a
         ``jax.tree_util.Partial(f, memories, beta)`` (they are then traced arguments).
-    init : array (D,) or (num_chains, D)
+    init : array-like of shape (D,) or (num_chains, D)
         Initial positions (a single one is shared by all chains).
     method : {"ula", "mala", "hmc", "nuts", "numpyro_hmc"}
         Our unadjusted Langevin, Metropolis-adjusted Langevin and Hamiltonian kernels, or
         numpyro's NUTS and HMC (``potential_fn = energy / T``, numpyro's own warm-up; HMC
-        with the path length :data:`NUMPYRO_HMC_PATH_LENGTH`).
+        with the path length :data:`~ebm_memory.samplers._numpyro.NUMPYRO_HMC_PATH_LENGTH`, a
+        quarter period of a unit oscillator).
     num_samples, num_warmup, num_chains : int
         Draws kept per chain (at least 4, for split R-hat), warm-up iterations per chain,
         parallel chains.
@@ -305,11 +287,12 @@ def sample(
         Leapfrog steps per HMC iteration (ours: the step size drawn uniformly from
         ``h (1 ± 0.5)`` each iteration, so path lengths vary and never lock into a period).
     progress_bar : bool
+        Show a tqdm progress bar that ticks once per tenth of the sampling phase.
 
     Returns
     -------
     SamplingResult
-        Draws (num_chains, num_samples, D) with ESS, split R-hat, acceptance and
+        Draws of shape (num_chains, num_samples, D) with ESS, split R-hat, acceptance and
         divergences, and ``to_arviz()``.
 
     Raises
@@ -323,53 +306,33 @@ def sample(
     -----
     RuntimeWarning
         When some draws are not finite (the chains diverged), with their count and share.
+
+    Examples
+    --------
+    >>> import jax
+    >>> import jax.numpy as jnp
+    >>> result = sample(lambda x: 0.5 * jnp.sum(x**2), jnp.zeros(2), method="mala",
+    ...                 num_samples=50, num_warmup=50, num_chains=2, key=jax.random.key(0),
+    ...                 progress_bar=False)
+    >>> result.draws.shape, result.r_hat.shape
+    ((2, 50, 2), (2,))
     """
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}.")
-    num_samples = check_integer("num_samples", num_samples, minimum=4)
-    num_warmup = check_integer("num_warmup", num_warmup, minimum=0)
+    plan = _plan(
+        method,
+        num_samples,
+        num_warmup,
+        step_size,
+        target_acceptance,
+        num_integration_steps,
+        progress_bar,
+    )
     num_chains = check_integer("num_chains", num_chains, minimum=1)
-    check_integer("num_integration_steps", num_integration_steps, minimum=1)
     check_positive("temperature", temperature)
-    check_positive("step_size", step_size)
-    if target_acceptance is None:
-        target = _DEFAULT_TARGETS[method]
-    else:
-        target = check_open_unit("target_acceptance", target_acceptance)
     check_prng_key(key)
-    if not callable(energy_fn):
-        raise TypeError(f"energy_fn must be callable, got {type(energy_fn).__name__}.")
-    init = check_positions(init, num_chains)
-    init = init.astype(jnp.result_type(init.dtype, check_scalar_energy(energy_fn, init[0])))
-    if not isinstance(energy_fn, Partial):
-        energy_fn = Partial(energy_fn)
-    potential = Partial(_tempered, energy_fn, jnp.asarray(1.0 / temperature, init.dtype))
-    _check_start(potential, init)
+    init, potential = _tempered_potential(energy_fn, init, num_chains, temperature)
     start = time.perf_counter()
-    if method in NUMPYRO_METHODS:
-        draws, stats, steps = _run_numpyro(
-            key,
-            potential,
-            init,
-            method,
-            num_samples,
-            num_warmup,
-            target,
-            progress_bar,
-        )
-    else:
-        draws, stats, steps = _run_ours(
-            key,
-            potential,
-            init,
-            method,
-            num_samples,
-            num_warmup,
-            step_size,
-            target,
-            num_integration_steps,
-            progress_bar,
-        )
+    run = _run_numpyro if method in NUMPYRO_METHODS else _run_ours
+    draws, stats, steps = run(key, potential, init, plan)
     _warn_non_finite(draws, method, step_size)
     return summarise(draws, method, stats, steps, time.perf_counter() - start)
 

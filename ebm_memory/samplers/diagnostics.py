@@ -7,7 +7,6 @@ import dataclasses
 import importlib
 
 import numpy as np
-from numpyro.diagnostics import effective_sample_size, split_gelman_rubin
 
 __all__ = ["SamplingResult", "summarise"]
 
@@ -85,6 +84,8 @@ class SamplingResult:
 
 def summarise(draws, method, sample_stats, step_size, seconds) -> SamplingResult:
     """Build a :class:`SamplingResult`, computing ESS and split R-hat with numpyro."""
+    from numpyro.diagnostics import effective_sample_size, split_gelman_rubin
+
     draws = np.asarray(draws, dtype=np.float64)
     return SamplingResult(
         draws=draws,

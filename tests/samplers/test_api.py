@@ -78,12 +78,12 @@ def test_same_key_same_draws():
 @pytest.mark.parametrize("method", ["hmc", "nuts"])
 def test_same_shape_calls_do_not_recompile(method):
     """New starts, temperatures and Partial-bound parameters reuse the compiled sampler."""
-    from ebm_memory.samplers import api
+    from ebm_memory.samplers import _numpyro, api
 
     def shifted(x, centre):
         return 0.5 * jnp.sum((x - centre) ** 2)
 
-    drivers = (api._warmup, api._segment, api._numpyro_warmup, api._numpyro_segment)
+    drivers = (api._warmup, api._segment, _numpyro.numpyro_warmup, _numpyro.numpyro_segment)
     kwargs = dict(method=method, num_samples=20, num_warmup=10, progress_bar=False)
     sample(Partial(shifted, jnp.zeros(2)), jnp.zeros(2), key=jax.random.key(5), **kwargs)
     before = [driver._cache_size() for driver in drivers]
@@ -95,6 +95,31 @@ def test_same_shape_calls_do_not_recompile(method):
         **kwargs,
     )
     assert [driver._cache_size() for driver in drivers] == before
+
+
+@pytest.mark.parametrize("method", ["nuts", "numpyro_hmc"])
+def test_numpyro_kernels_are_initialised_once_per_settings(method):
+    """The sampling segments carry the warmed-up states through one kernel pair."""
+    from ebm_memory.samplers import _numpyro
+
+    kwargs = dict(method=method, num_warmup=10, progress_bar=False, key=jax.random.key(8))
+    _numpyro._kernels.cache_clear()
+    sample(gaussian_energy, jnp.zeros(2), num_samples=20, **kwargs)
+    sample(gaussian_energy, jnp.zeros(2), num_samples=30, **kwargs)
+    info = _numpyro._kernels.cache_info()
+    assert (info.misses, info.currsize) == (1, 1)
+
+
+def test_importing_the_samplers_leaves_numpyro_tqdm_and_arviz_unloaded():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, ebm_memory.samplers; "
+        "print([m for m in ('numpyro', 'arviz', 'tqdm') if m in sys.modules])"
+    )
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert output.stdout.strip() == "[]", output.stderr
 
 
 def test_to_arviz_has_posterior_and_sample_stats():
@@ -298,8 +323,15 @@ def test_complex_energy_is_refused():
 
 @pytest.mark.parametrize(
     "setting, value",
-    [("num_samples", 2), ("num_warmup", -1), ("num_chains", 0), ("temperature", -1.0),
-     ("step_size", 0.0), ("num_integration_steps", 0), ("temperature", True)],
+    [
+        ("num_samples", 2),
+        ("num_warmup", -1),
+        ("num_chains", 0),
+        ("temperature", -1.0),
+        ("step_size", 0.0),
+        ("num_integration_steps", 0),
+        ("temperature", True),
+    ],
 )
 def test_counts_and_scales_are_checked(setting, value):
     with pytest.raises((TypeError, ValueError), match=setting):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
-from ebm_memory.task_sequences import (
+from ebm_memory.datasets import (
     Task,
     permuted_digits,
     random_pattern_tasks,
@@ -163,3 +163,13 @@ def test_random_pattern_tasks_deterministic():
 def test_bad_arguments_raise(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_the_old_module_warns_and_forwards():
+    import importlib
+    import sys
+
+    sys.modules.pop("ebm_memory.task_sequences", None)
+    with pytest.warns(FutureWarning, match="ebm_memory.datasets"):
+        old = importlib.import_module("ebm_memory.task_sequences")
+    assert old.permuted_digits is permuted_digits and old.Task is Task

@@ -32,9 +32,10 @@ from numpyro.infer import MCMC, NUTS
 from sklearn.datasets import make_moons
 
 from ebm_memory import DenseAssociativeMemory
-from ebm_memory.analysis import noise_benefit, plot_noise_benefit
+from ebm_memory.analysis import noise_benefit
 from ebm_memory.datasets import load_binary_digits
 from ebm_memory.energies import softmax_energy
+from ebm_memory.plotting import plot_noise_benefit
 from ebm_memory.samplers import MemoryMixture, sample
 
 # %% [markdown]
@@ -184,10 +185,10 @@ assert low < 4.0 < high
 # moderate noise escapes the spurious mixtures, strong noise forgets the probe.
 
 # %%
-benefit = noise_benefit(0)
-best = int(np.argmin(benefit["error"]))
+benefit = noise_benefit(random_state=0)
+best = int(np.argmin(benefit.error))
 print(
-    f"error at T0=0: {benefit['error'][0]:.3f}; at T0={benefit['temperatures'][best]:g}: "
-    f"{benefit['error'][best]:.3f} +- {benefit['error_sem'][best]:.3f}"
+    f"error at T0=0: {benefit.error[0]:.3f}; at T0={benefit.temperatures[best]:g}: "
+    f"{benefit.error[best]:.3f} +- {benefit.error_sem[best]:.3f}"
 )
 plot_noise_benefit(benefit)

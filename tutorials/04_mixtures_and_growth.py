@@ -39,8 +39,8 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from ebm_memory import AssociativeClustering, NonparametricMemory
-from ebm_memory.analysis import finite_mixture_growth, memory_growth, plot_memory_growth
-from ebm_memory.plotting import plot_clusters
+from ebm_memory.analysis import finite_mixture_growth, memory_growth
+from ebm_memory.plotting import plot_clusters, plot_memory_growth
 
 start_time = time.perf_counter()
 
@@ -323,11 +323,10 @@ pitman_yor = memory_growth("pitman-yor", alpha=1.0, discount=0.5, n_points=10_00
 finite = finite_mixture_growth(10, n_points=10_000)
 for result in (crp, pitman_yor):
     print(
-        f"{result['prior']}: fitted rate {float(result['rate']):.3f} ± "
-        f"{float(result['rate_se']):.3f} (mean ± s.e. over {len(result['rates'])} streams), "
-        f"theory {float(result['theory_rate']):g}"
+        f"{result.prior}: fitted rate {result.rate:.3f} ± {result.rate_se:.3f} "
+        f"(mean ± s.e. over {len(result.rates)} streams), theory {result.theory_rate:g}"
     )
-print("finite mixture of 10: memories", finite["memories"][-1])
+print("finite mixture of 10: memories", finite.memories[-1])
 figure = plot_memory_growth(crp, pitman_yor, finite)
 plt.show()
 

@@ -30,15 +30,9 @@ import numpy as np
 from sklearn.neighbors import KernelDensity
 
 from ebm_memory import InContextEnergy
-from ebm_memory.analysis.in_context import (
-    draw_context,
-    loo_bandwidth,
-    plot_contours,
-    plot_sharpening,
-    sharpening,
-    summarise,
-)
+from ebm_memory.analysis.in_context import draw_context, loo_bandwidth, sharpening, summarise
 from ebm_memory.incontext import HELD_OUT_FAMILIES, TRAINING_FAMILIES, mixture_log_prob
+from ebm_memory.plotting import plot_contours, plot_sharpening
 
 # %% [markdown]
 # ## Task families

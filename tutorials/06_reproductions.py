@@ -13,9 +13,11 @@
 # %% [markdown]
 # # Reproducing the papers
 #
-# Each experiment below is a function in `ebm_memory.analysis` that returns plain arrays, a
-# plotting function, and a command: `ebm-memory reproduce NAME [--quick]` writes the figure,
-# `results.json` and a table of the measured values beside the published ones. This
+# Each experiment below is a module of `ebm_memory.experiments`: `run(quick, random_state)`
+# measures through the science of `ebm_memory.analysis` and returns a typed result,
+# `figure(result)` draws it and `table(result)` writes the measured values beside the
+# published ones. `ebm-memory reproduce NAME [--quick]` (or `experiments.reproduce`) writes
+# the figure, `results.json` and that table. This
 # tutorial runs every experiment in its quick mode (each under a minute on 2 cores); the full
 # runs and their tables are in `docs/reproductions.md`.
 
@@ -27,22 +29,22 @@ from pathlib import Path
 from IPython.display import Markdown, display
 from sklearn.datasets import load_digits
 
+from ebm_memory import experiments
 from ebm_memory.dynamics import separation_report
-from ebm_memory.reproduce import EXPERIMENTS, reproduce
 
 out = Path(tempfile.mkdtemp())
 start_time = time.perf_counter()
-print("experiments:", sorted(EXPERIMENTS))
+print("experiments:", experiments.NAMES)
 
 
-def show(name: str) -> dict:
-    """Run ``name`` in quick mode, show its table and figure, and return its results."""
+def show(name: str):
+    """Run ``name`` in quick mode, show its table and figure, and return its result."""
     started = time.perf_counter()
-    results = reproduce(name, out / name, quick=True)
-    display(Markdown("\n".join(EXPERIMENTS[name][1](results))))
-    display(Markdown(f"![{name}]({out / name / results['figure']})"))
+    result = experiments.reproduce(name, out / name, quick=True)
+    display(Markdown(experiments.get(name).table(result)))
+    display(Markdown(f"![{name}]({out / name / f'{name}.png'})"))
     print(f"{name}: {time.perf_counter() - started:.1f} s")
-    return results
+    return result
 
 
 # %% [markdown]

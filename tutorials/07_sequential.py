@@ -40,8 +40,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
 from ebm_memory import DenseAssociativeClassifier, DenseAssociativeMemory
-from ebm_memory.analysis.forgetting import plot_task_accuracies, run_task_sequence
+from ebm_memory.analysis.forgetting import run_task_sequence
 from ebm_memory.analysis.sequential import STRATEGY_SETTINGS
+from ebm_memory.datasets import permuted_digits, random_pattern_tasks
 from ebm_memory.energies import interactions
 from ebm_memory.learning import (
     Corruption,
@@ -50,7 +51,7 @@ from ebm_memory.learning import (
     fit_softmax_backprop,
 )
 from ebm_memory.learning.backprop import corrupt, reconstruction_loss
-from ebm_memory.task_sequences import permuted_digits, random_pattern_tasks
+from ebm_memory.plotting import plot_task_accuracies
 
 start_time = time.perf_counter()
 

@@ -12,10 +12,10 @@ from ebm_memory.analysis import (
     ContinualMetrics,
     SequenceResult,
     continual_metrics,
-    plot_task_accuracies,
     run_task_sequence,
 )
-from ebm_memory.task_sequences import Task, permuted_digits, split_digits
+from ebm_memory.datasets import Task, permuted_digits, split_digits
+from ebm_memory.plotting import plot_task_accuracies
 
 
 def test_metrics_on_a_hand_computed_matrix():
@@ -112,7 +112,7 @@ def test_run_task_sequence_matches_direct_accuracies():
 
 def test_first_partial_fit_gets_the_union_of_classes():
     tasks = split_digits(((0, 1), (2, 3), (4,)), random_state=0)
-    result = run_task_sequence(Perceptron(random_state=0), tasks, progress_bar=True)
+    result = run_task_sequence(Perceptron(random_state=0), tasks, verbose=1)
     assert result.estimator.classes_.tolist() == [0, 1, 2, 3, 4]
     np.testing.assert_allclose(result.baseline, 0.2)  # predictions choose among 5 classes
     given = run_task_sequence(Perceptron(random_state=0), tasks, baseline=[0.0, 0.5, 0.25])
@@ -242,3 +242,15 @@ def test_plot_task_accuracies():
         )
     with pytest.raises(ValueError, match="at least one"):
         plot_task_accuracies({})
+
+
+def test_progress_bar_is_renamed_verbose_and_the_plot_moved_to_plotting():
+    tasks = split_digits(((0, 1),), random_state=0)
+    with pytest.warns(FutureWarning, match="'verbose'"):
+        old = run_task_sequence(Perceptron(random_state=0), tasks, progress_bar=False)
+    new = run_task_sequence(Perceptron(random_state=0), tasks)
+    np.testing.assert_array_equal(old.accuracy, new.accuracy)
+    import ebm_memory.analysis as analysis
+
+    with pytest.warns(FutureWarning, match="ebm_memory.plotting"):
+        assert analysis.plot_task_accuracies is plot_task_accuracies

@@ -22,9 +22,12 @@ True
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+from jaxtyping import Array
 
 from ebm_memory._validation import (
     as_float_array,
@@ -39,7 +42,7 @@ from ebm_memory.dynamics.binary import (
     synchronous_step,
 )
 from ebm_memory.dynamics.continuous import spherical_step
-from ebm_memory.dynamics.loops import Retrieval, iterate
+from ebm_memory.dynamics.loops import Retrieval, iterate, relative_change
 from ebm_memory.energies.effective import (
     SIMILARITIES,
     binary_energy,
@@ -76,63 +79,142 @@ def _prepare(states, memories, mask, max_iter, chunk_size):
     return states, memories, mask, batch
 
 
-def _unbatch(result: Retrieval, batch: bool) -> Retrieval:
-    return result if batch else jax.tree.map(lambda leaf: leaf[0], result)
-
-
 def _changed_bits(new, old):
     return jnp.sum(new != old).astype(new.dtype)
 
 
-def _iterate_clamped(step, energy, state, clamped, max_iter, tol, record):
-    """Iterate ``step`` with the ``clamped`` entries held at their initial values."""
-    return iterate(
-        lambda current: jnp.where(clamped, state, step(current)),
-        energy,
-        state,
-        max_iter=max_iter,
-        tol=tol,
-        record_energy=record,
+class _Dynamics(NamedTuple):
+    """A model's update, energy, start and convergence measure for one state."""
+
+    step: Callable
+    energy: Callable
+    start: Array
+    change: Callable = relative_change
+
+
+def _binary_dynamics(state, clamped, memories, interaction, update, chunk_size):
+    fields = {"memories": memories, "interaction": interaction, "clamped": clamped}
+    if update == "sync":
+        step = functools.partial(synchronous_step, **fields, chunk_size=chunk_size)
+    else:
+        step = functools.partial(asynchronous_sweep, **fields)
+    energy = functools.partial(
+        binary_energy, memories=memories, interaction=interaction, chunk_size=chunk_size
     )
+    start = decide_unknown_bits(jnp.sign(state), memories, interaction, chunk_size=chunk_size)
+    return _Dynamics(step, energy, start, _changed_bits)
+
+
+def _clamped(step, state, clamped):
+    """``step`` with the ``clamped`` entries held at their values in ``state``."""
+    return lambda current: jnp.where(clamped, state, step(current))
+
+
+def _softmax_dynamics(state, clamped, memories, beta, similarity, chunk_size):
+    settings = {"beta": beta, "similarity": similarity, "chunk_size": chunk_size}
+
+    def update(v):
+        return softmax_update(v, memories, **settings)[0]
+
+    energy = functools.partial(softmax_energy, memories=memories, **settings)
+    return _Dynamics(_clamped(update, state, clamped), energy, state)
+
+
+def _spherical_dynamics(state, clamped, memories, interaction, option, chunk_size):
+    del option
+    settings = {"memories": memories, "interaction": interaction, "chunk_size": chunk_size}
+    step = functools.partial(spherical_step, **settings)
+    energy = functools.partial(spherical_energy, **settings)
+    return _Dynamics(_clamped(step, state, clamped), energy, state)
 
 
 @functools.partial(
-    jax.jit,
-    static_argnames=("update", "max_iter", "chunk_size", "record", "sharding"),
+    jax.jit, static_argnames=("dynamics", "option", "chunk_size", "trace_length", "sharding")
 )
-def _binary_batch(
-    states, memories, mask, interaction, update, max_iter, chunk_size, record, sharding
+def _batch(
+    dynamics,
+    states,
+    memories,
+    mask,
+    params,
+    tol,
+    max_iter,
+    option,
+    chunk_size,
+    trace_length,
+    sharding,
 ):
+    """``vmap`` of one model's dynamics; ``trace_length`` records that many energies."""
     memories = constrain_memories(memories, sharding)
 
     def one(state, clamped):
-        if update == "sync":
-            step = functools.partial(
-                synchronous_step,
-                memories=memories,
-                interaction=interaction,
-                clamped=clamped,
-                chunk_size=chunk_size,
-            )
-        else:
-            step = functools.partial(
-                asynchronous_sweep, memories=memories, interaction=interaction, clamped=clamped
-            )
-        energy = functools.partial(
-            binary_energy, memories=memories, interaction=interaction, chunk_size=chunk_size
-        )
-        start = decide_unknown_bits(state, memories, interaction, chunk_size=chunk_size)
+        model = dynamics(state, clamped, memories, params, option, chunk_size)
         return iterate(
-            step,
-            energy,
-            start,
-            max_iter=max_iter,
-            tol=0.0,
-            change=_changed_bits,
-            record_energy=record,
+            model.step,
+            model.energy,
+            model.start,
+            max_iter=max_iter if trace_length is None else trace_length,
+            tol=tol,
+            change=model.change,
+            record_energy=trace_length is not None,
         )
 
     return jax.vmap(one)(states, mask)
+
+
+class _Options(NamedTuple):
+    """The settings every driver shares."""
+
+    mask: object
+    max_iter: int
+    chunk_size: int | None
+    record_energy: bool
+    sharding: object
+
+
+def _retriever(dynamics):
+    """The batched driver of one model's ``dynamics``: validate, run jitted, unbatch."""
+
+    def retrieve(states, memories, params, tol, option, options: _Options) -> Retrieval:
+        states, memories, mask, batch = _prepare(
+            states, memories, options.mask, options.max_iter, options.chunk_size
+        )
+        trace_length = options.max_iter if options.record_energy else None
+        result = _batch(
+            dynamics,
+            states,
+            memories,
+            mask,
+            params,
+            tol,
+            options.max_iter,
+            option,
+            options.chunk_size,
+            trace_length,
+            options.sharding,
+        )
+        return result if batch else jax.tree.map(lambda leaf: leaf[0], result)
+
+    return retrieve
+
+
+_binary = _retriever(_binary_dynamics)
+_softmax = _retriever(_softmax_dynamics)
+_spherical = _retriever(_spherical_dynamics)
+
+
+_MAX_ITER = """max_iter : int, default=100
+        The most iterations (traced: a new value does not compile again unless
+        ``record_energy``)."""
+_OPTIONS = """mask : array-like of bool of shape (D,) or (B, D), optional
+        True marks known entries that stay clamped to their initial values.
+    chunk_size : int, optional
+        Stream the memories in chunks of this many rows (memory O(batch x chunk)).
+    record_energy : bool, default=False
+        Run all ``max_iter`` iterations and return the energy after each one.
+    memory_sharding : jax.sharding.Sharding, optional
+        Split the memories across devices
+        (:func:`~ebm_memory.energies.streaming.memory_sharding`)."""
 
 
 def retrieve_binary(
@@ -151,10 +233,36 @@ def retrieve_binary(
 
     Inputs are reduced to their signs; entries equal to 0 count as unknown and are first set
     by :func:`~ebm_memory.dynamics.binary.decide_unknown_bits` from the known ones.
-
     ``update="async"`` sweeps the bits in order (energy strictly decreases; converges);
     ``"sync"`` updates all bits at once and may end in a 2-cycle (reported as not converged).
     One iteration is one full sweep; convergence means a sweep changed no bit.
+
+    Parameters
+    ----------
+    states : array-like of shape (D,) or (B, D)
+        One starting state or a batch.
+    memories : array-like of shape (K, D)
+        The stored patterns.
+    interaction : Interaction
+        The interaction ``F`` of the energy ``-sum_mu F(xi_mu . s)``.
+    update : {"async", "sync"}, default="async"
+        Sequential sweeps or synchronous updates.
+    {max_iter}
+    {options}
+
+    Returns
+    -------
+    Retrieval
+        States of the shape of ``states``, with energies, step counts and convergence.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ebm_memory.energies import interactions
+    >>> memories = np.array([[1.0, 1.0, -1.0, -1.0], [1.0, -1.0, 1.0, -1.0]])
+    >>> result = retrieve_binary([1.0, 1.0, -1.0, 1.0], memories, interactions.polynomial(3))
+    >>> result.states.tolist(), bool(result.converged)
+    ([1.0, 1.0, -1.0, -1.0], True)
     """
     if not isinstance(interaction, Interaction):
         raise TypeError(
@@ -163,45 +271,8 @@ def retrieve_binary(
         )
     if update not in UPDATES:
         raise ValueError(f"update must be one of {UPDATES}, got {update!r}.")
-    states, memories, mask, batch = _prepare(states, memories, mask, max_iter, chunk_size)
-    result = _binary_batch(
-        jnp.sign(states),
-        memories,
-        mask,
-        interaction,
-        update,
-        max_iter,
-        chunk_size,
-        record_energy,
-        memory_sharding,
-    )
-    return _unbatch(result, batch)
-
-
-@functools.partial(
-    jax.jit, static_argnames=("similarity", "max_iter", "chunk_size", "record", "sharding")
-)
-def _softmax_batch(
-    states, memories, mask, beta, tol, similarity, max_iter, chunk_size, record, sharding
-):
-    memories = constrain_memories(memories, sharding)
-
-    def one(state, clamped):
-        def update(v):
-            return softmax_update(v, memories, beta, similarity=similarity, chunk_size=chunk_size)[
-                0
-            ]
-
-        energy = functools.partial(
-            softmax_energy,
-            memories=memories,
-            beta=beta,
-            similarity=similarity,
-            chunk_size=chunk_size,
-        )
-        return _iterate_clamped(update, energy, state, clamped, max_iter, tol, record)
-
-    return jax.vmap(one)(states, mask)
+    options = _Options(mask, max_iter, chunk_size, record_energy, memory_sharding)
+    return _binary(states, memories, interaction, 0.0, update, options)
 
 
 def retrieve_softmax(
@@ -221,45 +292,41 @@ def retrieve_softmax(
 
     Converged when an update changes the state by at most ``tol`` relative to
     ``max(1, max|v|)``.
+
+    Parameters
+    ----------
+    states : array-like of shape (D,) or (B, D)
+        One starting state or a batch.
+    memories : array-like of shape (K, D)
+        The stored patterns.
+    beta : float
+        The inverse temperature.
+    similarity : {"dot", "euclidean"}, default="dot"
+        The similarity of the attention scores.
+    {max_iter}
+    tol : float, default=1e-6
+        The convergence threshold.
+    {options}
+
+    Returns
+    -------
+    Retrieval
+        States of the shape of ``states``, with energies, step counts and convergence.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> memories = np.array([[1.0, 1.0, -1.0, -1.0], [1.0, -1.0, 1.0, -1.0]])
+    >>> result = retrieve_softmax([0.9, 0.6, -1.0, -0.8], memories, beta=4.0)
+    >>> np.round(result.states, 2).tolist()
+    [1.0, 1.0, -1.0, -1.0]
     """
     check_positive("beta", beta)
     check_positive("tol", tol, allow_zero=True)
     if similarity not in SIMILARITIES:
         raise ValueError(f"similarity must be one of {SIMILARITIES}, got {similarity!r}.")
-    states, memories, mask, batch = _prepare(states, memories, mask, max_iter, chunk_size)
-    result = _softmax_batch(
-        states,
-        memories,
-        mask,
-        beta,
-        tol,
-        similarity,
-        max_iter,
-        chunk_size,
-        record_energy,
-        memory_sharding,
-    )
-    return _unbatch(result, batch)
-
-
-@functools.partial(
-    jax.jit, static_argnames=("max_iter", "chunk_size", "record", "sharding")
-)
-def _spherical_batch(
-    states, memories, mask, tol, interaction, max_iter, chunk_size, record, sharding
-):
-    memories = constrain_memories(memories, sharding)
-
-    def one(state, clamped):
-        step = functools.partial(
-            spherical_step, memories=memories, interaction=interaction, chunk_size=chunk_size
-        )
-        energy = functools.partial(
-            spherical_energy, memories=memories, interaction=interaction, chunk_size=chunk_size
-        )
-        return _iterate_clamped(step, energy, state, clamped, max_iter, tol, record)
-
-    return jax.vmap(one)(states, mask)
+    options = _Options(mask, max_iter, chunk_size, record_energy, memory_sharding)
+    return _softmax(states, memories, beta, tol, similarity, options)
 
 
 def retrieve_spherical(
@@ -278,22 +345,44 @@ def retrieve_spherical(
 
     With a mask the clamped entries keep their input values, so those states are not
     re-normalised and energy descent is no longer guaranteed.
+
+    Parameters
+    ----------
+    states : array-like of shape (D,) or (B, D)
+        One non-zero starting state or a batch.
+    memories : array-like of shape (K, D)
+        The stored patterns.
+    interaction : Interaction
+        The interaction ``F`` of the energy ``-sum_mu F(xi_mu . v_hat)``.
+    {max_iter}
+    tol : float, default=1e-6
+        The convergence threshold.
+    {options}
+
+    Returns
+    -------
+    Retrieval
+        Unit states of the shape of ``states``, with energies, step counts and convergence.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ebm_memory.energies import interactions
+    >>> memories = np.array([[1.0, 0.0], [0.0, 1.0]])
+    >>> result = retrieve_spherical([0.9, 0.3], memories, interactions.exponential(8.0))
+    >>> np.round(result.states, 3).tolist()
+    [1.0, 0.0]
     """
     if not isinstance(interaction, Interaction):
         raise TypeError(f"interaction must be an Interaction, got {type(interaction).__name__}.")
     check_positive("tol", tol, allow_zero=True)
-    states, memories, mask, batch = _prepare(states, memories, mask, max_iter, chunk_size)
-    if not bool(jnp.all(jnp.any(states != 0, axis=-1))):
+    if not bool(jnp.all(jnp.any(as_float_array("states", states, ndim=(1, 2)) != 0, axis=-1))):
         raise ValueError("Model C states must be non-zero: the energy depends on v / |v|.")
-    result = _spherical_batch(
-        states,
-        memories,
-        mask,
-        tol,
-        interaction,
-        max_iter,
-        chunk_size,
-        record_energy,
-        memory_sharding,
+    options = _Options(mask, max_iter, chunk_size, record_energy, memory_sharding)
+    return _spherical(states, memories, interaction, tol, None, options)
+
+
+for _function in (retrieve_binary, retrieve_softmax, retrieve_spherical):
+    _function.__doc__ = _function.__doc__.replace("{max_iter}", _MAX_ITER).replace(
+        "{options}", _OPTIONS
     )
-    return _unbatch(result, batch)

@@ -135,7 +135,7 @@ def kmeans_plusplus_seeds(X: Float[Array, "N D"], n_memories: int, key) -> Float
     seed = int(jax.random.randint(key, (), 0, np.iinfo(np.int32).max))
     rows = np.asarray(X)
     seeds, _ = kmeans_plusplus(rows, n_memories, random_state=seed)
-    return jnp.asarray(seeds, dtype=rows.dtype)
+    return jnp.asarray(seeds)
 
 
 def e_step(

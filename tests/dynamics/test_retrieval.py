@@ -235,3 +235,14 @@ def test_ties_keep_the_bit_in_synchronous_and_asynchronous_updates():
     for update in (synchronous_step, asynchronous_sweep):
         new = update(state, memories, interactions.classical())
         np.testing.assert_array_equal(np.asarray(new), [1.0, 1.0, 1.0])
+
+
+def test_a_new_max_iter_does_not_compile_again():
+    from ebm_memory.dynamics.retrieval import _batch
+
+    queries = PATTERNS[:2] * 0.9
+    retrieve_softmax(queries, PATTERNS, 1.0, max_iter=3)
+    before = _batch._cache_size()
+    results = [retrieve_softmax(queries, PATTERNS, 1.0, max_iter=m, tol=0.0) for m in (4, 9)]
+    assert _batch._cache_size() == before
+    assert [int(result.n_steps.max()) for result in results] == [4, 9]

@@ -1,7 +1,7 @@
-"""Benchmarks of the package against its peers (KernelDensity, NumPy, hamux, numpyro's
-NUTS, GaussianMixture, KMeans, MLPClassifier, LogisticRegression), run side by side in one
-process: ``ebm-memory bench`` or ``python benchmarks/run.py``."""
+"""Benchmarks of ebm_memory against its peers (KernelDensity, NumPy, hamux, numpyro's NUTS,
+GaussianMixture, KMeans, MLPClassifier, LogisticRegression), run side by side in one process.
 
-from ebm_memory.bench.runner import CASES, main, run_benchmarks
-
-__all__ = ["CASES", "main", "run_benchmarks"]
+They live in a checkout, outside the installed package: ``python benchmarks/run.py`` or
+``ebm-memory bench`` from the repository. :mod:`benchmarks.run` parses the options and
+imports no JAX; :mod:`benchmarks.runner` runs the cases.
+"""

@@ -29,7 +29,7 @@ The methods (every iterative fit ``random_state=0``):
 - ``LogisticRegression(max_iter=2000)``.
 
 Each record pairs one of ours with the MLP: fit seconds by
-:func:`~ebm_memory.bench.harness.time_pair` (ratio = MLP seconds over ours; first calls, JAX
+:func:`~benchmarks.harness.time_pair` (ratio = MLP seconds over ours; first calls, JAX
 compilation included, apart), ``accuracy`` = our test accuracy, and ``extra["scores"]``
 holding every method's test accuracy, fit seconds (median) and first-call seconds on the
 dataset (LogisticRegression timed alone the same way).
@@ -49,8 +49,8 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import MinMaxScaler
 
-from ebm_memory.bench.harness import SIZES, record, time_pair
-from ebm_memory.bench.tables import method_tables
+from benchmarks.harness import SIZES, record, time_pair
+from benchmarks.tables import method_tables
 from ebm_memory.estimators import DenseAssociativeClassifier
 
 __all__ = [
@@ -214,7 +214,7 @@ def classification_records(size: str, repeats: int = 1) -> list[dict]:
     Returns
     -------
     list of dict
-        :func:`~ebm_memory.bench.harness.record` records; ``accuracy`` is our test
+        :func:`~benchmarks.harness.record` records; ``accuracy`` is our test
         accuracy, ``extra["scores"]`` holds every method's ``accuracy``, ``fit_seconds``
         and ``first_call_seconds`` on the dataset (the MLP and LogisticRegression also
         ``converged``).

@@ -28,7 +28,7 @@ And the methods that must find K themselves:
 
 - :class:`~ebm_memory.NonparametricMemory` (CRP, ``alpha=1``). Its ``beta`` (the precision of
   a memory, which sets how many memories the data open) is chosen without labels, by the
-  likelihood case's search (:func:`~ebm_memory.bench.likelihood_models.nonparametric_search`):
+  likelihood case's search (:func:`~benchmarks.likelihood_models.nonparametric_search`):
   ``beta = 1 / h^2`` over bandwidths ``h`` that are ``bandwidth_factors`` times the data's
   scale, kept where the held-out posterior predictive log-likelihood is best. That is the
   model's own criterion; classes that are not round are modelled by several isotropic
@@ -41,7 +41,7 @@ adjusted Rand index (ARI) and normalised mutual information (NMI) between the tr
 and ``predict`` of the fitted rows, and the number of clusters found (distinct labels).
 
 Each record pairs one of ours with KMeans: fit times by
-:func:`~ebm_memory.bench.harness.time_pair` (ratio = KMeans seconds over ours; first calls,
+:func:`~benchmarks.harness.time_pair` (ratio = KMeans seconds over ours; first calls,
 JAX compilation included, apart), ``accuracy`` = ARI, and ``extra["scores"]`` holding every
 method's ARI, NMI, clusters found and fit seconds on the dataset (GaussianMixture and
 BayesianGaussianMixture timed against each other the same way). NonparametricMemory's fit is
@@ -64,14 +64,14 @@ from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
 from sklearn.model_selection import KFold
 from sklearn.preprocessing import StandardScaler
 
-from ebm_memory.bench.harness import SIZES, record, time_call, time_pair
-from ebm_memory.bench.likelihood_models import (
+from benchmarks.harness import SIZES, record, time_call, time_pair
+from benchmarks.likelihood_models import (
     MAX_ITER,
     bandwidth_grid,
     geometric_grid,
     nonparametric_search,
 )
-from ebm_memory.bench.tables import method_tables
+from benchmarks.tables import method_tables
 from ebm_memory.estimators import AssociativeClustering, NonparametricMemory
 
 __all__ = ["DATASETS", "METHODS", "clustering_records", "clustering_table", "load_labelled"]
@@ -250,7 +250,7 @@ def clustering_records(size: str, repeats: int = 1) -> list[dict]:
     Returns
     -------
     list of dict
-        :func:`~ebm_memory.bench.harness.record` records; ``accuracy`` is the ARI,
+        :func:`~benchmarks.harness.record` records; ``accuracy`` is the ARI,
         ``extra`` holds the NMI, the clusters found and ``scores`` (every method on the
         dataset: ``ari``, ``nmi``, ``n_clusters_found``, ``fit_seconds``, ``converged``;
         ours also ``beta``; NonparametricMemory ``n_memories`` and its ``beta`` search).

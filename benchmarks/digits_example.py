@@ -16,7 +16,7 @@ and 44 exact samples of each memory density are drawn and shown as digits.
 
 Examples
 --------
->>> from ebm_memory.bench.digits_example import BANDWIDTHS
+>>> from benchmarks.digits_example import BANDWIDTHS
 >>> round(float(BANDWIDTHS[15]), 2)  # the example's bandwidth is a point of its grid
 3.79
 """
@@ -32,7 +32,7 @@ from sklearn.decomposition import PCA
 from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import KernelDensity
 
-from ebm_memory.bench.harness import SIZES
+from benchmarks.harness import SIZES
 from ebm_memory.estimators.memory import DenseAssociativeMemory
 
 __all__ = ["BANDWIDTHS", "SKLEARN_BANDWIDTH", "digits_kde_example", "plot_digits_samples"]

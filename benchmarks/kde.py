@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.neighbors import KernelDensity
 
-from ebm_memory.bench.harness import record, time_pair
+from benchmarks.harness import record, time_pair
 from ebm_memory.estimators import DenseAssociativeMemory
 
 __all__ = ["SHAPES", "kde_records"]

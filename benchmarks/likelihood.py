@@ -12,7 +12,7 @@ memories have records of their own against their nearest peer: AssociativeCluste
 isotropic Gaussians with learned weights and ``beta``; ``n_clusters`` on the mixtures' grid)
 against GaussianMixture, NonparametricMemory (CRP; ``beta = 1 / h^2`` on the bandwidth grid,
 its number of memories following from ``beta``) against KernelDensity. The models and their
-grids are in :mod:`~ebm_memory.bench.likelihood_models`.
+grids are in :mod:`~benchmarks.likelihood_models`.
 
 scikit-learn's KernelDensity sums kernels over a tree and overestimates the log density of
 rows far from the training set (by up to ~150 nats per row on raw digits; scikit-learn issue
@@ -52,8 +52,8 @@ from sklearn.neighbors import KernelDensity
 from sklearn.preprocessing import StandardScaler
 from tqdm.auto import tqdm
 
-from ebm_memory.bench.harness import SIZES, record, time_pair
-from ebm_memory.bench.likelihood_models import (
+from benchmarks.harness import SIZES, record, time_pair
+from benchmarks.likelihood_models import (
     CLUSTERING,
     EXACT_KDE,
     KDE,
@@ -180,7 +180,7 @@ def _subsample(X: np.ndarray, settings: Settings) -> np.ndarray:
 
 
 def _searches(settings: Settings, n_train: int, bandwidths) -> dict[str, GridSearchCV]:
-    """Every method's grid search (see :func:`~ebm_memory.bench.likelihood_models.searches`),
+    """Every method's grid search (see :func:`~benchmarks.likelihood_models.searches`),
     the numbers of memories and of mixture components capped at a tenth of ``n_train``."""
     cap = max(1, int(GOAL["max_memory_fraction"] * n_train))
     memories = sorted({max(1, min(cap, round(f * n_train))) for f in settings.memory_fractions})
@@ -256,7 +256,7 @@ def _kde_equivalence(train: np.ndarray, held_out: np.ndarray, kde: KernelDensity
 
 def _dataset_records(name: str, settings: Settings, size: str) -> list[dict]:
     """The five records of one dataset: ours against each peer, and each mixture memory
-    against its peer (:data:`~ebm_memory.bench.likelihood_models.MIXTURE_MEMORIES`)."""
+    against its peer (:data:`~benchmarks.likelihood_models.MIXTURE_MEMORIES`)."""
     X, preprocessing = load_dataset(name)
     X = _subsample(X, settings)
     with warnings.catch_warnings():
@@ -343,7 +343,7 @@ def likelihood_records(size: str = "quick", *, progress_bar: bool = False) -> li
     Returns
     -------
     list of dict
-        :func:`~ebm_memory.bench.harness.record` records. ``ratio`` is the peer's scoring
+        :func:`~benchmarks.harness.record` records. ``ratio`` is the peer's scoring
         time over the record's ``ours``; ``extra`` holds ``ours_summary`` / ``peer_summary``
         (held-out log likelihood per sample and per dimension with its std over folds, fit
         seconds, stored vectors, parameters, chosen hyper-parameters) and

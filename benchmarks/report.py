@@ -9,9 +9,9 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
+from benchmarks.classification import classification_table
+from benchmarks.clustering import clustering_table
 from ebm_memory._io import save_figure, write_text
-from ebm_memory.bench.classification import classification_table
-from ebm_memory.bench.clustering import clustering_table
 
 __all__ = ["CASE_TABLES", "markdown_table", "write_results"]
 

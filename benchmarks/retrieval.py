@@ -19,7 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ebm_memory.bench.harness import record, time_call, time_pair
+from benchmarks.harness import record, time_call, time_pair
 from ebm_memory.dynamics import retrieve_softmax
 
 __all__ = ["SHAPES", "hamux_retrieve", "numpy_retrieve", "retrieval_records"]

@@ -1,31 +1,27 @@
-"""Run every benchmark case side by side with its peer and write the results.
-
-python benchmarks/run.py [--quick] [--out DIR]      (or: ebm-memory bench ...)
-"""
+"""Run every benchmark case side by side with its peer and write the results
+(the options are parsed by :mod:`benchmarks.run`)."""
 
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
 
-from ebm_memory._arguments import results_folder
+from benchmarks.classification import classification_records
+from benchmarks.clustering import clustering_records
+from benchmarks.digits_example import digits_kde_example, plot_digits_samples
+from benchmarks.harness import SIZES, machine_info
+from benchmarks.kde import kde_records
+from benchmarks.likelihood import likelihood_records, plot_likelihood
+from benchmarks.report import write_results
+from benchmarks.retrieval import retrieval_records
+from benchmarks.sampling import sampling_records
+from benchmarks.scale import scale_records
 from ebm_memory._io import save_figure, staged_folder
-from ebm_memory.bench.classification import classification_records
-from ebm_memory.bench.clustering import clustering_records
-from ebm_memory.bench.digits_example import digits_kde_example, plot_digits_samples
-from ebm_memory.bench.harness import SIZES, machine_info
-from ebm_memory.bench.kde import kde_records
-from ebm_memory.bench.likelihood import likelihood_records, plot_likelihood
-from ebm_memory.bench.report import markdown_table, write_results
-from ebm_memory.bench.retrieval import retrieval_records
-from ebm_memory.bench.sampling import sampling_records
-from ebm_memory.bench.scale import scale_records
 
-__all__ = ["CASES", "add_arguments", "main", "run_benchmarks"]
+__all__ = ["CASES", "run_benchmarks"]
 
 CASES = {
     "kde_scoring": kde_records,
@@ -96,34 +92,3 @@ def _digits_example(size: str, records: list[dict], out: Path) -> dict:
     return {key: example[key] for key in keys} | {
         "ours_vs_kernel_density": example["ours_vs_kernel_density"]
     }
-
-
-def add_arguments(parser: argparse.ArgumentParser, default_out: str) -> None:
-    """The harness's command-line options (shared by ``benchmarks/run.py`` and the CLI)."""
-    sizes = parser.add_mutually_exclusive_group()
-    sizes.add_argument("--quick", action="store_true", help="small sizes, under 2 minutes")
-    sizes.add_argument("--tiny", action="store_true", help="a few seconds (for tests)")
-    parser.add_argument(
-        "--out",
-        type=results_folder,
-        default=default_out,
-        help="output folder (replaced whole when the run ends; checked before it starts)",
-    )
-    parser.add_argument("--cases", nargs="+", choices=sorted(CASES), help="run only these")
-
-
-def main(argv: list[str] | None = None, default_out: str = "benchmarks/results") -> int:
-    """Parse the options, run, print the Markdown table and where the results are."""
-    parser = argparse.ArgumentParser(description="Benchmarks: ours against the peers.")
-    add_arguments(parser, default_out)
-    args = parser.parse_args(argv)
-    return run_from_arguments(args)
-
-
-def run_from_arguments(args: argparse.Namespace) -> int:
-    """Run with parsed :func:`add_arguments` options; print the table and the folder."""
-    size = "tiny" if args.tiny else "quick" if args.quick else "full"
-    report = run_benchmarks(size, args.out, args.cases)
-    print(markdown_table(report))
-    print(f"results written to {args.out}")
-    return 0

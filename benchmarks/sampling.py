@@ -23,7 +23,7 @@ from numpyro.diagnostics import effective_sample_size
 from numpyro.infer.hmc import hmc
 from scipy.stats import ks_2samp
 
-from ebm_memory.bench.harness import Timing, record, time_call
+from benchmarks.harness import Timing, record, time_call
 from ebm_memory.density.gaussian import sample_gaussian_mixture
 from ebm_memory.energies import softmax_energy
 from ebm_memory.samplers import sample

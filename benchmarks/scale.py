@@ -18,7 +18,7 @@ import json
 import subprocess
 import sys
 
-from ebm_memory.bench.harness import Timing, record
+from benchmarks.harness import Timing, record
 from ebm_memory.energies.streaming import default_chunk_size
 
 __all__ = ["SHAPES", "scale_records"]

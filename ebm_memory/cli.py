@@ -1,4 +1,8 @@
-"""The ``ebm-memory`` command line."""
+"""The ``ebm-memory`` command line.
+
+Each command imports its code when it runs: ``ebm-memory --help``, ``ebm-memory COMMAND
+--help`` and every argument error import no JAX and return at once.
+"""
 
 from __future__ import annotations
 
@@ -8,57 +12,34 @@ from pathlib import Path
 
 from ebm_memory import __version__
 from ebm_memory._arguments import nonnegative_int, output_file, positive_int, results_folder
-from ebm_memory.bench.runner import add_arguments, run_from_arguments
-from ebm_memory.reproduce import EXPERIMENTS, reproduce
+from ebm_memory.experiments import NAMES
 
 __all__ = ["main"]
 
+ATTENTION_HEADS = 4
+"""``InContextEnergy``'s attention heads, which the token width must be a multiple of."""
 
-def _demo(args) -> int:
-    from ebm_memory.demo import run_demo
 
-    report = run_demo(args.out, n_queries=args.n_queries, seed=args.seed)
-    width = max(len(row["model"]) for row in report["results"])
-    corruption_width = max(len(row["corruption"]) for row in report["results"])
-    for row in report["results"]:
-        print(
-            f"{row['corruption']:>{corruption_width}} | {row['model']:<{width}} | pixel error "
-            f"{row['pixel_error_before']:.3f} -> {row['pixel_error_after']:.3f} | "
-            f"label accuracy {row['label_accuracy']:.3f}"
-        )
-    search = report["beta_search"]
-    print(
-        f"GridSearchCV chose beta={search['chosen_beta']:g} for the digits' density: test mean "
-        f"log-likelihood {search['test_mean_log_likelihood']:.2f}"
-    )
-    for row in report["sampling"]["results"]:
-        print(
-            f"sampling beta={row['beta']:g} | {row['method']:<4} | min ESS {row['min_ess']:6.0f} "
-            f"| max R-hat {row['max_r_hat']:.3f} | KS vs exact {row['max_ks_statistic']:.3f}"
-        )
-    digits = report["mixtures"]["digits"]["results"]
-    print(
-        "clustering digits with 10 memories (ARI): "
-        + ", ".join(f"{row['model']} {row['ari']:.3f}" for row in digits)
-    )
-    counting = report["mixtures"]["nonparametric"]
-    print(
-        f"nonparametric memory: {counting['n_memories']} memories for "
-        f"{counting['true_blobs']} blobs (not told their number)"
-    )
+def _demo(args: argparse.Namespace) -> int:
+    from ebm_memory.demo import run_demo, summary
+
+    report = run_demo(args.out, n_queries=args.n_queries, random_state=args.seed)
+    print(summary(report))
     print(f"report and figures written to {args.out}")
     return 0
 
 
-def _reproduce(args) -> int:
+def _reproduce(args: argparse.Namespace) -> int:
+    from ebm_memory import experiments
+
     out = args.out / args.name
-    results = reproduce(args.name, out, quick=args.quick)
-    print("\n".join(EXPERIMENTS[args.name][1](results)))
+    result = experiments.reproduce(args.name, out, quick=args.quick, random_state=args.seed)
+    print(experiments.get(args.name).table(result))
     print(f"figure and tables written to {out}")
     return 0
 
 
-def _train_in_context(args) -> int:
+def _train_in_context(args: argparse.Namespace) -> int:
     from ebm_memory.incontext import TRAINING_FAMILIES, InContextEnergy
 
     out = args.out
@@ -66,7 +47,7 @@ def _train_in_context(args) -> int:
         width=args.width,
         context_layers=args.context_layers,
         objective=args.objective,
-        n_steps=args.steps,
+        max_iter=args.steps,
         tasks_per_step=args.tasks_per_step,
         checkpoint_path=out,
         random_state=args.seed,
@@ -78,13 +59,37 @@ def _train_in_context(args) -> int:
         return 1
     losses = model.history_["loss"]
     tail = losses[-min(len(losses), 100) :]
-    print(f"{model.n_steps_} steps; mean loss over the last {len(tail)}: {tail.mean():.4f}")
+    print(f"{model.n_iter_} steps; mean loss over the last {len(tail)}: {tail.mean():.4f}")
     print(f"checkpoint written to {out} (load it with InContextEnergy.load)")
     return 0
 
 
-ATTENTION_HEADS = 4
-"""``InContextEnergy``'s attention heads, which the token width must be a multiple of."""
+def _checkout() -> Path | None:
+    """The repository holding ``benchmarks/run.py``: the current folder or one above it, or
+    the folder above the package (an editable install); None outside a checkout."""
+    here = Path.cwd().resolve()
+    package_parent = Path(__file__).resolve().parents[1]
+    for folder in (here, *here.parents, package_parent):
+        if (folder / "benchmarks" / "run.py").is_file():
+            return folder
+    return None
+
+
+def _bench(arguments: list[str]) -> int:
+    root = _checkout()
+    if root is None:
+        print(
+            "ebm-memory bench: error: the benchmarks run from a checkout of the repository "
+            "(benchmarks/run.py); none was found in the current folder, above it or beside "
+            "the installed package",
+            file=sys.stderr,
+        )
+        return 2
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    from benchmarks.run import main as run_benchmarks
+
+    return run_benchmarks(arguments, prog="ebm-memory bench", default_out="ebm_memory_output/bench")
 
 
 def attention_width(value: str) -> int:
@@ -97,13 +102,7 @@ def attention_width(value: str) -> int:
     return width
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="ebm-memory",
-        description="Associative memories as energy-based models on JAX.",
-    )
-    parser.add_argument("--version", action="version", version=f"ebm-memory {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
+def _add_demo(commands) -> None:
     demo = commands.add_parser(
         "demo",
         help="store scikit-learn's digits, retrieve corrupted held-out digits, write a report",
@@ -130,37 +129,40 @@ def build_parser() -> argparse.ArgumentParser:
         help="use only this many held-out digits (at least 1; all 360 by default)",
     )
     demo.set_defaults(run=_demo)
-    bench = commands.add_parser(
+
+
+def _add_bench(commands) -> None:
+    commands.add_parser(
         "bench",
-        help="run the benchmarks: ours against the peers, side by side",
-        description="Run every benchmark case (KDE scoring against KernelDensity, retrieval "
-        "against NumPy and hamux, scale, held-out likelihood against KDE and Gaussian "
-        "mixtures, sampling against numpyro's NUTS, clustering against KMeans and Gaussian "
-        "mixtures, classification against an MLP and logistic regression); writes "
-        "results.json, results.md and a "
-        "figure per case. Peers that need extras: pip install 'ebm-memory[bench]'.",
+        add_help=False,
+        help="run the benchmarks from a checkout: ours against the peers, side by side",
+        description="Run the benchmark harness of a checkout (benchmarks/run.py); "
+        "ebm-memory bench --help lists its options.",
     )
-    add_arguments(bench, default_out="ebm_memory_output/bench")
-    bench.set_defaults(run=run_from_arguments)
-    reproduce_command = commands.add_parser(
+
+
+def _add_reproduce(commands) -> None:
+    reproduce = commands.add_parser(
         "reproduce",
         help="re-run a published result, writing a figure and a table",
         description="Re-run a published result with the measured values beside the "
-        f"published ones (docs/reproductions.md); NAME is one of {', '.join(sorted(EXPERIMENTS))}. "
+        f"published ones (docs/reproductions.md); NAME is one of {', '.join(NAMES)}. "
         "Writes NAME.png, results.json and results.md into OUT/NAME.",
     )
-    reproduce_command.add_argument("name", choices=sorted(EXPERIMENTS), help="the experiment")
-    reproduce_command.add_argument(
-        "--quick", action="store_true", help="a smaller run, under a minute"
-    )
-    reproduce_command.add_argument(
+    reproduce.add_argument("name", choices=NAMES, help="the experiment")
+    reproduce.add_argument("--quick", action="store_true", help="a smaller run, under a minute")
+    reproduce.add_argument(
         "--out",
         type=Path,
         default="ebm_memory_output",
         help="output folder; the experiment's folder OUT/NAME inside it is replaced whole "
         "when the run ends (checked before it starts)",
     )
-    reproduce_command.set_defaults(run=_reproduce, command_parser=reproduce_command)
+    reproduce.add_argument("--seed", type=nonnegative_int, default=0, help="random seed")
+    reproduce.set_defaults(run=_reproduce, command_parser=reproduce)
+
+
+def _add_train_in_context(commands) -> None:
     train = commands.add_parser(
         "train-in-context",
         help="train the in-context energy on the 2-D task families, writing a checkpoint",
@@ -188,16 +190,53 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--tasks-per-step", type=positive_int, default=16, help="tasks per step")
     train.add_argument("--seed", type=nonnegative_int, default=0, help="random seed")
     train.set_defaults(run=_train_in_context)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every command; building it imports no command's code."""
+    parser = argparse.ArgumentParser(
+        prog="ebm-memory",
+        description="Associative memories as energy-based models on JAX.",
+    )
+    parser.add_argument("--version", action="version", version=f"ebm-memory {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for add in (_add_demo, _add_bench, _add_reproduce, _add_train_in_context):
+        add(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line on ``argv`` (``sys.argv[1:]`` by default); return the exit code.
+    """Run the command line on ``argv``; return the exit code.
 
     Every argument is checked before the command starts: a bad one exits with code 2 and
-    argparse's usage message.
+    argparse's usage message. ``bench`` passes its arguments on to the benchmark harness
+    of the checkout (``benchmarks/run.py``).
+
+    Parameters
+    ----------
+    argv : list of str or None, default=None
+        The arguments, without the program name (``sys.argv[1:]`` when None).
+
+    Returns
+    -------
+    exit_code : int
+        0 when the command succeeded.
+
+    Examples
+    --------
+    >>> try:
+    ...     main(["--version"])
+    ... except SystemExit as exit:
+    ...     print("exit code", exit.code)
+    ebm-memory 0.1.0
+    exit code 0
     """
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "bench":
+        return _bench(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "reproduce":
         try:
             args.out = results_folder(str(args.out / args.name)).parent

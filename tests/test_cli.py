@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from ebm_memory import cli, demo
-from ebm_memory.bench import runner
+from benchmarks import runner
+from ebm_memory import cli, demo, experiments
 from ebm_memory.cli import main
 from ebm_memory.incontext import InContextEnergy
 
@@ -16,7 +16,7 @@ def nothing_runs(monkeypatch):
         raise AssertionError("the command started before its arguments were checked")
 
     monkeypatch.setattr(demo, "run_demo", started)
-    monkeypatch.setattr(cli, "reproduce", started)
+    monkeypatch.setattr(experiments, "reproduce", started)
     monkeypatch.setattr(runner, "run_benchmarks", started)
     monkeypatch.setattr(InContextEnergy, "fit", started)
 
@@ -83,6 +83,44 @@ def test_help_lists_the_demo(capsys):
     assert "demo" in capsys.readouterr().out
 
 
+def test_bench_help_lists_the_harness_options(capsys):
+    assert _exit_code(["bench", "--help"]) == 0
+    output = capsys.readouterr().out
+    assert output.startswith("usage: ebm-memory bench") and "--cases" in output
+
+
+def test_unknown_arguments_exit_2(nothing_runs, capsys):
+    assert _exit_code(["demo", "--nope"]) == 2
+    assert "unrecognized arguments: --nope" in capsys.readouterr().err
+
+
+def test_bench_outside_a_checkout_exits_2(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli, "__file__", str(tmp_path / "site-packages" / "ebm_memory" / "cli.py"))
+    assert main(["bench", "--tiny"]) == 2
+    assert "the benchmarks run from a checkout" in capsys.readouterr().err
+
+
+def test_reproduce_passes_seed_as_random_state(monkeypatch, tmp_path, capsys):
+    calls = []
+
+    class Table:
+        @staticmethod
+        def table(result):
+            return f"| table of {result} |"
+
+    def reproduce(name, out, *, quick, random_state):
+        calls.append((name, out, quick, random_state))
+        return "result"
+
+    monkeypatch.setattr(experiments, "reproduce", reproduce)
+    monkeypatch.setattr(experiments, "get", lambda name: Table)
+    argv = ["reproduce", "growth", "--quick", "--seed", "3", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    assert calls == [("growth", tmp_path / "growth", True, 3)]
+    assert "| table of result |" in capsys.readouterr().out
+
+
 @pytest.mark.slow
 def test_demo_writes_report_and_figures(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path), "--n-queries", "40"]) == 0
@@ -140,4 +178,4 @@ def test_train_in_context_writes_a_loadable_checkpoint(tmp_path, capsys):
     argv = ["train-in-context", "--steps", "2", "--width", "8", "--context-layers", "1"]
     assert main([*argv, "--tasks-per-step", "2", "--out", str(out)]) == 0
     assert "checkpoint written" in capsys.readouterr().out
-    assert InContextEnergy.load(out).n_steps_ == 2
+    assert InContextEnergy.load(out).n_iter_ == 2

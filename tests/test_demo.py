@@ -1,8 +1,11 @@
-"""``run_demo``: checked arguments, and an interrupted run that keeps the previous report."""
+"""``run_demo``: checked arguments, an interrupted run that keeps the previous report, the
+report's tables and the former name of ``random_state``."""
 
 import pytest
 
 from ebm_memory import demo
+from ebm_memory.demo import _retrieval
+from ebm_memory.demo._report import markdown
 
 
 def test_n_queries_below_one_is_refused_before_any_work(tmp_path):
@@ -23,8 +26,42 @@ def test_an_interrupted_rerun_keeps_the_previous_report_and_figures(tmp_path, mo
         (args[-1] / "retrieval_flip.png").write_bytes(b"new figure")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(demo, "_retrieval_rows", interrupted_after_a_figure)
+    monkeypatch.setattr(_retrieval, "retrieval_rows", interrupted_after_a_figure)
     with pytest.raises(KeyboardInterrupt):
         demo.run_demo(out, n_queries=2)
     assert {path.name: path.read_bytes() for path in out.iterdir()} == previous
     assert [path.name for path in tmp_path.iterdir()] == ["demo"]
+
+
+def test_seed_is_the_former_name_of_random_state(tmp_path):
+    with pytest.warns(FutureWarning, match="'seed' is renamed 'random_state'"):
+        with pytest.raises(ValueError, match="n_queries must be >= 1"):
+            demo.run_demo(tmp_path / "demo", n_queries=0, seed=1)
+
+
+def test_the_summary_and_the_report_read_the_same_rows():
+    row = {"corruption": "flip 15%", "model": "softmax", "beta": None}
+    row |= {"pixel_error_before": 0.15, "pixel_error_after": 0.02, "label_accuracy": 0.97}
+    row |= {"converged": 1.0, "mean_steps": 2.0, "seconds": 0.5}
+    search = {"grid": [0.1], "cv_mean_log_likelihood": [-80.0], "chosen_beta": 0.1}
+    search |= {"test_mean_log_likelihood": -81.0, "kernel_density_test_mean_log_likelihood": -90.0}
+    search |= {"max_abs_difference_to_direct_logsumexp": 1e-9, "kernel_density_max_abs_error": 3.0}
+    clustering = {"n_samples": 10, "n_clusters": 2, "n_init": 1}
+    clustering["results"] = [
+        {"model": "KMeans", "ari": 0.5, "nmi": 0.6, "beta": None, "seconds": 1}
+    ]
+    counting = {"alpha": 1.0, "beta": 4.0, "n_memories": 8, "true_blobs": 8, "n_samples": 9}
+    counting |= {"ari": 1.0, "seconds": 1, "bgmm_components_used": 9, "bgmm_ari": 0.9}
+    report = {"n_memories": 5, "n_features": 64, "n_queries": 1, "results": [row]}
+    report |= {"beta_search": search, "sampling": {"results": [], "figure": "samples.png"}}
+    report |= {"figures": {"flip 15%": "retrieval_flip.png"}}
+    report["mixtures"] = {"digits": clustering, "nonparametric": counting | {"bgmm_seconds": 2}}
+    report["mixtures"]["figure"] = "mixtures.png"
+    text = markdown(report)
+    assert "| flip 15% | softmax |  | 0.150 | 0.020 | 0.970 | 1.00 | 2.0 | 0.50 |" in text
+    assert "| beta | 0.1 |\n|---|---|\n| mean CV log-likelihood | -80.0 |" in text
+    assert "| KMeans | 0.500 | 0.600 |  | 1.00 |" in text
+    assert "**8 memories for 8 blobs**" in text and text.endswith("\n")
+    assert demo.summary(report).splitlines()[0] == (
+        "flip 15% | softmax | pixel error 0.150 -> 0.020 | label accuracy 0.970"
+    )

@@ -28,6 +28,7 @@ PUBLIC_MODULES = (
     "ebm_memory.analysis",
     "ebm_memory.experiments",
     "ebm_memory.datasets",
+    "ebm_memory.plotting",
 )
 
 ENFORCED = {

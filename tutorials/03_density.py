@@ -24,7 +24,9 @@
 # memories compresses it into a mixture of K Gaussians. This tutorial checks the identity,
 # measures what compression costs in held-out log-likelihood and saves in scoring time,
 # reproduces scikit-learn's digits KDE example, and runs the likelihood benchmark in its
-# tiny size.
+# tiny size. The benchmark harness lives in the checkout's `benchmarks/` folder, outside the
+# installed package: run this tutorial from the repository root (or with the root on
+# `PYTHONPATH`).
 
 # %%
 import time
@@ -36,9 +38,9 @@ from sklearn.decomposition import PCA
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.neighbors import KernelDensity
 
+from benchmarks.digits_example import digits_kde_example, plot_digits_samples
+from benchmarks.likelihood import likelihood_records, plot_likelihood
 from ebm_memory import DenseAssociativeMemory
-from ebm_memory.bench.digits_example import digits_kde_example, plot_digits_samples
-from ebm_memory.bench.likelihood import likelihood_records, plot_likelihood
 
 digits = load_digits().data
 data = PCA(n_components=15, random_state=0).fit_transform(digits)  # as scikit-learn's example

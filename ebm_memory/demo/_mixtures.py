@@ -10,7 +10,7 @@ components.
 
 Examples
 --------
->>> from ebm_memory.demo_mixtures import blob_centres
+>>> from ebm_memory.demo._mixtures import blob_centres
 >>> blob_centres().shape
 (8, 2)
 """
@@ -32,23 +32,45 @@ from ebm_memory._io import save_figure
 from ebm_memory.estimators import AssociativeClustering, NonparametricMemory
 from ebm_memory.plotting import plot_clusters
 
-__all__ = ["blob_centres", "mixture_markdown", "run_mixtures"]
+__all__ = ["BLOB_MIN_WEIGHT", "blob_centres", "run_mixtures"]
 
 N_INIT = 4
 BLOB_STD = 0.5
-BLOB_MIN_WEIGHT = 0.01  # a BayesianGaussianMixture component counts above this weight
+BLOB_MIN_WEIGHT = 0.01
+"""A ``BayesianGaussianMixture`` component counts above this weight."""
 
 
 def blob_centres(n_ring: int = 7, radius: float = 6.0) -> np.ndarray:
-    """``n_ring`` centres on a circle and one at the origin, (n_ring + 1, 2): at least
-    ``2 radius sin(pi / n_ring)`` apart (5.2 by default, ten blob standard deviations)."""
+    """Blob centres: ``n_ring`` on a circle and one at the origin.
+
+    Neighbours are at least ``2 radius sin(pi / n_ring)`` apart (5.2 by default, ten blob
+    standard deviations).
+
+    Parameters
+    ----------
+    n_ring : int, default=7
+        Centres on the circle.
+    radius : float, default=6.0
+        The circle's radius.
+
+    Returns
+    -------
+    centres : ndarray of shape (n_ring + 1, 2)
+        The ring's centres, then the origin.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> np.linalg.norm(blob_centres(n_ring=4, radius=2.0), axis=1)
+    array([2., 2., 2., 2., 0.])
+    """
     angles = 2 * np.pi * np.arange(n_ring) / n_ring
     ring = radius * np.column_stack([np.cos(angles), np.sin(angles)])
     return np.vstack([ring, np.zeros((1, 2))])
 
 
-def _digits_models(seed: int) -> dict:
-    common = {"n_init": N_INIT, "random_state": seed}
+def _digits_models(random_state: int) -> dict:
+    common = {"n_init": N_INIT, "random_state": random_state}
     return {
         "ClAM (euclidean)": AssociativeClustering(10, **common),
         "ELBO (euclidean)": AssociativeClustering(10, dynamics="elbo", **common),
@@ -57,11 +79,11 @@ def _digits_models(seed: int) -> dict:
     }
 
 
-def _digits_clustering(seed: int) -> tuple[dict, dict]:
+def _digits_clustering(random_state: int) -> tuple[dict, dict]:
     """Cluster the grey-level digits with each model; rows of scores and the fitted models."""
     digits = load_digits()
     rows, fitted = [], {}
-    for name, model in _digits_models(seed).items():
+    for name, model in _digits_models(random_state).items():
         start = time.perf_counter()
         labels = model.fit_predict(digits.data)
         seconds = time.perf_counter() - start
@@ -79,15 +101,15 @@ def _digits_clustering(seed: int) -> tuple[dict, dict]:
     return {**summary, "results": rows}, fitted
 
 
-def _blob_counting(seed: int) -> tuple[dict, np.ndarray, NonparametricMemory]:
+def _blob_counting(random_state: int) -> tuple[dict, np.ndarray, NonparametricMemory]:
     """Count the blobs with a nonparametric memory and with a Dirichlet-process mixture."""
     centres = blob_centres()
-    X, truth = make_blobs(2000, centers=centres, cluster_std=BLOB_STD, random_state=seed)
+    X, truth = make_blobs(2000, centers=centres, cluster_std=BLOB_STD, random_state=random_state)
     start = time.perf_counter()
-    memory = NonparametricMemory(alpha=1.0, beta=BLOB_STD**-2, random_state=seed).fit(X)
+    memory = NonparametricMemory(alpha=1.0, beta=BLOB_STD**-2, random_state=random_state).fit(X)
     seconds = time.perf_counter() - start
     start = time.perf_counter()
-    peer = BayesianGaussianMixture(n_components=20, max_iter=500, random_state=seed).fit(X)
+    peer = BayesianGaussianMixture(n_components=20, max_iter=500, random_state=random_state).fit(X)
     peer_seconds = time.perf_counter() - start
     report = {
         "n_samples": int(len(X)),
@@ -135,8 +157,15 @@ def _figure(clam: AssociativeClustering, blobs: np.ndarray, memory: Nonparametri
     return figure
 
 
-def run_mixtures(out_dir: Path, seed: int) -> dict:
+def run_mixtures(out_dir: Path, random_state: int) -> dict:
     """Run the section, save ``mixtures.png`` to ``out_dir`` and return its report.
+
+    Parameters
+    ----------
+    out_dir : pathlib.Path
+        The folder that receives ``mixtures.png``.
+    random_state : int
+        Seed of the initialisations and of the generated blobs.
 
     Returns
     -------
@@ -145,49 +174,9 @@ def run_mixtures(out_dir: Path, seed: int) -> dict:
         ``nonparametric`` (memories created against the true number of blobs, and the
         ``BayesianGaussianMixture`` peer), ``figure``.
     """
-    digits, fitted = _digits_clustering(seed)
-    nonparametric, blobs, memory = _blob_counting(seed)
+    digits, fitted = _digits_clustering(random_state)
+    nonparametric, blobs, memory = _blob_counting(random_state)
     figure = _figure(fitted["ClAM (euclidean)"], blobs, memory)
     save_figure(figure, Path(out_dir) / "mixtures.png", dpi=120)
     plt.close(figure)
     return {"digits": digits, "nonparametric": nonparametric, "figure": "mixtures.png"}
-
-
-def mixture_markdown(section: dict) -> list[str]:
-    """The section's lines of ``report.md``."""
-    digits, counting = section["digits"], section["nonparametric"]
-    lines = [
-        "## Memories as mixture components",
-        "",
-        f"The {digits['n_samples']} grey-level digits clustered with K = "
-        f"{digits['n_clusters']} memories read as mixture components (`AssociativeClustering`; "
-        "beta learned by EM), against KMeans, each with the best of "
-        f"{digits['n_init']} initialisations. ClAM labels a digit by the memory that dominates "
-        "at its fixed point, ELBO by the argmax of the exact posterior; cosine clusters the "
-        "rows' directions (von Mises-Fisher components). Scores against the digit classes: "
-        "adjusted Rand index (ARI) and normalised mutual information (NMI).",
-        "",
-        "| model | ARI | NMI | beta | seconds |",
-        "|---|---|---|---|---|",
-    ]
-    for row in digits["results"]:
-        beta = "" if row["beta"] is None else f"{row['beta']:.3g}"
-        lines.append(
-            f"| {row['model']} | {row['ari']:.3f} | {row['nmi']:.3f} | {beta} "
-            f"| {row['seconds']:.2f} |"
-        )
-    lines += [
-        "",
-        f"`NonparametricMemory` (CRP prior, alpha = {counting['alpha']:g}) told only the "
-        f"blobs' precision beta = {counting['beta']:g}, not their number, created "
-        f"**{counting['n_memories']} memories for {counting['true_blobs']} blobs** "
-        f"({counting['n_samples']} points; ARI {counting['ari']:.3f}, "
-        f"{counting['seconds']:.2f} s). `BayesianGaussianMixture` with 20 components and a "
-        f"Dirichlet-process prior gives weight above {BLOB_MIN_WEIGHT:g} to "
-        f"{counting['bgmm_components_used']} (ARI {counting['bgmm_ari']:.3f}, "
-        f"{counting['bgmm_seconds']:.2f} s).",
-        "",
-        f"![mixtures]({section['figure']})",
-        "",
-    ]
-    return lines

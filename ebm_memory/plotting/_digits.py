@@ -17,8 +17,32 @@ def plot_retrieval_grid(
     n_examples: int = 8,
     title: str | None = None,
 ):
-    """One column per named set of patterns (e.g. corrupted / retrieved / true), one row per
-    example; returns the matplotlib ``Figure``."""
+    """Draw patterns as images: one column per named set, one row per example.
+
+    Parameters
+    ----------
+    columns : mapping of str to ndarray of shape (n_patterns, n_pixels)
+        Column title -> its patterns (e.g. corrupted / retrieved / true), values in [-1, 1].
+    image_shape : tuple of int
+        (height, width) of one image; ``height * width == n_pixels``.
+    n_examples : int, default=8
+        Rows drawn (at most the smallest number of patterns in a column).
+    title : str or None, default=None
+        The figure's title.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+        The grid of images.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> figure = plot_retrieval_grid({"a": np.ones((3, 4)), "b": -np.ones((3, 4))}, (2, 2))
+    >>> len(figure.axes)
+    6
+    >>> plt.close(figure)
+    """
     names = list(columns)
     n_rows = min(n_examples, min(len(images) for images in columns.values()))
     figure, axes = plt.subplots(
@@ -51,17 +75,20 @@ def plot_clusters(
 
     Parameters
     ----------
-    X : (n_samples, 2) points (project them first, e.g. with a PCA, for more features).
-    labels : (n_samples,) int cluster of each point.
-    memories : (n_memories, 2) or None
+    X : array-like of shape (n_samples, 2)
+        The points (project them first, e.g. with a PCA, for more features).
+    labels : array-like of shape (n_samples,)
+        The cluster of each point (int).
+    memories : array-like of shape (n_memories, 2) or None, default=None
         Memories drawn as stars, coloured as the cluster of the same index.
-    ax : matplotlib Axes or None
+    ax : matplotlib.axes.Axes or None, default=None
         Where to draw; None makes a new figure.
-    title : str or None
+    title : str or None, default=None
+        The axes' title.
 
     Returns
     -------
-    matplotlib.figure.Figure
+    figure : matplotlib.figure.Figure
         The figure holding ``ax``.
 
     Examples

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from ebm_memory.bench.classification import (
+from benchmarks.classification import (
     DATASETS,
     LOGISTIC,
     METHODS,
@@ -16,7 +16,7 @@ from ebm_memory.bench.classification import (
     classification_table,
     load_split,
 )
-from ebm_memory.bench.harness import RECORD_FIELDS
+from benchmarks.harness import RECORD_FIELDS
 
 
 @pytest.fixture(scope="module")

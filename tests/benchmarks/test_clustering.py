@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from ebm_memory.bench.clustering import (
+from benchmarks.clustering import (
     BLOBS,
     CLAM,
     DATASETS,
@@ -18,7 +18,7 @@ from ebm_memory.bench.clustering import (
     clustering_table,
     load_labelled,
 )
-from ebm_memory.bench.harness import RECORD_FIELDS
+from benchmarks.harness import RECORD_FIELDS
 
 
 @pytest.fixture(scope="module")

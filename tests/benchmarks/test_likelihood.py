@@ -9,15 +9,14 @@ from scipy.spatial.distance import cdist
 from scipy.special import logsumexp
 from sklearn.neighbors import KernelDensity
 
-from ebm_memory import DenseAssociativeMemory
-from ebm_memory.bench.digits_example import (
+from benchmarks.digits_example import (
     BANDWIDTHS,
     SKLEARN_BANDWIDTH,
     digits_kde_example,
     plot_digits_samples,
 )
-from ebm_memory.bench.harness import RECORD_FIELDS
-from ebm_memory.bench.likelihood import (
+from benchmarks.harness import RECORD_FIELDS
+from benchmarks.likelihood import (
     DATASETS,
     PEERS,
     SETTINGS,
@@ -25,13 +24,14 @@ from ebm_memory.bench.likelihood import (
     load_dataset,
     plot_likelihood,
 )
-from ebm_memory.bench.likelihood_models import (
+from benchmarks.likelihood_models import (
     CLUSTERING,
     METHODS,
     MIXTURE_MEMORIES,
     NONPARAMETRIC,
     OURS,
 )
+from ebm_memory import DenseAssociativeMemory
 
 RECORD_KEYS = set(RECORD_FIELDS)
 SUMMARY_FIGURES = (

@@ -29,7 +29,6 @@ from ebm_memory.analysis.one_step import (
     classify_fixed_points,
     fixed_point_census,
     one_step_errors,
-    plot_one_step,
 )
 from ebm_memory.analysis.stability import (
     ModifiedNetwork,
@@ -64,7 +63,6 @@ __all__ = [
     "noise_benefit",
     "one_step_errors",
     "plot_kde_capacity",
-    "plot_one_step",
     "recover_state",
     "restricted_stability",
     "retrieval_errors",
@@ -72,6 +70,8 @@ __all__ = [
 ]
 
 _MOVED_TO_PLOTTING = {
+    "plot_kde_capacity": "kde_capacity",
+    "plot_one_step": "one_step",
     "plot_memory_growth": "growth",
     "plot_noise_benefit": "noise",
     "plot_task_accuracies": "sequential",

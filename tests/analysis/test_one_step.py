@@ -5,9 +5,6 @@ seeds). The issue's requirement: the one-step error is below 1e-3 once beta * De
 the theorem's threshold, for queries at the pattern and at the edge of its sphere.
 """
 
-import json
-
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from hypothesis import given
@@ -19,10 +16,7 @@ from ebm_memory.analysis.one_step import (
     digit_patterns,
     fixed_point_census,
     one_step_errors,
-    one_step_markdown,
-    plot_one_step,
     random_unit_patterns,
-    reproduce_one_step,
 )
 from ebm_memory.dynamics import retrieve_softmax
 from ebm_memory.dynamics.diagnostics import (
@@ -33,28 +27,7 @@ from ebm_memory.dynamics.diagnostics import (
 )
 from ebm_memory.dynamics.separation import pattern_separation
 
-PATTERNS = random_unit_patterns(12, 8, seed=3)
-
-
-@pytest.fixture(scope="module")
-def quick(tmp_path_factory):
-    out_dir = tmp_path_factory.mktemp("one_step")
-    return out_dir, reproduce_one_step(out_dir, quick=True)
-
-
-def test_quick_reproduction_writes_the_figure_and_serialisable_results(quick):
-    out_dir, results = quick
-    assert (out_dir / results["figure"]).is_file()
-    json.dumps(results, allow_nan=False)
-    assert set(results["one_step"]) == set(results["fixed_points"]) == {"random", "digits"}
-    for summary in results["one_step"].values():
-        assert set(summary["queries"]) == {"exact", "sphere"}
-        assert all(row["pairs_beyond"] > 0 for row in summary["queries"].values())
-    census = results["fixed_points"]["digits"]
-    assert len(census["fractions"]["single"]) == len(census["betas"])
-    lines = one_step_markdown(results)
-    assert any(line.startswith("| random (N=64, d=64) | exact |") for line in lines)
-    assert any("separation_report" in line for line in lines)
+PATTERNS = random_unit_patterns(12, 8, random_state=3)
 
 
 def test_one_step_error_is_below_1e3_beyond_the_threshold():
@@ -64,13 +37,13 @@ def test_one_step_error_is_below_1e3_beyond_the_threshold():
         pattern_beta = theorem_beta(pattern_separation(memories), len(memories), 1.0)
         betas = np.geomspace(0.05 * pattern_beta.min(), 2 * pattern_beta.max(), 12)
         result = one_step_errors(memories, betas)
-        beyond = result["beyond"]
+        beyond = result.beyond
         assert beyond[-1].all() and not beyond[0].any()
         for query in ("exact", "sphere"):
-            error, bound = result[f"{query}_error"], result[f"{query}_bound"]
+            error, bound = getattr(result, f"{query}_error"), getattr(result, f"{query}_bound")
             assert error[beyond].max() < 1e-3
             np.testing.assert_array_less(error, bound * (1 + 1e-9) + 1e-15)
-        assert result["exact_error"][0].min() > 0.1  # smallest beta: near the global average
+        assert result.exact_error[0].min() > 0.1  # smallest beta: near the global average
 
 
 @given(seed=st.integers(0, 10**6), beta=st.floats(0.1, 200.0), radius=st.floats(0.0, 0.5))
@@ -127,14 +100,14 @@ def test_classification_of_the_three_kinds():
 
 
 def test_census_goes_from_global_through_metastable_to_single_on_digits():
-    memories = digit_patterns(120, seed=2)
+    memories = digit_patterns(120, random_state=2)
     result = fixed_point_census(memories, [1.0, 12.0, 1000.0])
-    fractions = result["fractions"]
+    fractions = result.fractions
     np.testing.assert_allclose(fractions.sum(axis=1), 1.0)
-    assert fractions[0, 0] == 1.0 and result["distinct"][0, 0] == 1
-    assert fractions[1, 1] > 0.5 and 1 < result["median_n_eff"][1] < 60
-    assert fractions[2, 2] == 1.0 and result["distinct"][2, 2] == len(memories)
-    assert np.all(result["not_converged"] == 0)
+    assert fractions[0, 0] == 1.0 and result.distinct[0, 0] == 1
+    assert fractions[1, 1] > 0.5 and 1 < result.median_n_eff[1] < 60
+    assert fractions[2, 2] == 1.0 and result.distinct[2, 2] == len(memories)
+    assert np.all(result.not_converged == 0)
 
 
 def test_separation_report_and_its_summary():
@@ -156,10 +129,41 @@ def test_separation_report_and_its_summary():
         separation_report(PATTERNS[:1])
 
 
+def test_the_former_parameter_names_warn_and_give_the_same_numbers():
+    with pytest.warns(FutureWarning, match="random_state"):
+        old = random_unit_patterns(4, 3, seed=5)
+    np.testing.assert_array_equal(old, random_unit_patterns(4, 3, random_state=5))
+    with pytest.warns(FutureWarning, match="random_state"):
+        old = digit_patterns(5, seed=5)
+    np.testing.assert_array_equal(old, digit_patterns(5, random_state=5))
+    with pytest.warns(FutureWarning, match="random_state"):
+        old = one_step_errors(PATTERNS, [2.0], seed=4)
+    new = one_step_errors(PATTERNS, [2.0], random_state=4)
+    np.testing.assert_array_equal(old.sphere_error, new.sphere_error)
+    with pytest.warns(FutureWarning) as caught:
+        old = fixed_point_census(PATTERNS, [2.0], seed=4, progress_bar=False)
+    assert len(caught) == 2
+    new = fixed_point_census(PATTERNS, [2.0], random_state=4)
+    np.testing.assert_array_equal(old.fractions, new.fractions)
+
+
 def test_plot_has_a_panel_per_data_set_and_experiment():
+    import matplotlib.pyplot as plt
+
+    from ebm_memory.plotting import plot_one_step
+
     memories = random_unit_patterns(16, 8)
     one_step = one_step_errors(memories, [1.0, 30.0])
     census = fixed_point_census(memories, [1.0, 30.0])
     figure = plot_one_step({"a": one_step, "b": one_step}, {"a": census, "b": census})
     assert len(figure.axes) == 4
+    assert all(ax.get_xlabel() and ax.get_ylabel() for ax in figure.axes)
     plt.close(figure)
+
+
+def test_the_plot_keeps_its_former_home_for_one_release():
+    import ebm_memory.analysis
+    from ebm_memory.plotting.one_step import plot_one_step
+
+    with pytest.warns(FutureWarning, match="ebm_memory.plotting.plot_one_step"):
+        assert ebm_memory.analysis.plot_one_step is plot_one_step

@@ -1,0 +1,87 @@
+"""Figures of one-step retrieval and of the kinds of fixed points of modern Hopfield
+networks (:mod:`ebm_memory.analysis.one_step`)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ebm_memory.analysis.fixed_points import KINDS
+from ebm_memory.analysis.one_step import QUERIES
+
+__all__ = ["plot_one_step"]
+
+
+def _one_step_panel(ax, name: str, result, floor: float) -> None:
+    """One-step error against ``beta Delta_i`` beside the theorem's bound."""
+    n, m = int(result.n_patterns), float(result.max_norm)
+    x_max = np.log(2 * (n - 1) * m / floor) + 5
+    beyond, x = result.beyond, result.beta_delta
+    for query, marker in zip(QUERIES, ("o", "x"), strict=True):
+        error = np.maximum(getattr(result, f"{query}_error"), floor)
+        ax.scatter(x[~beyond], error[~beyond], s=6, marker=marker, color="0.6", alpha=0.4)
+        ax.scatter(x[beyond], error[beyond], s=6, marker=marker, color="tab:blue", alpha=0.4)
+    threshold = result.pattern_beta * result.separation
+    ax.axvspan(threshold.min(), threshold.max(), color="tab:blue", alpha=0.15, lw=0)
+    grid = np.linspace(0, x_max, 200)
+    ax.plot(grid, 2 * (n - 1) * m * np.exp(-grid), "k--", label="bound 2(N-1)M exp(-βΔ)")
+    ax.axhline(1e-3, color="tab:red", lw=1, label="1e-3")
+    ax.scatter([], [], color="tab:blue", label="beyond the theorem's threshold")
+    ax.scatter([], [], color="0.6", label="below it (o: x_i, x: sphere edge)")
+    ax.set(yscale="log", xlim=(0, x_max), ylim=(floor / 3, 10 * m), xlabel="β Δ_i")
+    ax.set(ylabel="one-step error ||f(ξ) - x_i||", title=f"{name}: one update (N = {n})")
+    ax.legend(fontsize=7, loc="upper right")
+
+
+def _census_panel(ax, name: str, census) -> None:
+    """Stacked fractions of the three kinds of fixed points against ``beta``."""
+    colours = ("tab:gray", "tab:orange", "tab:green")
+    ax.stackplot(census.betas, census.fractions.T, labels=KINDS, colors=colours, alpha=0.8)
+    ax.set(xscale="log", ylim=(0, 1), xlabel="β", ylabel="fraction of starts")
+    ax.set_title(f"{name}: fixed points reached", fontsize=10)
+    ax.legend(fontsize=8, loc="center right")
+
+
+def plot_one_step(one_step: dict, census: dict, floor: float = 1e-17):
+    """One-step errors against the theorem's bound, and the kinds of fixed points.
+
+    Top row: one-step error against ``beta Delta_i`` per data set, with the theorem's bound
+    for queries at the pattern, pairs beyond the theorem's threshold highlighted (the shaded
+    band spans the patterns' thresholds in ``beta Delta``), and the 1e-3 line; errors under
+    ``floor`` are drawn at it. Bottom row: stacked fractions of the three kinds of fixed
+    points against ``beta``.
+
+    Parameters
+    ----------
+    one_step : dict of str to OneStepErrors
+        Data set name -> :func:`~ebm_memory.analysis.one_step.one_step_errors` result.
+    census : dict of str to FixedPointCensus
+        The same names -> :func:`~ebm_memory.analysis.fixed_points.fixed_point_census`.
+    floor : float, default=1e-17
+        Errors below it are drawn at it.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+        Two rows, one column per data set.
+
+    Examples
+    --------
+    >>> from ebm_memory.analysis import fixed_point_census, one_step_errors
+    >>> from ebm_memory.analysis.one_step import random_unit_patterns
+    >>> from ebm_memory.plotting import plot_one_step
+    >>> memories = random_unit_patterns(8, 4)
+    >>> figure = plot_one_step({"a": one_step_errors(memories, [1.0, 30.0])},
+    ...                        {"a": fixed_point_census(memories, [1.0, 30.0])})
+    >>> figure.axes[1].get_xlabel()
+    'β'
+    """
+    import matplotlib.pyplot as plt
+
+    names = list(one_step)
+    figure, axes = plt.subplots(2, len(names), figsize=(5.5 * len(names), 8), squeeze=False)
+    for ax, name in zip(axes[0], names, strict=True):
+        _one_step_panel(ax, name, one_step[name], floor)
+    for ax, name in zip(axes[1], names, strict=True):
+        _census_panel(ax, name, census[name])
+    figure.tight_layout()
+    return figure

@@ -6,7 +6,9 @@ import warnings
 
 import jax
 import numpy as np
+from sklearn.utils.validation import check_is_fitted
 
+from ebm_memory._random import float64, key_from
 from ebm_memory.density import gaussian
 from ebm_memory.density.binary import (
     MAX_EXACT_DIM,
@@ -16,9 +18,21 @@ from ebm_memory.density.binary import (
 )
 from ebm_memory.density.binary_importance import binary_log_partition_estimate
 from ebm_memory.density.binary_weights import relative_log_weights
-from ebm_memory.estimators._kernels import ModelSpec, map_blocks
+from ebm_memory.estimators._kernels import (
+    ModelSpec,
+    batch_energy,
+    batch_log_density,
+    batch_responsibilities,
+    map_blocks,
+)
 
-__all__ = ["NormaliserWarning", "binary_log_density", "fit_partition", "sample_exact"]
+__all__ = [
+    "DensityMethodsMixin",
+    "NormaliserWarning",
+    "binary_log_density",
+    "fit_partition",
+    "sample_exact",
+]
 
 
 class NormaliserWarning(UserWarning):
@@ -101,7 +115,7 @@ def sample_exact(
     2^D binary states (``n_features <= MAX_EXACT_DIM``)."""
     if spec.kind == "spherical":
         return gaussian.sample_von_mises_fisher_mixture(rng, memories, beta, n_samples)
-    key = jax.random.key(rng.randint(2**31 - 1))
+    key = key_from(rng)
     if spec.kind == "softmax":
         draws = gaussian.sample_gaussian_mixture(key, memories, beta, spec.similarity, n_samples)
     else:
@@ -112,3 +126,155 @@ def sample_exact(
             )
         draws = sample_binary_exact(key, memories, spec.interaction, temperature, n_samples)
     return np.asarray(draws, dtype=np.float64)
+
+
+class DensityMethodsMixin:
+    """``energy``, ``score_samples``, ``score``, ``transform`` and the deprecated
+    ``log_partition`` of the memory estimator (uses its ``_validate``, ``_kind``, ``_spec``
+    and fitted state)."""
+
+    @float64
+    def energy(self, X):
+        """Energy of each row (binary models: of the binarised row).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The rows.
+
+        Returns
+        -------
+        energy : ndarray of shape (n_samples,)
+            ``E(x)``, float64.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from ebm_memory import DenseAssociativeMemory
+        >>> X = np.random.default_rng(0).choice([-1.0, 1.0], size=(8, 16))
+        >>> DenseAssociativeMemory("classical").fit(X).energy(X).shape
+        (8,)
+        """
+        states = self._validate(X)
+        return map_blocks(batch_energy, states, self.memories_, self.beta_, self._spec())
+
+    def log_partition(self):
+        """``(log Z, standard error)`` of the density, as computed at fit (deprecated).
+
+        Returns
+        -------
+        log_partition : float
+            ``log_partition_``.
+        standard_error : float
+            ``log_partition_error_``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from ebm_memory import DenseAssociativeMemory
+        >>> X = np.random.default_rng(0).normal(size=(8, 16))
+        >>> memory = DenseAssociativeMemory(beta=1.0).fit(X)
+        >>> memory.log_partition_error_
+        0.0
+        """
+        warnings.warn(
+            "`log_partition()` is deprecated since 0.2 and will be removed in 0.3: read the "
+            "fitted attributes `log_partition_` and `log_partition_error_`.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        check_is_fitted(self)
+        return self.log_partition_, self.log_partition_error_
+
+    @float64
+    def score_samples(self, X):
+        """Normalised log density of each row.
+
+        Softmax: Gaussian-mixture density on R^D. Spherical: vMF-mixture density of
+        ``x / |x|`` on the unit sphere. Binary: probability of the binarised row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The rows.
+
+        Returns
+        -------
+        log_density : ndarray of shape (n_samples,)
+            ``log p(x)``, float64.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from ebm_memory import DenseAssociativeMemory
+        >>> X = np.random.default_rng(0).normal(size=(8, 16))
+        >>> DenseAssociativeMemory(similarity="euclidean", beta=1.0).fit(X).score_samples(X).shape
+        (8,)
+        """
+        states = self._validate(X)
+        if self._kind == "binary":
+            return binary_log_density(
+                self._spec(),
+                states,
+                self.memories_,
+                self.temperature,
+                self.reference_state_,
+                self.log_relative_partition_,
+            )
+        return map_blocks(
+            batch_log_density, states, self.memories_, self.beta_, self.log_partition_, self._spec()
+        )
+
+    def score(self, X, y=None):
+        """Total log-likelihood of ``X`` (as :class:`sklearn.neighbors.KernelDensity`).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The rows.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            ``sum log p(x)`` over the rows.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from ebm_memory import DenseAssociativeMemory
+        >>> X = np.random.default_rng(0).normal(size=(8, 16))
+        >>> memory = DenseAssociativeMemory(similarity="euclidean", beta=1.0).fit(X)
+        >>> bool(np.isclose(memory.score(X), memory.score_samples(X).sum()))
+        True
+        """
+        return float(np.sum(self.score_samples(X)))
+
+    @float64
+    def transform(self, X):
+        """Responsibilities of the memories for each row.
+
+        The mixture posterior / attention weights (binary polynomial models: each memory's
+        share ``|F(xi . s)|`` of the attraction).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The rows.
+
+        Returns
+        -------
+        responsibilities : ndarray of shape (n_samples, n_memories)
+            Rows summing to one, float64.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from ebm_memory import DenseAssociativeMemory
+        >>> X = np.random.default_rng(0).choice([-1.0, 1.0], size=(8, 16))
+        >>> DenseAssociativeMemory().fit(X).transform(X).shape
+        (8, 8)
+        """
+        states = self._validate(X)
+        return map_blocks(batch_responsibilities, states, self.memories_, self.beta_, self._spec())

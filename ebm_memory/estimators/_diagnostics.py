@@ -29,7 +29,25 @@ METASTABLE_WEIGHT = 0.5
 
 
 class MetastableRetrievalWarning(UserWarning):
-    """Retrieval ended in a mixture of memories rather than a single one."""
+    """Retrieval ended in a mixture of memories rather than a single one.
+
+    Raised by ``DenseAssociativeMemory.retrieve`` and ``predict`` when some states' largest
+    attention weight on one memory is below one half; its message names the beta that would
+    retrieve single memories.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from ebm_memory import DenseAssociativeMemory
+    >>> from ebm_memory.estimators import MetastableRetrievalWarning
+    >>> X = np.random.default_rng(0).normal(size=(8, 16))
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = DenseAssociativeMemory(beta=0.01).fit(X).predict(X)
+    >>> any(issubclass(w.category, MetastableRetrievalWarning) for w in caught)
+    True
+    """
 
 
 def warn_unconverged(converged: np.ndarray, max_iter: int, hint: str = "") -> None:
@@ -38,7 +56,7 @@ def warn_unconverged(converged: np.ndarray, max_iter: int, hint: str = "") -> No
     if unconverged:
         warnings.warn(
             f"{unconverged} of {len(converged)} retrievals did not reach a fixed point in "
-            f"max_iter={max_iter} updates{hint}.",
+            f"max_retrieval_iter={max_iter} updates{hint}.",
             ConvergenceWarning,
             stacklevel=4,
         )

@@ -8,28 +8,21 @@ from numbers import Integral
 import jax
 import jax.numpy as jnp
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.utils import check_random_state
+from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from ebm_memory._blocks import map_blocks
-from ebm_memory._validation import RealNotBool, check_overlap_range
-from ebm_memory.energies import interactions
-from ebm_memory.learning.classifier import ClassifierObjective, label_drives, one_hot_targets
-from ebm_memory.learning.continual import (
-    STRATEGIES,
-    fisher_diagonal,
-    pseudo_items,
-    synaptic_importance,
-    train_task,
-)
-from ebm_memory.learning.optimise import Optimizer
+from ebm_memory._random import float64
+from ebm_memory._validation import RealNotBool
+from ebm_memory.estimators._base import OLD_DEFAULT, MemoryEstimator
+from ebm_memory.estimators._continual import ContinualTrainingMixin
+from ebm_memory.learning.classifier import label_drives
+from ebm_memory.learning.continual import STRATEGIES
 
 __all__ = ["DenseAssociativeClassifier"]
 
-INITIAL_SCALE = 0.1
 INTERACTIONS = ("rectified_polynomial", "polynomial", "exponential")
 
 
@@ -41,7 +34,12 @@ _drives = jax.jit(
 )
 
 
-class DenseAssociativeClassifier(ClassifierMixin, BaseEstimator):
+@float64
+def _softmax(logits):
+    return jax.nn.softmax(logits, axis=1)
+
+
+class DenseAssociativeClassifier(ContinualTrainingMixin, ClassifierMixin, MemoryEstimator):
     """Dense Associative Memory classifier: labels are clamped one-hot neurons (KH2016).
 
     Each of the ``n_memories`` memories spans the features and one neuron per class; the
@@ -66,22 +64,27 @@ class DenseAssociativeClassifier(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     n_memories : int, default=64
+        Number of memories.
     degree : int >= 1, default=10
         Interaction vertex ``n`` of the polynomial interactions.
     interaction : {"rectified_polynomial", "polynomial", "exponential"}, \
             default="rectified_polynomial"
+        The interaction function ``F``.
     power : int >= 1, default=1
         The loss exponent is ``2 * power``.
     sharpness : float > 0 or "auto", default="auto"
         The ``tanh`` gain ``s`` (KH2016's ``1 / T^n``). "auto": ``1 / std`` of the drives at
         the initial memories over the first training batch, fixed from then on.
     optimizer : {"adam", "sgd"}, default="adam"
+        The optimiser of the memories.
     learning_rate : float > 0, default=0.05
+        Its step size.
     momentum : float in [0, 1), default=0.9
         Heavy-ball momentum of ``optimizer="sgd"`` (ignored by Adam).
     max_iter : int, default=300
         Full-batch optimiser steps per ``fit`` / ``partial_fit`` call.
     strategy : {"naive", "rehearsal", "pseudo-rehearsal", "ewc", "si", "agem"}, default="naive"
+        How ``partial_fit`` protects earlier tasks (see above).
     strength : float >= 0, default=1.0
         Penalty strength of "ewc" (``lambda``) and "si" (``c``).
     memory_fraction : float in (0, 1], default=0.2
@@ -90,39 +93,53 @@ class DenseAssociativeClassifier(ClassifierMixin, BaseEstimator):
     si_damping : float > 0, default=0.1
         SI's ``damping`` in ``omega / (delta^2 + damping)``.
     random_state : int, RandomState instance or None, default=None
-    progress_bar : bool, default=False
+        Seeds the initial memories, the pseudo-items and the buffer.
+    verbose : int, default=0
+        > 0 draws a progress bar over the optimiser steps.
+    progress_bar : bool, deprecated
+        ``verbose`` before 0.2; works until 0.3 with a ``FutureWarning``.
 
     Attributes
     ----------
-    classes_ : ndarray (n_classes,)
-    memories_ : ndarray (n_memories, n_features + n_classes)
+    classes_ : ndarray of shape (n_classes,)
+        The labels.
+    memories_ : ndarray of shape (n_memories, n_features + n_classes)
+        The memories over the features and the label neurons.
     sharpness_ : float
+        The ``tanh`` gain in use.
     n_tasks_ : int
         ``fit`` / ``partial_fit`` calls since the last ``fit``.
     n_rows_seen_ : int
         Training rows of those tasks.
-    seen_classes_ : ndarray of bool (n_classes,)
+    seen_classes_ : ndarray of shape (n_classes,)
         Labels some task has shown. The others are absent from the energy and the loss
         until their class arrives (see
         :class:`~ebm_memory.learning.classifier.ClassifierObjective`), and are never
-        predicted (drive ``-inf``, probability 0).
-    anchor_, importance_ : ndarray like ``memories_``
-        The memories after the previous task and the accumulated importance ("ewc", "si").
-    buffer_X_, buffer_y_ : ndarray
-        The episodic buffer ("rehearsal", "agem").
-    loss_curve_ : ndarray
+        predicted (drive ``-inf``, probability 0); boolean.
+    anchor_ : ndarray of shape (n_memories, n_features + n_classes)
+        The memories after the previous task.
+    importance_ : ndarray of shape (n_memories, n_features + n_classes)
+        The accumulated importance of each memory entry ("ewc", "si").
+    buffer_X_ : ndarray of shape (n_buffer, n_features)
+        The episodic buffer's rows ("rehearsal", "agem").
+    buffer_y_ : ndarray of shape (n_buffer,)
+        Their labels.
+    loss_curve_ : ndarray of shape (n_iter_,)
         Training loss (with penalty) before each step of the last task.
+    n_iter_ : int
+        Optimiser steps of the last task.
     n_features_in_ : int
+        Number of features seen at fit.
 
     Examples
     --------
-    >>> from sklearn.datasets import load_digits
+    >>> import numpy as np
     >>> from ebm_memory import DenseAssociativeClassifier
-    >>> X, y = load_digits(return_X_y=True)
-    >>> clf = DenseAssociativeClassifier(n_memories=32, random_state=0)
-    >>> clf = clf.fit(X[:500] / 8 - 1, y[:500])
-    >>> bool(clf.score(X[500:700] / 8 - 1, y[500:700]) > 0.8)
-    True
+    >>> X = np.random.default_rng(0).choice([-1.0, 1.0], size=(8, 16))
+    >>> y = np.array([0, 1] * 4)
+    >>> clf = DenseAssociativeClassifier(n_memories=8, degree=2, max_iter=50, random_state=0)
+    >>> clf.fit(X, y).score(X, y)
+    1.0
     """
 
     _parameter_constraints: dict = {
@@ -140,8 +157,10 @@ class DenseAssociativeClassifier(ClassifierMixin, BaseEstimator):
         "memory_fraction": [RealNotBool(0, 1, closed="right")],
         "si_damping": [RealNotBool(0, None, closed="neither")],
         "random_state": ["random_state"],
-        "progress_bar": ["boolean"],
+        "verbose": ["verbose"],
+        "progress_bar": ["boolean", OLD_DEFAULT],
     }
+    _renamed = {"progress_bar": "verbose"}
 
     def __init__(
         self,
@@ -160,49 +179,37 @@ class DenseAssociativeClassifier(ClassifierMixin, BaseEstimator):
         memory_fraction=0.2,
         si_damping=0.1,
         random_state=None,
-        progress_bar=False,
+        verbose=0,
+        progress_bar="deprecated",
     ):
-        self.n_memories = n_memories
-        self.degree = degree
-        self.interaction = interaction
-        self.power = power
-        self.sharpness = sharpness
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.momentum = momentum
-        self.max_iter = max_iter
-        self.strategy = strategy
-        self.strength = strength
-        self.memory_fraction = memory_fraction
-        self.si_damping = si_damping
-        self.random_state = random_state
-        self.progress_bar = progress_bar
+        self._set_init_params(locals())
 
-    # ------------------------------------------------------------------ model description
-    def _interaction(self):
-        if self.interaction == "exponential":
-            return interactions.exponential(1.0)
-        if self.interaction == "polynomial":
-            return interactions.polynomial(self.degree)
-        return interactions.rectified_polynomial(self.degree)
-
-    def _objective(self) -> ClassifierObjective:
-        active = None if self.seen_classes_.all() else tuple(map(bool, self.seen_classes_))
-        return ClassifierObjective(self._interaction(), len(self.classes_), self.power, active)
-
-    def _optimizer(self) -> Optimizer:
-        momentum = self.momentum if self.optimizer == "sgd" else None
-        return Optimizer(self.optimizer, float(self.learning_rate), momentum)
-
-    # ------------------------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Learn the memories from scratch on ``(X, y)`` (one task).
 
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Feature rows, expected in [-1, 1].
+        y : array-like of shape (n_samples,)
+            Labels.
+
         Returns
         -------
-        self
+        self : DenseAssociativeClassifier
+            The fitted estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from ebm_memory import DenseAssociativeClassifier
+        >>> X, y = np.eye(4) * 2 - 1, np.arange(4)
+        >>> clf = DenseAssociativeClassifier(4, degree=2, max_iter=50, random_state=0).fit(X, y)
+        >>> clf.memories_.shape
+        (4, 8)
         """
+        self._warn_renamed()
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
         self._check_range(X, len(np.unique(y)))
@@ -215,17 +222,32 @@ class DenseAssociativeClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like (n_samples, n_features)
-        y : array-like (n_samples,)
-        classes : array-like, optional
+        X : array-like of shape (n_samples, n_features)
+            Feature rows, expected in [-1, 1].
+        y : array-like of shape (n_samples,)
+            Labels of this task.
+        classes : array-like of shape (n_classes,), default=None
             All labels of the whole sequence; required on the first call when ``y`` does not
             contain them all (later calls must not bring new labels).
 
         Returns
         -------
-        self
+        self : DenseAssociativeClassifier
+            The estimator, trained on one more task.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from ebm_memory import DenseAssociativeClassifier
+        >>> X, y = np.eye(4) * 2 - 1, np.arange(4)
+        >>> clf = DenseAssociativeClassifier(4, degree=2, max_iter=50, random_state=0).fit(X, y)
+        >>> clf = clf.set_params(strategy="rehearsal").partial_fit(X[:4], y[:4])
+        >>> clf.n_tasks_
+        2
         """
         first = not hasattr(self, "memories_")
+        if first:
+            self._warn_renamed()
         X, y = validate_data(self, X, y, dtype=np.float64, reset=first)
         check_classification_targets(y)
         labels = np.unique(y if classes is None else classes) if first else self.classes_
@@ -244,125 +266,11 @@ class DenseAssociativeClassifier(ClassifierMixin, BaseEstimator):
             )
         return self._learn_task(X, y)
 
-    def _start(self, X: np.ndarray, classes: np.ndarray) -> None:
-        if len(classes) < 2:
-            raise ValueError(
-                f"DenseAssociativeClassifier needs at least 2 classes; got {len(classes)} class."
-            )
-        self.classes_ = classes
-        self._seed = check_random_state(self.random_state).randint(2**31 - 1)
-        shape = (self.n_memories, X.shape[1] + len(classes))
-        with jax.enable_x64(True):
-            key = jax.random.fold_in(jax.random.key(self._seed), 0)
-            rows_key, noise_key = jax.random.split(key)
-            rows = jax.random.choice(
-                rows_key, len(X), (self.n_memories,), replace=len(X) < self.n_memories
-            )
-            seeds = np.concatenate([X[np.asarray(rows)], np.zeros((len(rows), len(classes)))], 1)
-            noise = INITIAL_SCALE * np.asarray(jax.random.normal(noise_key, shape, jnp.float64))
-            self.memories_ = np.clip(seeds + noise, -1.0, 1.0)
-            if self.sharpness == "auto":
-                self.sharpness_ = self._auto_sharpness(X)
-            else:
-                self.sharpness_ = float(self.sharpness)
-        self.n_tasks_ = self.n_rows_seen_ = 0
-        self.seen_classes_ = np.zeros(len(classes), dtype=bool)
-        self.anchor_ = self.memories_.copy()
-        self.importance_ = np.zeros_like(self.memories_)
-        self.buffer_X_ = np.empty((0, X.shape[1]))
-        self.buffer_y_ = np.empty(0, dtype=classes.dtype)
-
-    def _auto_sharpness(self, X: np.ndarray) -> float:
-        """KH2016's ``1 / T^n`` with ``T`` the mean ``|x|^2`` of the rows: the overlap a
-        memory aligned with a typical row reaches (the exponential's log-domain drive is
-        already in overlap units: ``s = 1``)."""
-        if self.interaction == "exponential":
-            return 1.0
-        scale = float(np.mean(np.sum(X**2, axis=1)))
-        return scale ** -float(self.degree) if scale > 0 else 1.0
-
-    def _targets(self, y: np.ndarray) -> np.ndarray:
-        return np.asarray(one_hot_targets(np.searchsorted(self.classes_, y), len(self.classes_)))
-
-    def _learn_task(self, X: np.ndarray, y: np.ndarray):
-        pseudo_key, buffer_key = jax.random.split(
-            jax.random.fold_in(jax.random.key(self._seed), self.n_tasks_ + 1)
-        )
-        self.seen_classes_ = self.seen_classes_ | np.isin(self.classes_, y)
-        objective = self._objective()
-        features, targets = X, self._targets(y)
-        strength, buffer = 0.0, None
-        with jax.enable_x64(True):
-            if self.strategy == "rehearsal" and len(self.buffer_y_):
-                features = np.concatenate([X, self.buffer_X_])
-                targets = np.concatenate([targets, self._targets(self.buffer_y_)])
-            elif self.strategy == "pseudo-rehearsal" and self.n_tasks_:
-                n_items = max(1, round(self.memory_fraction * self.n_rows_seen_))
-                pseudo_X, pseudo_targets = pseudo_items(
-                    jnp.asarray(self.memories_),
-                    X.shape[1],
-                    len(self.classes_),
-                    objective,
-                    self.sharpness_,
-                    n_items,
-                    pseudo_key,
-                )
-                features = np.concatenate([X, pseudo_X])
-                targets = np.concatenate([targets, pseudo_targets])
-            elif self.strategy in ("ewc", "si"):
-                strength = float(self.strength)
-            elif self.strategy == "agem" and len(self.buffer_y_):
-                buffer = (
-                    self.buffer_X_,
-                    self._targets(self.buffer_y_),
-                    np.ones(len(self.buffer_y_)),
-                )
-            start = self.memories_
-            fit = train_task(
-                objective,
-                start,
-                features,
-                targets,
-                np.ones(len(features)),
-                sharpness=self.sharpness_,
-                anchor=self.anchor_,
-                importance=self.importance_,
-                strength=strength,
-                buffer=buffer,
-                optimizer=self._optimizer(),
-                max_iter=self.max_iter,
-                progress_bar=self.progress_bar,
-                description=f"task {self.n_tasks_ + 1} ({self.strategy})",
-            )
-            self.memories_ = np.asarray(fit.params, dtype=np.float64)
-            self._consolidate(X, y, start, fit.path_integral, objective, buffer_key)
-        self.loss_curve_ = fit.objective
-        self.n_iter_ = fit.n_iter
-        self.n_tasks_ += 1
-        return self
-
-    def _consolidate(self, X, y, start, path_integral, objective, key) -> None:
-        """After a task: update the anchor, the importance and the buffer."""
-        if self.strategy == "ewc":
-            self.importance_ = self.importance_ + np.asarray(
-                fisher_diagonal(objective, self.memories_, X, self._targets(y), self.sharpness_)
-            )
-        elif self.strategy == "si":
-            delta = jnp.asarray(self.memories_ - start)
-            self.importance_ = self.importance_ + np.asarray(
-                synaptic_importance(path_integral, delta, self.si_damping)
-            )
-        elif self.strategy in ("rehearsal", "agem"):
-            n_keep = max(1, round(self.memory_fraction * len(y)))
-            rows = np.asarray(jax.random.choice(key, len(y), (n_keep,), replace=False))
-            self.buffer_X_ = np.concatenate([self.buffer_X_, X[rows]])
-            self.buffer_y_ = np.concatenate([self.buffer_y_, y[rows]])
-        self.n_rows_seen_ += len(y)
-        self.anchor_ = self.memories_.copy()
-
     # -------------------------------------------------------------------------- predict
-    def _batch_drives(self, X: np.ndarray) -> np.ndarray:
-        """Label drives (n, C); labels no task has shown get ``-inf``."""
+    @float64
+    def _drives(self, X) -> np.ndarray:
+        """Label drives (n, C) of validated rows; labels no task has shown get ``-inf``."""
+        X = self._validate(X)
         drives = map_blocks(
             _drives,
             X,
@@ -373,39 +281,102 @@ class DenseAssociativeClassifier(ClassifierMixin, BaseEstimator):
         )
         return np.where(self.seen_classes_, drives, -np.inf)
 
-    def _validate(self, X) -> np.ndarray:
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
-        self._check_range(X, len(self.classes_))
-        return X
-
-    def _check_range(self, X: np.ndarray, n_labels: int) -> None:
-        """Refuse features too large for float64 overlaps (see ``check_overlap_range``)."""
-        degree = None if self.interaction == "exponential" else self.degree
-        check_overlap_range(X, n_labels, degree)
-
     def decision_function(self, X):
-        """Label drives, (n_samples, n_classes); for two classes the (n_samples,) difference
-        ``drive_1 - drive_0`` (positive favours ``classes_[1]``)."""
-        X = self._validate(X)
-        with jax.enable_x64(True):
-            drives = self._batch_drives(X)
+        """Label drives: the attraction gained by switching each label on.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Feature rows, expected in [-1, 1].
+
+        Returns
+        -------
+        drives : ndarray of shape (n_samples, n_classes) or (n_samples,)
+            The drives; for two classes the difference ``drive_1 - drive_0`` (positive
+            favours ``classes_[1]``), as scikit-learn's binary classifiers.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from ebm_memory import DenseAssociativeClassifier
+        >>> X, y = np.eye(4) * 2 - 1, np.arange(4)
+        >>> clf = DenseAssociativeClassifier(4, degree=2, max_iter=50, random_state=0).fit(X, y)
+        >>> clf.decision_function(X).shape
+        (4, 4)
+        """
+        drives = self._drives(X)
         return drives[:, 1] - drives[:, 0] if len(self.classes_) == 2 else drives
 
     def predict_proba(self, X):
-        """One-hot label distribution ``softmax(2 sharpness drive)``, (n_samples, n_classes)."""
-        X = self._validate(X)
-        with jax.enable_x64(True):
-            logits = 2 * self.sharpness_ * self._batch_drives(X)
-            return np.asarray(jax.nn.softmax(logits, axis=1), dtype=np.float64)
+        """One-hot label distribution ``softmax(2 sharpness drive)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Feature rows, expected in [-1, 1].
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Rows summing to one, float64, columns in the order of ``classes_``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from ebm_memory import DenseAssociativeClassifier
+        >>> X, y = np.eye(4) * 2 - 1, np.arange(4)
+        >>> clf = DenseAssociativeClassifier(4, degree=2, max_iter=50, random_state=0).fit(X, y)
+        >>> clf.predict_proba(X).sum(axis=1).round(6)
+        array([1., 1., 1., 1.])
+        """
+        logits = 2 * self.sharpness_ * self._drives(X)
+        return np.asarray(_softmax(logits), dtype=np.float64)
 
     def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba` (``-inf`` where a probability underflows)."""
+        """Logarithm of :meth:`predict_proba` (``-inf`` where a probability underflows).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Feature rows, expected in [-1, 1].
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log probabilities, float64.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from ebm_memory import DenseAssociativeClassifier
+        >>> X, y = np.eye(4) * 2 - 1, np.arange(4)
+        >>> clf = DenseAssociativeClassifier(4, degree=2, max_iter=50, random_state=0).fit(X, y)
+        >>> clf.predict_log_proba(X).shape
+        (4, 4)
+        """
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
 
     def predict(self, X):
-        """The label with the strongest drive."""
-        X = self._validate(X)
-        with jax.enable_x64(True):
-            return self.classes_[np.argmax(self._batch_drives(X), axis=1)]
+        """The label with the strongest drive.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Feature rows, expected in [-1, 1].
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Predicted labels, from ``classes_``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from ebm_memory import DenseAssociativeClassifier
+        >>> X, y = np.eye(4) * 2 - 1, np.arange(4)
+        >>> clf = DenseAssociativeClassifier(4, degree=2, max_iter=50, random_state=0).fit(X, y)
+        >>> bool((clf.predict(X) == y).all())
+        True
+        """
+        return self.classes_[np.argmax(self._drives(X), axis=1)]

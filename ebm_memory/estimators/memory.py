@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from numbers import Integral
 
-import jax
 import numpy as np
 from sklearn.base import (
-    BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
     DensityMixin,
     TransformerMixin,
@@ -15,24 +13,17 @@ from sklearn.base import (
 )
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
-from ebm_memory._validation import RealNotBool, check_integer, unit_rows
+from ebm_memory._random import float64, key_from, seed_from
+from ebm_memory._validation import RealNotBool, unit_rows
 from ebm_memory.dynamics.separation import beta_for_separation, pattern_separation
 from ebm_memory.energies import interactions
 from ebm_memory.energies.streaming import default_chunk_size, memory_sharding
-from ebm_memory.estimators._density import binary_log_density, fit_partition, sample_exact
-from ebm_memory.estimators._diagnostics import (
-    MetastableRetrievalWarning,
-    warn_unlearned,
-)
-from ebm_memory.estimators._kernels import (
-    ModelSpec,
-    batch_energy,
-    batch_log_density,
-    batch_responsibilities,
-    map_blocks,
-)
+from ebm_memory.estimators._base import MemoryEstimator
+from ebm_memory.estimators._density import DensityMethodsMixin, fit_partition
+from ebm_memory.estimators._diagnostics import MetastableRetrievalWarning, warn_unlearned
+from ebm_memory.estimators._kernels import ModelSpec
 from ebm_memory.estimators._learning import (
     BINARY_MODELS,
     LEARNING_RULES,
@@ -40,7 +31,7 @@ from ebm_memory.estimators._learning import (
     resolve_learning_rule,
 )
 from ebm_memory.estimators._retrieval import RetrievalMixin
-from ebm_memory.estimators._sampling import MCMC_METHODS, sample_mcmc
+from ebm_memory.estimators._sampling import SamplingMixin
 
 __all__ = ["DenseAssociativeMemory", "MetastableRetrievalWarning"]
 
@@ -48,7 +39,13 @@ SEPARATION_SAMPLE = 256
 
 
 class DenseAssociativeMemory(
-    RetrievalMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, BaseEstimator
+    RetrievalMixin,
+    DensityMethodsMixin,
+    SamplingMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    DensityMixin,
+    MemoryEstimator,
 ):
     """Dense associative memory as a density estimator and pattern-completion model.
 
@@ -70,6 +67,7 @@ class DenseAssociativeMemory(
     Parameters
     ----------
     model : {"softmax", "spherical", "classical", "polynomial", "exponential"}, default="softmax"
+        The memory model (see above).
     beta : float > 0 or "auto", default="auto"
         Inverse temperature / sharpness (softmax, spherical, exponential). "auto" picks the
         smallest beta that retrieves single patterns: ``(K - 1) exp(-beta Delta) <= 0.01``
@@ -91,9 +89,14 @@ default="auto"
         "backprop": back-propagation through one retrieval step from masked rows (softmax).
         "auto": "em" for softmax and spherical, "krotov-hopfield" for binary models.
     max_iter : int, default=100
-        Maximum retrieval updates (and learning iterations when ``n_memories`` is an int).
+        Maximum learning iterations when ``n_memories`` is an int.
     tol : float, default=1e-6
-        Convergence tolerance of retrieval and learning.
+        Convergence tolerance of learning.
+    max_retrieval_iter : int or None, default=None
+        Maximum updates of ``retrieve`` / ``predict``. None: ``max_iter``, as before 0.2,
+        when ``max_iter`` set both (so ``max_iter=500`` still means 500 updates).
+    retrieval_tol : float or None, default=None
+        Convergence tolerance of retrieval (softmax, spherical). None: ``tol``.
     update : {"async", "sync"}, default="async"
         Update order of the binary models.
     temperature : float > 0, default=1.0
@@ -111,10 +114,11 @@ default="auto"
 
     Attributes
     ----------
-    memories_ : ndarray (n_memories, n_features)
+    memories_ : ndarray of shape (n_memories, n_features)
+        The memories (stored rows or learned).
     beta_ : float
         The inverse temperature in use (resolved from "auto").
-    separation_ : ndarray (min(n_memories, 256),)
+    separation_ : ndarray of shape (min(n_memories, 256),)
         Separation from all the others of each memory, or of 256 memories drawn at random
         when there are more (see ``beta``).
     threshold_ : float
@@ -122,20 +126,23 @@ default="auto"
     n_iter_ : int
         Learning iterations (1 when the rows are stored: a single pass over the data).
     converged_ : bool
+        Whether learning converged.
     log_partition_ : float
         ``log Z`` of the density, computed once at fit: closed form (softmax, spherical),
         exact enumeration (binary, at most 20 features) or importance sampling around the
         memories (binary, more features; ``inf`` if ``-E / T`` itself exceeds float64).
     log_partition_error_ : float
         Standard error of ``log_partition_`` (0 unless estimated).
-    reference_state_ : ndarray (n_features,)
+    reference_state_ : ndarray of shape (n_features,)
         Binary models: the lowest-energy state found at fit; log densities are formed
         relative to it, ``log p(s) = (E(r) - E(s)) / T - log_relative_partition_``, which
         stays exact where ``-E / T`` is too large to subtract ``log Z`` from.
     log_relative_partition_ : float
         Binary models: ``log sum_s exp((E(r) - E(s)) / T)``.
     n_features_in_ : int
-    feature_names_in_ : ndarray of str, when X had string column names
+        Number of features seen at fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when X had string column names.
 
     Examples
     --------
@@ -160,6 +167,8 @@ default="auto"
         "learning_rule": [StrOptions(set(LEARNING_RULES))],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [RealNotBool(0, None, closed="left")],
+        "max_retrieval_iter": [Interval(Integral, 1, None, closed="left"), None],
+        "retrieval_tol": [RealNotBool(0, None, closed="left"), None],
         "update": [StrOptions({"async", "sync"})],
         "temperature": [RealNotBool(0, None, closed="neither")],
         "chunk_size": [Interval(Integral, 1, None, closed="left"), None],
@@ -178,25 +187,15 @@ default="auto"
         learning_rule="auto",
         max_iter=100,
         tol=1e-6,
+        max_retrieval_iter=None,
+        retrieval_tol=None,
         update="async",
         temperature=1.0,
         chunk_size=None,
         n_partition_samples=4096,
         random_state=None,
     ):
-        self.model = model
-        self.beta = beta
-        self.degree = degree
-        self.similarity = similarity
-        self.n_memories = n_memories
-        self.learning_rule = learning_rule
-        self.max_iter = max_iter
-        self.tol = tol
-        self.update = update
-        self.temperature = temperature
-        self.chunk_size = chunk_size
-        self.n_partition_samples = n_partition_samples
-        self.random_state = random_state
+        self._set_init_params(locals())
 
     # ------------------------------------------------------------------ model description
     @property
@@ -236,27 +235,29 @@ default="auto"
             return unit_rows(X, "The spherical model")
         return X
 
-    def _validate(self, X) -> np.ndarray:
-        check_is_fitted(self)
-        return self._prepare(validate_data(self, X, dtype=np.float64, reset=False))
-
-    @property
-    def _n_features_out(self) -> int:
-        return self.memories_.shape[0]
-
-    # ------------------------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Store (``n_memories=None``) or learn (``n_memories=K``) the memories.
 
         Parameters
         ----------
-        X : array-like (n_samples, n_features)
-        y : ignored
+        X : array-like of shape (n_samples, n_features)
+            Training rows.
+        y : None
+            Ignored.
 
         Returns
         -------
-        self
+        self : DenseAssociativeMemory
+            The fitted estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from ebm_memory import DenseAssociativeMemory
+        >>> X = np.random.default_rng(0).normal(size=(8, 16))
+        >>> DenseAssociativeMemory(n_memories=2, random_state=0).fit(X).memories_.shape
+        (2, 16)
         """
         rule = resolve_learning_rule(self.learning_rule, self.model, self.n_memories)
         X = validate_data(self, X, dtype=np.float64)
@@ -268,29 +269,32 @@ default="auto"
                 f"n_memories={self.n_memories} exceeds n_samples={len(data)}: cannot "
                 "initialise that many memories from the data."
             )
-        with jax.enable_x64(True):
-            if self.n_memories is None:
-                self.memories_ = data.copy()
-                self.beta_ = self._resolve_beta(self.memories_, rng)
-                self.n_iter_, self.converged_ = 1, True
-            else:
-                seeds = data[rng.choice(len(data), self.n_memories, replace=False)]
-                self.beta_ = self._resolve_beta(seeds, rng)
-                self._learn(rule, data, jax.random.key(rng.randint(2**31 - 1)))
+        self._fit_memories(rule, data, rng)
         self.separation_ = self._separation(self.memories_, rng)
-        self._fit_partition(rng.randint(2**31 - 1))
+        self._fit_partition(seed_from(rng))
         return self
 
+    @float64
+    def _fit_memories(self, rule: str | None, data: np.ndarray, rng) -> None:
+        if self.n_memories is None:
+            self.memories_ = data.copy()
+            self.beta_ = self._resolve_beta(self.memories_, rng)
+            self.n_iter_, self.converged_ = 1, True
+        else:
+            seeds = data[rng.choice(len(data), self.n_memories, replace=False)]
+            self.beta_ = self._resolve_beta(seeds, rng)
+            self._learn(rule, data, key_from(rng))
+
+    @float64
     def _fit_partition(self, seed: int) -> None:
-        with jax.enable_x64(True):
-            fit = fit_partition(
-                self._spec(),
-                self.memories_,
-                self.beta_,
-                self.temperature,
-                seed,
-                self.n_partition_samples,
-            )
+        fit = fit_partition(
+            self._spec(),
+            self.memories_,
+            self.beta_,
+            self.temperature,
+            seed,
+            self.n_partition_samples,
+        )
         self.log_partition_ = float(fit.log_partition)
         self.log_partition_error_ = float(fit.standard_error)
         if self._kind == "binary":
@@ -323,131 +327,4 @@ default="auto"
             tol=self.tol,
         )
         self.memories_, self.n_iter_, self.converged_ = memories, n_iter, converged
-        warn_unlearned(self.converged_, self.max_iter, stacklevel=5)
-
-    # -------------------------------------------------------------------------- density
-    def energy(self, X):
-        """Energy of each row, (n_samples,) float64 (binary models: of the binarised row)."""
-        states = self._validate(X)
-        with jax.enable_x64(True):
-            return map_blocks(batch_energy, states, self.memories_, self.beta_, self._spec())
-
-    def log_partition(self):
-        """``(log Z, standard error)`` of the model's density, as computed at fit.
-
-        Closed form (error 0) for the softmax and spherical models; exact enumeration for
-        binary models with ``n_features <= 20``, otherwise importance sampling around the
-        memories seeded by ``random_state`` (see ``log_partition_``).
-        """
-        check_is_fitted(self)
-        return self.log_partition_, self.log_partition_error_
-
-    def score_samples(self, X):
-        """Normalised log density of each row, (n_samples,) float64.
-
-        Softmax: Gaussian-mixture density on R^D. Spherical: vMF-mixture density of
-        ``x / |x|`` on the unit sphere. Binary: probability of the binarised row.
-        """
-        states = self._validate(X)
-        with jax.enable_x64(True):
-            if self._kind == "binary":
-                return binary_log_density(
-                    self._spec(),
-                    states,
-                    self.memories_,
-                    self.temperature,
-                    self.reference_state_,
-                    self.log_relative_partition_,
-                )
-            return map_blocks(
-                batch_log_density,
-                states,
-                self.memories_,
-                self.beta_,
-                self.log_partition_,
-                self._spec(),
-            )
-
-    def score(self, X, y=None):
-        """Total log-likelihood of ``X`` (as :class:`sklearn.neighbors.KernelDensity`)."""
-        return float(np.sum(self.score_samples(X)))
-
-    def transform(self, X):
-        """Responsibilities of the memories for each row, (n_samples, n_memories) float64:
-        the mixture posterior / attention weights (binary polynomial models: each memory's
-        share ``|F(xi . s)|`` of the attraction)."""
-        states = self._validate(X)
-        with jax.enable_x64(True):
-            return map_blocks(
-                batch_responsibilities, states, self.memories_, self.beta_, self._spec()
-            )
-
-    def sample(
-        self,
-        n_samples=1,
-        random_state=None,
-        method="exact",
-        *,
-        num_warmup=500,
-        num_chains=4,
-        progress_bar=False,
-        return_diagnostics=False,
-    ):
-        """Draw samples from the model's density, (n_samples, n_features) float64.
-
-        Parameters
-        ----------
-        n_samples : int
-        random_state : int, RandomState or None
-        method : {"exact", "ula", "mala", "hmc", "nuts", "numpyro_hmc", "gibbs"}
-            "exact": ancestral sampling of the Gaussian or vMF mixture, or exact enumeration
-            for binary models with ``n_features <= 20``. "ula", "mala", "hmc", "nuts", "numpyro_hmc"
-            (softmax model): Markov chains on ``exp(-beta E(x))`` through
-            :func:`ebm_memory.samplers.sample`, started at random memories. "gibbs" (binary
-            models): heat-bath sweeps at ``temperature`` from random spins.
-        num_warmup, num_chains : int
-            Markov chain methods: warm-up iterations (sweeps) per chain and chains; the
-            ``n_samples`` draws are taken round-robin from the chains.
-        progress_bar : bool
-        return_diagnostics : bool
-            Markov chain methods: also return the
-            :class:`~ebm_memory.samplers.SamplingResult` (ESS, R-hat, acceptance,
-            ``to_arviz()``).
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from ebm_memory import DenseAssociativeMemory
-        >>> X = np.array([[0.0, 0.0], [3.0, 3.0]])
-        >>> memory = DenseAssociativeMemory(similarity="euclidean", beta=4.0).fit(X)
-        >>> draws, result = memory.sample(200, random_state=0, method="mala", num_warmup=100,
-        ...                               return_diagnostics=True)
-        >>> draws.shape, result.draws.shape
-        ((200, 2), (4, 50, 2))
-        """
-        check_is_fitted(self)
-        if method not in ("exact", *MCMC_METHODS):
-            raise ValueError(f"method must be one of {('exact', *MCMC_METHODS)}, got {method!r}.")
-        if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
-            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
-        rng = check_random_state(random_state)
-        with jax.enable_x64(True):
-            if method == "exact":
-                if return_diagnostics:
-                    raise ValueError("return_diagnostics needs a Markov chain method.")
-                return sample_exact(
-                    self._spec(), self.memories_, self.beta_, self.temperature, n_samples, rng
-                )
-            draws, result = sample_mcmc(
-                self._spec(),
-                self.memories_,
-                self.beta_,
-                self.temperature,
-                n_samples,
-                rng,
-                method=method,
-                num_warmup=check_integer("num_warmup", num_warmup, minimum=0),
-                num_chains=check_integer("num_chains", num_chains, minimum=1),
-                progress_bar=progress_bar,
-            )
-        return (draws, result) if return_diagnostics else draws
+        warn_unlearned(self.converged_, self.max_iter, stacklevel=7)

@@ -5,10 +5,8 @@ from __future__ import annotations
 import warnings
 from numbers import Integral
 
-import jax
 import numpy as np
 from sklearn.base import (
-    BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
     ClusterMixin,
     DensityMixin,
@@ -18,18 +16,13 @@ from sklearn.base import (
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
-from ebm_memory._blocks import map_blocks
+from ebm_memory._random import float64
 from ebm_memory._validation import RealNotBool
-from ebm_memory.energies.crp import (
-    CRPPrior,
-    Tables,
-    crp_energy,
-    memory_log_weights,
-    posterior_means,
-    seating_log_weights,
-)
+from ebm_memory.energies.crp import CRPPrior, Tables, posterior_means
+from ebm_memory.estimators._base import MemoryEstimator
+from ebm_memory.estimators._crp import CRPDensityMixin
 from ebm_memory.learning.nonparametric import (
     compact,
     empty_tables,
@@ -37,31 +30,18 @@ from ebm_memory.learning.nonparametric import (
     reseat,
     seat,
     tables_from_labels,
-    with_capacity,
 )
 
 __all__ = ["NonparametricMemory"]
 
 
-@jax.jit
-def _block_log_density(X, tables, prior):
-    total = prior.alpha + jax.numpy.sum(tables.counts)
-    weights = jax.vmap(lambda x: seating_log_weights(x, tables, prior))(X)
-    return jax.nn.logsumexp(weights, axis=1) - jax.numpy.log(total)
-
-
-@jax.jit
-def _block_posterior(X, tables, prior):
-    return jax.vmap(lambda x: jax.nn.softmax(memory_log_weights(x, tables, prior)))(X)
-
-
-@jax.jit
-def _block_energy(X, tables, prior):
-    return jax.vmap(lambda x: crp_energy(x, tables, prior))(X)
-
-
 class NonparametricMemory(
-    ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, DensityMixin, BaseEstimator
+    CRPDensityMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    ClusterMixin,
+    TransformerMixin,
+    DensityMixin,
+    MemoryEstimator,
 ):
     """Gaussian memories created under a Chinese-restaurant or Pitman-Yor prior.
 
@@ -74,6 +54,7 @@ class NonparametricMemory(
     Parameters
     ----------
     prior : {"crp", "pitman-yor"}, default="crp"
+        Chinese-restaurant process or Pitman-Yor process.
     alpha : float, default=1.0
         Concentration (> 0 for the CRP, > -discount for Pitman-Yor).
     discount : float in [0, 1), default=0.0
@@ -81,38 +62,48 @@ class NonparametricMemory(
     beta : float > 0, default=1.0
         Precision of a memory's component ``N(mu, I / beta)``: the scale at which points
         count as the same memory (set it for your data's units).
-    prior_mean : array-like (n_features,) or None, default=None
+    prior_mean : array-like of shape (n_features,) or None, default=None
         Mean ``m_0`` of the base measure; None: the mean of the first data seen.
     prior_scale : float > 0 or None, default=None
         Variance ``tau^2`` of the base measure per feature; None: the mean per-feature
         variance of the first data seen.
     n_sweeps : int >= 0, default=3
-        ``fit``: sweeps that take each point out of its memory and seat it again (memories
-        left empty are pruned) after the first online pass.
+        ``fit``: Gibbs sweeps that take each point out of its memory and seat it again
+        (memories left empty are pruned) after the first online pass.
     max_iter : int, default=20
-        ``fit``: final rounds of assigning every point to its best existing memory and
-        updating the memories, until no label changes.
+        ``fit``: learning iterations, the final rounds of assigning every point to its best
+        existing memory and updating the memories, until no label changes.
     shuffle : bool, default=True
         ``fit``: visit the rows in a random order (``partial_fit`` keeps the stream's order).
     random_state : int, RandomState instance or None, default=None
+        Seeds the order of the rows in ``fit``.
 
     Attributes
     ----------
-    memories_ : ndarray (n_memories_, n_features)
+    memories_ : ndarray of shape (n_memories_, n_features)
         Posterior means of the memories.
-    counts_ : ndarray (n_memories_,)
+    counts_ : ndarray of shape (n_memories_,)
         Points seated at each memory.
-    sums_ : ndarray (n_memories_, n_features)
+    sums_ : ndarray of shape (n_memories_, n_features)
         Sum of the points seated at each memory (the state ``partial_fit`` continues from).
     n_memories_ : int
-    labels_ : ndarray (n_samples,)
+        Number of memories created.
+    log_partition_ : float
+        ``log(n + alpha)`` with ``n`` the points seated: the normaliser of
+        ``exp(-beta E(x))`` in ``score_samples``.
+    labels_ : ndarray of shape (n_samples,)
         Memory of each row of the last ``fit`` (equal to ``predict`` once converged) or
         ``partial_fit`` batch.
-    prior_mean_ : ndarray (n_features,)
+    prior_mean_ : ndarray of shape (n_features,)
+        Mean of the base measure in use.
     prior_scale_ : float
+        Variance of the base measure in use.
     n_iter_ : int
         Final assignment rounds run by ``fit``.
     n_features_in_ : int
+        Number of features seen at fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when X had string column names.
 
     Examples
     --------
@@ -151,16 +142,7 @@ class NonparametricMemory(
         shuffle=True,
         random_state=None,
     ):
-        self.prior = prior
-        self.alpha = alpha
-        self.discount = discount
-        self.beta = beta
-        self.prior_mean = prior_mean
-        self.prior_scale = prior_scale
-        self.n_sweeps = n_sweeps
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
+        self._set_init_params(locals())
 
     # ------------------------------------------------------------------------ state
     def _check_prior(self) -> None:
@@ -204,41 +186,57 @@ class NonparametricMemory(
         self.counts_ = np.asarray(tables.counts, dtype=np.float64)
         self.sums_ = np.asarray(tables.sums, dtype=np.float64)
         self.n_memories_ = len(self.counts_)
-        with jax.enable_x64(True):
-            means = posterior_means(self._tables(), self._crp_prior())
-        self.memories_ = np.asarray(means, dtype=np.float64)
+        self.log_partition_ = float(np.log(self.alpha + np.sum(self.counts_)))
+        self.memories_ = np.asarray(self._posterior_means(), dtype=np.float64)
 
-    # -------------------------------------------------------------------------- fit
+    @float64
+    def _posterior_means(self):
+        return posterior_means(self._tables(), self._crp_prior())
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Seat the rows online, sweep, prune, then settle the assignment.
 
         Parameters
         ----------
-        X : array-like (n_samples, n_features)
-        y : ignored
+        X : array-like of shape (n_samples, n_features)
+            Training rows.
+        y : None
+            Ignored.
 
         Returns
         -------
-        self
+        self : NonparametricMemory
+            The fitted estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from ebm_memory import NonparametricMemory
+        >>> X = np.repeat(np.eye(2, 16) * 10, 4, axis=0)
+        >>> NonparametricMemory(beta=4.0, random_state=0).fit(X).n_memories_
+        2
         """
         X = validate_data(self, X, dtype=np.float64)
         self._check_prior()
         self._set_base_measure(X)
         rng = check_random_state(self.random_state)
         order = rng.permutation(len(X)) if self.shuffle else np.arange(len(X))
-        rows = X[order]
-        prior = self._crp_prior()
-        with jax.enable_x64(True):
-            tables, labels = seat(rows, empty_tables(X.shape[1]), prior)
-            for _ in range(self.n_sweeps):
-                tables, labels = compact(*reseat(rows, labels, tables, prior))
-            tables, labels = compact(tables, labels)
-            tables, labels, self.n_iter_ = self._settle(rows, tables, labels, prior)
+        tables, labels = self._fit_tables(X[order])
         self._store(tables)
         self.labels_ = np.empty(len(X), dtype=np.int64)
         self.labels_[order] = labels
         return self
+
+    @float64
+    def _fit_tables(self, rows: np.ndarray):
+        prior = self._crp_prior()
+        tables, labels = seat(rows, empty_tables(rows.shape[1]), prior)
+        for _ in range(self.n_sweeps):
+            tables, labels = compact(*reseat(rows, labels, tables, prior))
+        tables, labels = compact(tables, labels)
+        tables, labels, self.n_iter_ = self._settle(rows, tables, labels, prior)
+        return tables, labels
 
     def _settle(self, rows, tables, labels, prior):
         """Assign every row to its best existing memory and update, until stable."""
@@ -252,7 +250,7 @@ class NonparametricMemory(
             f"The assignment still changed after max_iter={self.max_iter} rounds; "
             "increase max_iter.",
             ConvergenceWarning,
-            stacklevel=3,
+            stacklevel=5,
         )
         return tables, labels, self.max_iter
 
@@ -265,9 +263,26 @@ class NonparametricMemory(
         ``prior_scale``: a base measure fitted to one cluster is too narrow, and new memories
         are then pulled towards it.
 
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The next rows of the stream.
+        y : None
+            Ignored.
+
         Returns
         -------
-        self
+        self : NonparametricMemory
+            The estimator, with the rows seated.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from ebm_memory import NonparametricMemory
+        >>> X = np.repeat(np.eye(2, 16) * 10, 4, axis=0)
+        >>> memory = NonparametricMemory(beta=4.0).partial_fit(X[:4]).partial_fit(X[4:])
+        >>> memory.n_memories_, memory.counts_.tolist()
+        (2, [4.0, 4.0])
         """
         first = not hasattr(self, "counts_")
         if first:
@@ -279,47 +294,34 @@ class NonparametricMemory(
             tables = empty_tables(X.shape[1])
         else:
             tables = self._tables()
-        with jax.enable_x64(True):
-            tables, self.labels_ = seat(X, tables, self._crp_prior())
+        tables, self.labels_ = self._seat(X, tables)
         self._store(compact(tables, self.labels_)[0])
         return self
 
-    # ---------------------------------------------------------------------- inference
-    @property
-    def _n_features_out(self) -> int:
-        return self.n_memories_
+    @float64
+    def _seat(self, X, tables):
+        return seat(X, tables, self._crp_prior())
 
-    def _validate(self, X) -> np.ndarray:
-        check_is_fitted(self)
-        return validate_data(self, X, dtype=np.float64, reset=False)
-
-    def _map(self, kernel, X) -> np.ndarray:
-        """``kernel`` over row blocks, with the tables padded to a power-of-two capacity."""
-        X = self._validate(X)
-        tables = with_capacity(self._tables(), self.n_memories_)
-        with jax.enable_x64(True):
-            return map_blocks(kernel, X, tables, self._crp_prior())
-
+    @float64
     def predict(self, X):
-        """The existing memory with the largest weight for each row, (n_samples,) int."""
-        X = self._validate(X)
-        with jax.enable_x64(True):
-            return hard_assign(X, self._tables(), self._crp_prior())
+        """The existing memory with the largest weight for each row.
 
-    def transform(self, X):
-        """Posterior probabilities of the existing memories, (n_samples, n_memories_)."""
-        return self._map(_block_posterior, X)[:, : self.n_memories_].astype(np.float64)
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The rows.
 
-    def score_samples(self, X):
-        """Log posterior predictive density of each row, (n_samples,) float64: the Gaussian
-        mixture with weights ``(n_k - d) / (n + alpha)`` plus the new-memory component of
-        weight ``(alpha + d K) / (n + alpha)``; normalised."""
-        return self._map(_block_log_density, X).astype(np.float64)
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Index of each row's memory, int.
 
-    def score(self, X, y=None):
-        """Mean log-likelihood per row."""
-        return float(np.mean(self.score_samples(X)))
-
-    def energy(self, X):
-        """The energy of :mod:`ebm_memory.energies.crp` of each row, (n_samples,)."""
-        return self._map(_block_energy, X).astype(np.float64)
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from ebm_memory import NonparametricMemory
+        >>> X = np.repeat(np.eye(2, 16) * 10, 4, axis=0)
+        >>> NonparametricMemory(beta=4.0, random_state=0).fit(X).predict(X[:3]).shape
+        (3,)
+        """
+        return hard_assign(self._validate(X), self._tables(), self._crp_prior())

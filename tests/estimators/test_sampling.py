@@ -15,14 +15,14 @@ CENTRES = np.array([[0.0, 0.0], [1.5, 1.0]])
 def test_softmax_chains_have_the_mixture_mean(method):
     memory = DenseAssociativeMemory(similarity="euclidean", beta=2.0).fit(CENTRES)
     draws, result = memory.sample(
-        2000, random_state=0, method=method, num_warmup=300, return_diagnostics=True
+        2000, random_state=0, method=method, n_warmup=300, n_chains=4, return_info=True
     )
     assert draws.shape == (2000, 2) and draws.dtype == np.float64
     assert result.draws.shape == (4, 500, 2)
     np.testing.assert_array_equal(draws[:4], result.draws[:, 0])  # round-robin over chains
     # equal weights: the mean is the centres' average; 4 Monte Carlo standard errors
     assert np.all(np.abs(draws.mean(axis=0) - CENTRES.mean(axis=0)) < 4 * result.mcse())
-    again = memory.sample(2000, random_state=0, method=method, num_warmup=300)
+    again = memory.sample(2000, random_state=0, method=method, n_warmup=300, n_chains=4)
     np.testing.assert_array_equal(draws, again)
 
 
@@ -36,7 +36,7 @@ def test_gibbs_spin_correlations_match_exact_enumeration():
     upper = np.triu_indices(8, 1)
     exact = (states.T * np.exp(memory.score_samples(states))) @ states
     draws, result = memory.sample(
-        4000, random_state=1, method="gibbs", num_warmup=50, return_diagnostics=True
+        4000, random_state=1, method="gibbs", n_warmup=50, n_chains=4, return_info=True
     )
     assert set(np.unique(draws)) <= {-1.0, 1.0}
     assert result.method == "gibbs" and result.draws.shape == (4, 1000, 8)
@@ -51,15 +51,53 @@ def test_methods_that_do_not_fit_the_model_are_refused():
     with pytest.raises(ValueError, match="binary"):
         softmax.sample(3, method="gibbs")
     with pytest.raises(ValueError, match="Markov chain"):
-        softmax.sample(3, return_diagnostics=True)
-    with pytest.raises(ValueError, match="num_chains"):
-        softmax.sample(3, method="mala", num_chains=0)
+        softmax.sample(3, return_info=True)
+    with pytest.raises(ValueError, match="n_chains"):
+        softmax.sample(3, method="mala", n_chains=0)
     binary = DenseAssociativeMemory("classical").fit(np.sign(CENTRES - 0.5))
     with pytest.raises(ValueError, match="discrete"):
         binary.sample(3, method="hmc")
     spherical = DenseAssociativeMemory("spherical", beta=2.0).fit(CENTRES + 1.0)
     with pytest.raises(ValueError, match="sphere"):
         spherical.sample(3, method="nuts")
+
+
+def test_sample_names_before_0_2_still_work_with_a_future_warning():
+    memory = DenseAssociativeMemory(similarity="euclidean", beta=2.0).fit(CENTRES)
+    new = memory.sample(
+        8, random_state=0, method="mala", n_warmup=20, n_chains=2, verbose=0, return_info=True
+    )
+    with pytest.warns(FutureWarning) as caught:
+        old = memory.sample(
+            8,
+            random_state=0,
+            method="mala",
+            num_warmup=20,
+            num_chains=2,
+            progress_bar=False,
+            return_diagnostics=True,
+        )
+    messages = sorted(str(warning.message) for warning in caught)
+    assert messages == [
+        f"`{old}` was renamed `{name}` in 0.2 and will be removed in 0.3."
+        for old, name in sorted(
+            [
+                ("num_chains", "n_chains"),
+                ("num_warmup", "n_warmup"),
+                ("progress_bar", "verbose"),
+                ("return_diagnostics", "return_info"),
+            ]
+        )
+    ]
+    assert all(warning.filename == __file__ for warning in caught)
+    np.testing.assert_array_equal(old[0], new[0])
+    assert old[1].draws.shape == (2, 4, 2)
+
+
+def test_sixteen_chains_by_default():
+    memory = DenseAssociativeMemory(similarity="euclidean", beta=2.0).fit(CENTRES)
+    draws, result = memory.sample(16, random_state=0, method="ula", n_warmup=10, return_info=True)
+    assert draws.shape == (16, 2) and result.draws.shape[0] == 16
 
 
 # ------------------------------------------------------- the estimator's temperature
@@ -101,7 +139,7 @@ def test_softmax_chains_have_the_mixture_second_moments_at_temperature_one_over_
     """E[x_i^2] = 1 / beta + mean_mu xi_mu,i^2 (covariance I / beta around each memory)."""
     memory = DenseAssociativeMemory(similarity=similarity, beta=beta).fit(PAIR)
     _, result = memory.sample(
-        4000, random_state=2, method=method, num_warmup=300, return_diagnostics=True
+        4000, random_state=2, method=method, n_warmup=300, n_chains=4, return_info=True
     )
     squares = result.draws**2
     z = _z_scores(squares, *_mixture_square_moments(PAIR, 1.0 / beta))
@@ -118,7 +156,7 @@ def test_ula_chains_have_the_step_biased_variance_at_temperature_one_over_beta(b
     centre = np.array([[0.3, -0.2]])
     memory = DenseAssociativeMemory(similarity="euclidean", beta=beta).fit(centre)
     _, result = memory.sample(
-        8000, random_state=3, method="ula", num_warmup=300, return_diagnostics=True
+        8000, random_state=3, method="ula", n_warmup=300, n_chains=4, return_info=True
     )
     squares = (result.draws - centre) ** 2
 
@@ -156,9 +194,9 @@ def test_gibbs_spin_moments_of_the_exponential_model_at_temperature(temperature)
         8000,
         random_state=4,
         method="gibbs",
-        num_warmup=100,
-        num_chains=8,
-        return_diagnostics=True,
+        n_warmup=100,
+        n_chains=8,
+        return_info=True,
     )
     series = statistics(result.draws)
     z = _z_scores(series, *exact(temperature))

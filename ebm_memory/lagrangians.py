@@ -18,10 +18,6 @@ the function object, the name, integer settings such as the degree ``n`` and ``c
 static. Lagrangians built around different functions never share compiled code, even under
 one name.
 
-Scale convention: ``polynomial(n)`` here is ``L = sum x^n / n``, so its activation is
-``x^(n-1)``. The Model A interaction :func:`ebm_memory.energies.interactions.polynomial` of the
-same degree is ``F(x) = x^n`` with energy ``-sum_mu F(xi_mu . s)``, without the ``1/n``.
-
 Examples
 --------
 >>> import jax.numpy as jnp
@@ -80,13 +76,6 @@ class Lagrangian(NamedFunction):
         Call ``fn`` with the settings as keyword arguments. Factories pass a module-level
         ``fn`` this way, so objects that differ only in float settings share compiled code.
 
-    Attributes
-    ----------
-    name, params, convex
-        As given.
-    fn : callable
-        The scalar function of one vector, settings applied.
-
     Examples
     --------
     >>> import jax.numpy as jnp
@@ -112,7 +101,13 @@ class Lagrangian(NamedFunction):
 
     @property
     def fn(self) -> Callable[[Float[Array, " n"]], Float[Array, ""]]:
-        """The scalar function of one vector, settings applied."""
+        """The scalar function of one vector, settings applied.
+
+        Examples
+        --------
+        >>> float(softmax(1.0).fn(jnp.zeros(1)))
+        0.0
+        """
         return self._bound()
 
     def __call__(self, x: Float[Array, " n"]) -> Float[Array, ""]:
@@ -124,7 +119,23 @@ class Lagrangian(NamedFunction):
         return self.fn(x)
 
     def activation(self, x: Float[Array, " n"]) -> Float[Array, " n"]:
-        """The activation ``g = dL/dx`` of one vector, shape (n,)."""
+        """The activation ``g = dL/dx`` of one vector.
+
+        Parameters
+        ----------
+        x : array of shape (n,)
+            One state of the layer.
+
+        Returns
+        -------
+        array of shape (n,)
+            ``jax.grad`` of the Lagrangian at ``x``.
+
+        Examples
+        --------
+        >>> quadratic().activation(jnp.array([1.0, -2.0])).tolist()
+        [1.0, -2.0]
+        """
         return jax.grad(self.__call__)(x)
 
 
@@ -174,19 +185,54 @@ def _layernorm(x, gamma, delta, eps):
 
 
 def quadratic() -> Lagrangian:
-    """``L = |x|^2 / 2``; identity activation (Model B feature neurons)."""
+    """``L = |x|^2 / 2``; identity activation (Model B feature neurons).
+
+    Returns
+    -------
+    Lagrangian
+        ``x -> |x|^2 / 2``, of one vector of shape (D,) to a scalar.
+
+    Examples
+    --------
+    >>> float(quadratic()(jnp.array([3.0, 4.0])))
+    12.5
+    """
     return _make("quadratic", _quadratic, convex=True)
 
 
 def absolute() -> Lagrangian:
-    """``L = sum |x_i|``; activation ``sign(x)``: binary +-1 neurons (Model A)."""
+    """``L = sum |x_i|``; activation ``sign(x)``: binary +-1 neurons (Model A).
+
+    Returns
+    -------
+    Lagrangian
+        The L1 norm, a function of one vector of shape (D,) to a scalar.
+
+    Examples
+    --------
+    >>> absolute().activation(jnp.array([-2.0, 0.5])).tolist()
+    [-1.0, 1.0]
+    """
     return _make("absolute", _absolute, convex=True)
 
 
 def softmax(beta: float = 1.0) -> Lagrangian:
     """``L = logsumexp(beta x) / beta``; activation ``softmax(beta x)`` (Model B hidden layer).
 
-    ``beta`` may be traced; it is validated when concrete.
+    Parameters
+    ----------
+    beta : float, default 1.0
+        Inverse temperature ``> 0`` of the softmax; may be traced (checked when concrete).
+
+    Returns
+    -------
+    Lagrangian
+        A function of one vector of shape (D,) to a scalar; ``beta`` is a traced leaf.
+
+    Examples
+    --------
+    >>> softmax(2.0).activation(jnp.zeros(4)).tolist()
+    [0.25, 0.25, 0.25, 0.25]
     """
     return _make("softmax", _softmax, convex=True, beta=_gain(beta))
 
@@ -194,14 +240,47 @@ def softmax(beta: float = 1.0) -> Lagrangian:
 def polynomial(n: int) -> Lagrangian:
     """``L = sum x_i^n / n``; activation ``x^(n-1)``. Convex only for even ``n`` (and n = 1).
 
-    Note the ``1/n``: the interaction ``interactions.polynomial(n)`` is ``F(x) = x^n``.
+    Note the ``1/n``: the Model A interaction
+    :func:`ebm_memory.energies.interactions.polynomial` of the same degree is ``F(x) = x^n``
+    with energy ``-sum_mu F(xi_mu . s)``.
+
+    Parameters
+    ----------
+    n : int
+        Degree, at least 1 (static).
+
+    Returns
+    -------
+    Lagrangian
+        A function of one vector of shape (D,) to a scalar; ``n`` is static.
+
+    Examples
+    --------
+    >>> float(polynomial(3)(jnp.array([1.0, 2.0]))), polynomial(3).convex
+    (3.0, False)
     """
     n = check_integer("n", n, minimum=1)
     return _make("polynomial", _polynomial, convex=n % 2 == 0 or n == 1, n=n)
 
 
 def rectified_polynomial(n: int) -> Lagrangian:
-    """``L = sum max(x_i, 0)^n / n``; activation ``relu(x)^(n-1)``; convex for ``n >= 1``."""
+    """``L = sum max(x_i, 0)^n / n``; activation ``relu(x)^(n-1)``; convex for ``n >= 1``.
+
+    Parameters
+    ----------
+    n : int
+        Power of the rectified input, an integer ``>= 1`` (static).
+
+    Returns
+    -------
+    Lagrangian
+        ``x -> sum relu(x)^n / n`` of one vector of shape (D,), a scalar.
+
+    Examples
+    --------
+    >>> rectified_polynomial(2).activation(jnp.array([-1.0, 3.0])).tolist()
+    [0.0, 3.0]
+    """
     n = check_integer("n", n, minimum=1)
     return _make("rectified_polynomial", _rectified_polynomial, convex=True, n=n)
 
@@ -211,27 +290,96 @@ def relu() -> Lagrangian:
 
     Its Hessian vanishes on the negative orthant, which gives the flat energy regions studied
     by Fanaskov & Oseledets.
+
+    Returns
+    -------
+    Lagrangian
+        Half the squared norm of ``relu(x)``, for ``x`` of shape (D,): a scalar.
+
+    Examples
+    --------
+    >>> relu().activation(jnp.array([-1.0, 2.0])).tolist()
+    [0.0, 2.0]
     """
     return _make("relu", _relu, convex=True)
 
 
 def exponential(beta: float = 1.0) -> Lagrangian:
-    """``L = sum exp(beta x_i) / beta``; activation ``exp(beta x)`` (exponential DAM)."""
+    """``L = sum exp(beta x_i) / beta``; activation ``exp(beta x)`` (exponential DAM).
+
+    Parameters
+    ----------
+    beta : float, default 1.0
+        Gain ``> 0`` of the exponent.
+
+    Returns
+    -------
+    Lagrangian
+        A scalar function of one vector of shape (D,), ``beta`` traced.
+
+    Examples
+    --------
+    >>> float(exponential(2.0)(jnp.zeros(3)))
+    1.5
+    """
     return _make("exponential", _exponential, convex=True, beta=_gain(beta))
 
 
 def tanh(beta: float = 1.0) -> Lagrangian:
-    """``L = sum log cosh(beta x_i) / beta``; activation ``tanh(beta x)``."""
+    """``L = sum log cosh(beta x_i) / beta``; activation ``tanh(beta x)``.
+
+    Parameters
+    ----------
+    beta : float, default 1.0
+        Slope ``> 0`` at the origin.
+
+    Returns
+    -------
+    Lagrangian
+        Function of one vector of shape (D,) to a scalar, with gain ``beta``.
+
+    Examples
+    --------
+    >>> round(float(tanh(2.0).activation(jnp.array([1.0]))[0]), 4)
+    0.964
+    """
     return _make("tanh", _tanh, convex=True, beta=_gain(beta))
 
 
 def sigmoid(beta: float = 1.0) -> Lagrangian:
-    """``L = sum softplus(beta x_i) / beta``; activation ``sigmoid(beta x)``."""
+    """``L = sum softplus(beta x_i) / beta``; activation ``sigmoid(beta x)``.
+
+    Parameters
+    ----------
+    beta : float, default 1.0
+        Steepness ``> 0``, a traced leaf.
+
+    Returns
+    -------
+    Lagrangian
+        Of one vector of shape (D,) to a scalar: the summed softplus.
+
+    Examples
+    --------
+    >>> sigmoid(3.0).activation(jnp.zeros(2)).tolist()
+    [0.5, 0.5]
+    """
     return _make("sigmoid", _sigmoid, convex=True, beta=_gain(beta))
 
 
 def spherical() -> Lagrangian:
-    """``L = |x|``; activation ``x / |x|`` (Model C), defined as 0 at the origin."""
+    """``L = |x|``; activation ``x / |x|`` (Model C), defined as 0 at the origin.
+
+    Returns
+    -------
+    Lagrangian
+        The Euclidean norm as a function of one vector of shape (D,) to a scalar.
+
+    Examples
+    --------
+    >>> spherical().activation(jnp.array([3.0, 4.0])).tolist()
+    [0.6, 0.8]
+    """
     return _make("spherical", safe_norm, convex=True)
 
 
@@ -240,16 +388,32 @@ def layernorm(gamma: float = 1.0, delta: float = 0.0, eps: float = 1e-5) -> Lagr
 
     Its activation is the layer norm ``gamma (x - mean) / sqrt(var + eps) + delta``
     (the energy-transformer Lagrangian of Hoover et al.). Convex for ``gamma >= 0``.
+
+    Parameters
+    ----------
+    gamma : float, default 1.0
+        Scale ``>= 0`` of the normalised output.
+    delta : float, default 0.0
+        Bias added to every output.
+    eps : float, default 1e-5
+        Variance regulariser ``> 0``.
+
+    Returns
+    -------
+    Lagrangian
+        A function of one vector of shape (D,) with D >= 1 to a scalar.
+
+    Examples
+    --------
+    >>> out = layernorm().activation(jnp.array([1.0, 2.0, 3.0]))
+    >>> round(float(out.mean()), 6), round(float(out.std()), 3)
+    (0.0, 1.0)
     """
     check_positive("gamma", gamma, allow_zero=True)
     check_positive("eps", eps)
-    settings = {"gamma": gamma, "delta": delta, "eps": eps}
-    return _make("layernorm", _layernorm, convex=True, **_settings(settings))
+    gamma, delta, eps = (as_setting(value) for value in (gamma, delta, eps))
+    return _make("layernorm", _layernorm, convex=True, gamma=gamma, delta=delta, eps=eps)
 
 
 def _gain(beta):
     return as_setting(check_positive("beta", beta))
-
-
-def _settings(values: dict) -> dict:
-    return {key: as_setting(value) for key, value in values.items()}

@@ -30,6 +30,7 @@ import numpy as np
 from jaxtyping import Array, Float, Int
 
 from ebm_memory._numerics import scaled_logsumexp
+from ebm_memory._random import float64
 from ebm_memory.energies.interactions import Interaction
 
 __all__ = [
@@ -163,11 +164,11 @@ def best_state(states, memories, interaction, temperature) -> np.ndarray:
     return np.asarray(states[int(np.argmax(relative))])
 
 
+@float64
 def reference_log_weight(reference, memories, interaction, temperature) -> float:
     """``-E(r) / T`` in float64 whatever the memories' dtype (``inf`` beyond float64)."""
-    with jax.enable_x64(True):
-        overlaps = np.asarray(memories, np.float64) @ np.asarray(reference, np.float64)
-        return float(log_weight(jnp.asarray(overlaps), interaction, temperature))
+    overlaps = np.asarray(memories, np.float64) @ np.asarray(reference, np.float64)
+    return float(log_weight(jnp.asarray(overlaps), interaction, temperature))
 
 
 def memory_states(memories) -> np.ndarray:

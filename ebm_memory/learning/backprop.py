@@ -36,11 +36,13 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
+from ebm_memory._renamed import renamed_parameters
 from ebm_memory._validation import as_float_array, check_integer, check_positive
 from ebm_memory.energies.effective import SIMILARITIES, softmax_update
+from ebm_memory.learning._training import learn, schedule
 from ebm_memory.learning.em import kmeans_plusplus_seeds
 from ebm_memory.learning.mixture import LearnedMemories
-from ebm_memory.learning.optimise import Optimizer, check_optimizer, minimise
+from ebm_memory.learning.optimise import Optimizer
 
 __all__ = ["Corruption", "corrupt", "fit_softmax_backprop", "reconstruct", "reconstruction_loss"]
 
@@ -50,8 +52,15 @@ class Corruption(NamedTuple):
 
     Attributes
     ----------
-    mask : probability that an entry is set to 0 (independently per entry), in [0, 1).
-    noise : standard deviation of the Gaussian noise added to every entry, >= 0.
+    mask : float
+        Probability that an entry is set to 0 (independently per entry), in [0, 1).
+    noise : float
+        Standard deviation of the Gaussian noise added to every entry, >= 0.
+
+    Examples
+    --------
+    >>> Corruption(mask=0.1)
+    Corruption(mask=0.1, noise=0.0)
     """
 
     mask: float = 0.25
@@ -123,6 +132,7 @@ def _initial_memories(X, memories, key):
     return memories
 
 
+@renamed_parameters(progress_bar="verbose")
 def fit_softmax_backprop(
     X,
     memories,
@@ -135,30 +145,41 @@ def fit_softmax_backprop(
     max_iter: int = 200,
     tol: float = 1e-6,
     optimizer: Optimizer = ADAM,
-    progress_bar: bool = False,
+    verbose: int = 0,
 ) -> LearnedMemories:
     """Model B memories trained by back-propagating through T retrieval steps (module docs).
 
     Parameters
     ----------
-    X : (N, D) data.
-    memories : K (start at K data rows by k-means++ seeding) or (K, D) initial memories.
-    beta : inverse temperature of the retrieval.
-    key : PRNG key, split in two: the first for the seeding, the second for the corruption.
-    similarity : ``"dot"`` or ``"euclidean"``.
-    n_steps : T, the unrolled retrieval updates.
-    corruption : :class:`Corruption` of the training rows (drawn once).
-    max_iter : maximum number of optimiser steps.
-    tol : stop after the chunk of steps in which a step changed the loss ``l`` by at most
+    X : array-like of shape (N, D)
+        The data.
+    memories : int or array-like of shape (K, D)
+        K (start at K data rows by k-means++ seeding) or the initial memories.
+    beta : float
+        Inverse temperature of the retrieval.
+    key : jax.Array
+        PRNG key, split in two: the first for the seeding, the second for the corruption.
+    similarity : {"dot", "euclidean"}, default="dot"
+        The similarity of the retrieval update.
+    n_steps : int, default=1
+        T, the unrolled retrieval updates.
+    corruption : Corruption, default=Corruption(mask=0.25, noise=0.0)
+        How the training rows are corrupted (drawn once).
+    max_iter : int, default=200
+        Maximum number of optimiser steps.
+    tol : float, default=1e-6
+        Stop after the chunk of steps in which a step changed the loss ``l`` by at most
         ``tol * (1 + |l|)`` (:func:`~ebm_memory.learning.optimise.minimise`); 0 runs all.
-    optimizer : :class:`~ebm_memory.learning.optimise.Optimizer` (Adam, step 0.05).
-    progress_bar : show a tqdm bar over the steps.
+    optimizer : Optimizer, default=Optimizer("adam", 0.05)
+        The optax optimiser.
+    verbose : int, default=0
+        Draw a tqdm bar over the steps when positive (was ``progress_bar``).
 
     Returns
     -------
     LearnedMemories
-        ``objective`` (max_iter,) is the reconstruction loss before each step, NaN after
-        stopping.
+        Memories of shape (K, D); ``objective`` of shape (max_iter,) is the reconstruction
+        loss before each step, NaN after stopping.
 
     Examples
     --------
@@ -170,7 +191,7 @@ def fit_softmax_backprop(
     >>> fit.memories.shape, fit.objective.shape
     ((3, 3), (200,))
     """
-    check_optimizer(optimizer)
+    plan = schedule(optimizer, max_iter, tol, verbose)
     if similarity not in SIMILARITIES:
         raise ValueError(f"similarity must be one of {SIMILARITIES}, got {similarity!r}.")
     if not isinstance(corruption, Corruption):
@@ -181,18 +202,9 @@ def fit_softmax_backprop(
     X = as_float_array("X", X, ndim=(2,))
     check_positive("beta", beta)
     n_steps = check_integer("n_steps", n_steps, minimum=1)
-    max_iter = check_integer("max_iter", max_iter, minimum=1)
     seed_key, corruption_key = jax.random.split(key)
     start = _initial_memories(X, memories, seed_key)
-    corrupted = corrupt(corruption_key, X, corruption)
-    fit = minimise(
-        _Loss(similarity, n_steps),
-        start,
-        (corrupted, X, jnp.asarray(beta, X.dtype)),
-        optimizer=optimizer,
-        max_iter=max_iter,
-        tol=tol,
-        progress_bar=progress_bar,
-        description="back-propagation through retrieval",
+    data = (corrupt(corruption_key, X, corruption), X, jnp.asarray(beta, X.dtype))
+    return learn(
+        _Loss(similarity, n_steps), start, data, plan, "back-propagation through retrieval"
     )
-    return fit.as_learned(max_iter)

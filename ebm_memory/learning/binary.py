@@ -49,11 +49,13 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
+from ebm_memory._renamed import renamed_parameters
 from ebm_memory._validation import as_float_array, check_integer, check_positive
 from ebm_memory.energies.effective import attraction
 from ebm_memory.energies.interactions import Interaction
+from ebm_memory.learning._training import learn, schedule
 from ebm_memory.learning.mixture import LearnedMemories
-from ebm_memory.learning.optimise import Optimizer, check_optimizer, clip_unit, minimise
+from ebm_memory.learning.optimise import Optimizer, clip_unit
 
 __all__ = [
     "annealing_rate",
@@ -149,6 +151,7 @@ def _start(X, key, n_memories, interaction):
     return memories, jnp.where(spread > 0, 1 / spread, 1.0)
 
 
+@renamed_parameters(progress_bar="verbose")
 def fit_binary_memories(
     X,
     n_memories: int,
@@ -161,34 +164,44 @@ def fit_binary_memories(
     power: int = 2,
     sharpness: float | None = None,
     annealing: tuple[float, float] | None = None,
-    progress_bar: bool = False,
+    verbose: int = 0,
 ) -> LearnedMemories:
     """Learn K Model A memories from +-1 data with the KH2016 rule (module docs).
 
     Parameters
     ----------
-    X : (N, D) +-1 training patterns.
-    n_memories : K.
-    interaction : the interaction ``F`` of the energy ``-sum_mu F(xi_mu . s)``.
-    key : PRNG key for the ``normal(0, 0.1)`` initial memories.
-    max_iter : maximum number of optimiser steps.
-    tol : stop after the chunk of steps (see :func:`~ebm_memory.learning.optimise.minimise`)
+    X : array-like of shape (N, D)
+        The +-1 training patterns.
+    n_memories : int
+        K.
+    interaction : Interaction
+        The interaction ``F`` of the energy ``-sum_mu F(xi_mu . s)``.
+    key : jax.Array
+        PRNG key for the ``normal(0, 0.1)`` initial memories.
+    max_iter : int, default=200
+        Maximum number of optimiser steps.
+    tol : float, default=1e-6
+        Stop after the chunk of steps (see :func:`~ebm_memory.learning.optimise.minimise`)
         in which a step changed the loss ``l`` by at most ``tol * (1 + |l|)``; 0 runs
         ``max_iter`` steps.
-    optimizer : :class:`~ebm_memory.learning.optimise.Optimizer`; Adam with step 0.05 by
-        default, ``Optimizer("sgd", 0.1, momentum=0.9)`` for KH2016's momentum.
-    power : the loss exponent is ``2 * power``.
-    sharpness : the ``tanh`` gain; None: ``1 / std`` of the initial bit differences.
-    annealing : ``(a_0, a_1)``, both > 0: the gain of step ``t`` is ``sharpness`` times
+    optimizer : Optimizer, default=Optimizer("adam", 0.05)
+        The optax optimiser; ``Optimizer("sgd", 0.1, momentum=0.9)`` for KH2016's momentum.
+    power : int, default=2
+        The loss exponent is ``2 * power``.
+    sharpness : float, optional
+        The ``tanh`` gain; None: ``1 / std`` of the initial bit differences.
+    annealing : tuple of float, optional
+        ``(a_0, a_1)``, both > 0: the gain of step ``t`` is ``sharpness`` times
         ``a_0 (a_1 / a_0) ** (t / (max_iter - 1))`` (``a_1 > a_0`` lowers the temperature);
         None: constant.
-    progress_bar : show a tqdm bar over the steps.
+    verbose : int, default=0
+        Draw a tqdm bar over the steps when positive (was ``progress_bar``).
 
     Returns
     -------
     LearnedMemories
-        Memories in ``[-1, 1]``; ``objective`` (max_iter,) is the loss before each step (at
-        that step's gain when annealing), NaN after stopping.
+        Memories of shape (K, D) in ``[-1, 1]``; ``objective`` of shape (max_iter,) is the
+        loss before each step (at that step's gain when annealing), NaN after stopping.
 
     Examples
     --------
@@ -205,26 +218,16 @@ def fit_binary_memories(
     """
     if not isinstance(interaction, Interaction):
         raise TypeError(f"interaction must be an Interaction, got {type(interaction).__name__}.")
-    check_optimizer(optimizer)
+    plan = schedule(optimizer, max_iter, tol, verbose)
     X = pm1_patterns(X)
     n_memories = check_integer("n_memories", n_memories, minimum=1)
-    max_iter = check_integer("max_iter", max_iter, minimum=1)
     power = check_integer("power", power, minimum=1)
     if sharpness is not None:
         check_positive("sharpness", sharpness)
-    log_gain, rate = annealing_rate(annealing, max_iter)
+    log_gain, rate = annealing_rate(annealing, plan.max_iter)
     memories, spread = _start(X, key, n_memories, interaction)
     gain = spread if sharpness is None else jnp.asarray(sharpness, X.dtype)
-    fit = minimise(
-        _AnnealedRuleLoss(interaction, power),
-        memories,
-        (X, gain, jnp.asarray(log_gain, X.dtype), jnp.asarray(rate, X.dtype)),
-        optimizer=optimizer,
-        max_iter=max_iter,
-        tol=tol,
-        project=clip_unit,
-        with_step=True,
-        progress_bar=progress_bar,
-        description="Krotov-Hopfield rule",
-    )
-    return fit.as_learned(max_iter)
+    data = (X, gain, jnp.asarray(log_gain, X.dtype), jnp.asarray(rate, X.dtype))
+    loss = _AnnealedRuleLoss(interaction, power)
+    options = {"project": clip_unit, "with_step": True}
+    return learn(loss, memories, data, plan, "Krotov-Hopfield rule", **options)

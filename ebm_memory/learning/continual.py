@@ -39,9 +39,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from ebm_memory._blocks import pad_rows
+from ebm_memory._renamed import renamed_parameters
 from ebm_memory.dynamics.retrieval import retrieve_binary
+from ebm_memory.learning._training import Schedule, train
 from ebm_memory.learning.classifier import ClassifierObjective, label_outputs
-from ebm_memory.learning.optimise import Minimised, Optimizer, clip_unit, minimise
+from ebm_memory.learning.optimise import Minimised, Optimizer, clip_unit
 
 __all__ = [
     "STRATEGIES",
@@ -97,6 +99,7 @@ def _padded(X: np.ndarray, targets: np.ndarray, weights: np.ndarray):
     return pad_rows((X, targets, weights), size)
 
 
+@renamed_parameters(progress_bar="verbose")
 def train_task(
     objective: ClassifierObjective,
     memories,
@@ -111,7 +114,7 @@ def train_task(
     buffer: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     optimizer: Optimizer,
     max_iter: int,
-    progress_bar: bool = False,
+    verbose: int = 0,
     description: str = "training",
 ) -> Minimised:
     """One full-batch training run of the memories on a task (rows already assembled).
@@ -124,7 +127,8 @@ def train_task(
     sharpness : the ``tanh`` gain.
     anchor, importance, strength : the quadratic penalty (strength 0: none).
     buffer : A-GEM's episodic buffer (features, targets, weights); None: no projection.
-    optimizer, max_iter, progress_bar, description : as :func:`minimise`.
+    optimizer, max_iter, verbose, description : as :func:`minimise` (``verbose`` was
+        ``progress_bar``).
     """
     X, targets, weights = _padded(X, targets, weights)
     data = [X, targets, weights, sharpness, anchor, importance, strength]
@@ -132,17 +136,10 @@ def train_task(
     if buffer is not None:
         data.extend(_padded(*buffer))
         transform = AGEMProjection(objective)
-    return minimise(
-        objective,
-        jnp.asarray(memories),
-        tuple(jnp.asarray(item) for item in data),
-        optimizer=optimizer,
-        max_iter=max_iter,
-        project=clip_unit,
-        transform_update=transform,
-        progress_bar=progress_bar,
-        description=description,
-    )
+    data = tuple(jnp.asarray(item) for item in data)
+    plan = Schedule(optimizer, max_iter, verbose=verbose)
+    options = {"project": clip_unit, "transform_update": transform}
+    return train(objective, jnp.asarray(memories), data, plan, description, **options)
 
 
 def fisher_diagonal(objective: ClassifierObjective, memories, X, targets, sharpness):

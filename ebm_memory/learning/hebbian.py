@@ -46,10 +46,12 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
+from ebm_memory._renamed import renamed_parameters
 from ebm_memory._validation import as_float_array, check_integer, check_positive
+from ebm_memory.learning._training import learn, schedule
 from ebm_memory.learning.binary import pm1_patterns
 from ebm_memory.learning.mixture import LearnedMemories
-from ebm_memory.learning.optimise import Optimizer, check_optimizer, minimise
+from ebm_memory.learning.optimise import Optimizer
 
 __all__ = [
     "delta_loss",
@@ -158,6 +160,7 @@ def _spread(X, memories):
     return jnp.where(spread > 0, 1 / spread, 1.0)
 
 
+@renamed_parameters(progress_bar="verbose")
 def fit_delta_memories(
     X,
     n_memories: int,
@@ -168,28 +171,38 @@ def fit_delta_memories(
     optimizer: Optimizer = ADAM,
     sharpness: float | None = None,
     initial_memories=None,
-    progress_bar: bool = False,
+    verbose: int = 0,
 ) -> LearnedMemories:
     """Classical-network memories trained by the delta rule (module docs).
 
     Parameters
     ----------
-    X : (N, D) +-1 patterns.
-    n_memories : K, the rank of ``W = xi^T xi``.
-    key : PRNG key for the ``normal(0, 0.1)`` jitter of the initial memories.
-    max_iter : maximum number of optimiser steps.
-    tol : stop after the chunk of steps in which a step changed the loss ``l`` by at most
+    X : array-like of shape (N, D)
+        The +-1 patterns.
+    n_memories : int
+        K, the rank of ``W = xi^T xi``.
+    key : jax.Array
+        PRNG key for the ``normal(0, 0.1)`` jitter of the initial memories.
+    max_iter : int, default=200
+        Maximum number of optimiser steps.
+    tol : float, default=1e-6
+        Stop after the chunk of steps in which a step changed the loss ``l`` by at most
         ``tol * (1 + |l|)`` (:func:`~ebm_memory.learning.optimise.minimise`); 0 runs all.
-    optimizer : :class:`~ebm_memory.learning.optimise.Optimizer` (Adam, step 0.05).
-    sharpness : the ``tanh`` gain; None: ``1 / std`` of the initial local fields.
-    initial_memories : (K, D) starting memories; None: the Hebbian factor
+    optimizer : Optimizer, default=Optimizer("adam", 0.05)
+        The optax optimiser.
+    sharpness : float, optional
+        The ``tanh`` gain; None: ``1 / std`` of the initial local fields.
+    initial_memories : array-like of shape (K, D), optional
+        Starting memories; None: the Hebbian factor
         ``weights_to_memories(hebbian_weights(X), K)`` plus the jitter.
-    progress_bar : show a tqdm bar over the steps.
+    verbose : int, default=0
+        Draw a tqdm bar over the steps when positive (was ``progress_bar``).
 
     Returns
     -------
     LearnedMemories
-        ``objective`` (max_iter,) is the loss before each step, NaN after stopping.
+        Memories of shape (K, D); ``objective`` of shape (max_iter,) is the loss before each
+        step, NaN after stopping.
 
     Examples
     --------
@@ -200,10 +213,9 @@ def fit_delta_memories(
     >>> bool(fit.objective[fit.n_iter - 1] < 0.5 * fit.objective[0])
     True
     """
-    check_optimizer(optimizer)
+    plan = schedule(optimizer, max_iter, tol, verbose)
     X = pm1_patterns(X)
     n_memories = check_integer("n_memories", n_memories, minimum=1)
-    max_iter = check_integer("max_iter", max_iter, minimum=1)
     shape = (n_memories, X.shape[1])
     if initial_memories is None:
         hebbian = weights_to_memories(hebbian_weights(X), n_memories)
@@ -216,14 +228,4 @@ def fit_delta_memories(
         sharpness = _spread(X, memories)
     else:
         sharpness = jnp.asarray(check_positive("sharpness", sharpness), X.dtype)
-    fit = minimise(
-        delta_loss,
-        memories,
-        (X, sharpness),
-        optimizer=optimizer,
-        max_iter=max_iter,
-        tol=tol,
-        progress_bar=progress_bar,
-        description="delta rule",
-    )
-    return fit.as_learned(max_iter)
+    return learn(delta_loss, memories, (X, sharpness), plan, "delta rule")

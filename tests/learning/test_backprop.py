@@ -106,3 +106,20 @@ def test_initial_memories_and_the_fixed_corruption():
 def test_bad_input_is_rejected(memories, arguments, error):
     with pytest.raises(error):
         fit_softmax_backprop(X, memories, 1.0, key=jax.random.key(0), **arguments)
+
+
+def test_progress_bar_is_renamed_verbose():
+    from ebm_memory.energies import interactions
+    from ebm_memory.learning import fit_binary_memories, fit_delta_memories
+
+    X = np.random.default_rng(0).choice([-1.0, 1.0], size=(4, 6))
+    fits = (
+        lambda **kw: fit_softmax_backprop(X, 2, 1.0, **kw),
+        lambda **kw: fit_binary_memories(X, 2, interactions.polynomial(2), **kw),
+        lambda **kw: fit_delta_memories(X, 2, **kw),
+    )
+    for fit in fits:
+        with pytest.warns(FutureWarning, match="'verbose'"):
+            old = fit(key=jax.random.key(0), max_iter=2, progress_bar=False)
+        new = fit(key=jax.random.key(0), max_iter=2, verbose=0)
+        np.testing.assert_array_equal(old.memories, new.memories)

@@ -49,7 +49,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import MinMaxScaler
 
-from benchmarks.harness import SIZES, record, time_pair
+from benchmarks.harness import check_size, per_dataset, record, time_pair
 from benchmarks.tables import method_tables
 from ebm_memory.estimators import DenseAssociativeClassifier
 
@@ -220,14 +220,9 @@ def classification_records(size: str, repeats: int = 1) -> list[dict]:
         ``converged``).
 
     """
-    if size not in SIZES:
-        raise ValueError(f"size must be one of {SIZES}, got {size!r}.")
+    check_size(size)
     settings = SETTINGS[size]
-    return [
-        entry
-        for name in settings.n_memories
-        for entry in _dataset_records(name, settings, size, repeats)
-    ]
+    return per_dataset(_dataset_records, settings.n_memories, settings, size, repeats)
 
 
 def classification_table(records: list[dict]) -> str:

@@ -64,7 +64,7 @@ from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
 from sklearn.model_selection import KFold
 from sklearn.preprocessing import StandardScaler
 
-from benchmarks.harness import SIZES, record, time_call, time_pair
+from benchmarks.harness import check_size, per_dataset, record, time_call, time_pair
 from benchmarks.likelihood_models import (
     MAX_ITER,
     bandwidth_grid,
@@ -255,14 +255,9 @@ def clustering_records(size: str, repeats: int = 1) -> list[dict]:
         dataset: ``ari``, ``nmi``, ``n_clusters_found``, ``fit_seconds``, ``converged``;
         ours also ``beta``; NonparametricMemory ``n_memories`` and its ``beta`` search).
     """
-    if size not in SIZES:
-        raise ValueError(f"size must be one of {SIZES}, got {size!r}.")
+    check_size(size)
     settings = SETTINGS[size]
-    return [
-        entry
-        for name in settings.datasets
-        for entry in _dataset_records(name, settings, size, repeats)
-    ]
+    return per_dataset(_dataset_records, settings.datasets, settings, size, repeats)
 
 
 def clustering_table(records: list[dict]) -> str:

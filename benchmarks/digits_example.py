@@ -32,7 +32,7 @@ from sklearn.decomposition import PCA
 from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import KernelDensity
 
-from benchmarks.harness import SIZES
+from benchmarks.harness import check_size
 from ebm_memory.estimators.memory import DenseAssociativeMemory
 
 __all__ = ["BANDWIDTHS", "SKLEARN_BANDWIDTH", "digits_kde_example", "plot_digits_samples"]
@@ -87,8 +87,7 @@ def digits_kde_example(size: str = "quick", *, n_samples: int = 44, random_state
         ``compressed_samples`` (drawn from our two densities, through
         ``pca.inverse_transform``).
     """
-    if size not in SIZES:
-        raise ValueError(f"size must be one of {SIZES}, got {size!r}.")
+    check_size(size)
     digits = load_digits().data
     pca = PCA(n_components=15, whiten=False)
     data = pca.fit_transform(digits)

@@ -25,9 +25,12 @@ import numpy as np
 
 __all__ = [
     "RECORD_FIELDS",
+    "SIZES",
     "Timing",
+    "check_size",
     "machine_info",
     "matmul_gflops",
+    "per_dataset",
     "record",
     "time_call",
     "time_pair",
@@ -51,6 +54,18 @@ RECORD_FIELDS = (
 
 SIZES = ("tiny", "quick", "full")
 """Benchmark sizes: ``tiny`` (seconds, for the test), ``quick`` (< 2 min), ``full``."""
+
+
+def check_size(size: str) -> None:
+    """Refuse a size outside :data:`SIZES` with a ``ValueError``."""
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {SIZES}, got {size!r}.")
+
+
+def per_dataset(dataset_records: Callable, names, settings, size: str, repeats: int) -> list:
+    """The records of every dataset in ``names``, each from
+    ``dataset_records(name, settings, size, repeats)``, in order."""
+    return [row for name in names for row in dataset_records(name, settings, size, repeats)]
 
 
 class Timing(NamedTuple):

@@ -52,7 +52,7 @@ from sklearn.neighbors import KernelDensity
 from sklearn.preprocessing import StandardScaler
 from tqdm.auto import tqdm
 
-from benchmarks.harness import SIZES, record, time_pair
+from benchmarks.harness import check_size, record, time_pair
 from benchmarks.likelihood_models import (
     CLUSTERING,
     EXACT_KDE,
@@ -254,6 +254,29 @@ def _kde_equivalence(train: np.ndarray, held_out: np.ndarray, kde: KernelDensity
     }
 
 
+def _behind_kde(summaries: dict) -> dict:
+    """Method -> nats per dimension it trails KernelDensity and the exact KDE by."""
+    return {
+        method: {
+            kde: summaries[kde]["log_likelihood_per_dim"] - summary["log_likelihood_per_dim"]
+            for kde in (KDE, EXACT_KDE)
+        }
+        for method, summary in summaries.items()
+    }
+
+
+def _goal(ours_folds: list[dict], behind_kde: float, timing) -> dict:
+    """Whether ours meets each part of :data:`GOAL`: memories stored, log-likelihood behind
+    KernelDensity, and scoring speed."""
+    return {
+        "compression": all(
+            fold["n_stored"] <= GOAL["max_memory_fraction"] * fold["n_train"] for fold in ours_folds
+        ),
+        "log_likelihood": bool(behind_kde <= GOAL["max_nats_per_dim_behind_kde"]),
+        "speed": bool(timing.peer_seconds >= GOAL["min_speedup"] * timing.ours_seconds),
+    }
+
+
 def _dataset_records(name: str, settings: Settings, size: str) -> list[dict]:
     """The five records of one dataset: ours against each peer, and each mixture memory
     against its peer (:data:`~benchmarks.likelihood_models.MIXTURE_MEMORIES`)."""
@@ -273,22 +296,8 @@ def _dataset_records(name: str, settings: Settings, size: str) -> list[dict]:
         )
         for method, peer in pairs
     }
-    behind = {
-        method: {
-            kde: summaries[kde]["log_likelihood_per_dim"] - summary["log_likelihood_per_dim"]
-            for kde in (KDE, EXACT_KDE)
-        }
-        for method, summary in summaries.items()
-    }
-    ours_timing = timings[OURS, KDE]
-    goal = {
-        "compression": all(
-            fold["n_stored"] <= GOAL["max_memory_fraction"] * fold["n_train"]
-            for fold in results[OURS]
-        ),
-        "log_likelihood": bool(behind[OURS][KDE] <= GOAL["max_nats_per_dim_behind_kde"]),
-        "speed": bool(ours_timing.peer_seconds >= GOAL["min_speedup"] * ours_timing.ours_seconds),
-    }
+    behind = _behind_kde(summaries)
+    goal = _goal(results[OURS], behind[OURS][KDE], timings[OURS, KDE])
     sizes = {
         "size": size,
         "dataset": name,
@@ -351,8 +360,7 @@ def likelihood_records(size: str = "quick", *, progress_bar: bool = False) -> li
         ``exact_kde_summary``, ``kde_equivalence`` (see :func:`_kde_equivalence`) and
         ``goal`` (of DenseAssociativeMemory: the same in each of the dataset's records).
     """
-    if size not in SIZES:
-        raise ValueError(f"size must be one of {SIZES}, got {size!r}.")
+    check_size(size)
     settings = SETTINGS[size]
     records = []
     for name in tqdm(settings.datasets, desc="likelihood", disable=not progress_bar):

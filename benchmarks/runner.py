@@ -12,7 +12,7 @@ from tqdm.auto import tqdm
 from benchmarks.classification import classification_records
 from benchmarks.clustering import clustering_records
 from benchmarks.digits_example import digits_kde_example, plot_digits_samples
-from benchmarks.harness import SIZES, machine_info
+from benchmarks.harness import check_size, machine_info
 from benchmarks.kde import kde_records
 from benchmarks.likelihood import likelihood_records, plot_likelihood
 from benchmarks.report import write_results
@@ -50,8 +50,7 @@ def run_benchmarks(
     ``out`` is checked before the first case runs, and the run writes into a fresh folder
     that replaces ``out`` whole at the end (:func:`~ebm_memory._io.staged_folder`): an
     interrupted run keeps the previous results."""
-    if size not in SIZES:
-        raise ValueError(f"size must be one of {SIZES}, got {size!r}.")
+    check_size(size)
     unknown = set(cases or ()) - set(CASES)
     if unknown:
         raise ValueError(f"unknown cases {sorted(unknown)}; choose from {sorted(CASES)}.")

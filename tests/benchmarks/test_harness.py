@@ -31,15 +31,7 @@ def test_tiny_run_writes_every_case(tmp_path, capsys):
     report = json.loads((tmp_path / "results.json").read_text())
     assert report["size"] == "tiny"
     assert report["machine"]["matmul_gflops_float32"] > 0
-    assert {row["case"] for row in report["records"]} == {
-        "kde_scoring",
-        "retrieval",
-        "scale",
-        "likelihood",
-        "sampling",
-        "clustering",
-        "classification",
-    }
+    assert {row["case"] for row in report["records"]} == set(CASE_NAMES)
     for row in report["records"]:
         assert set(row) == RECORD_KEYS
         assert row["ours_seconds"] > 0 and math.isfinite(row["accuracy"]["value"])

@@ -23,7 +23,7 @@ from ebm_memory.analysis.growth import (
     finite_mixture_growth,
     memory_growth,
 )
-from ebm_memory.analysis.kde_capacity import kde_capacity, memory_fraction, plot_kde_capacity
+from ebm_memory.analysis.kde_capacity import kde_capacity, memory_fraction
 from ebm_memory.analysis.noise import NoiseBenefit, noise_benefit
 from ebm_memory.analysis.one_step import (
     classify_fixed_points,
@@ -62,7 +62,6 @@ __all__ = [
     "memory_growth",
     "noise_benefit",
     "one_step_errors",
-    "plot_kde_capacity",
     "recover_state",
     "restricted_stability",
     "retrieval_errors",

@@ -31,27 +31,37 @@ centre at once (all are lost together) and the growth slows: the capacity stays 
 tending as ``D -> infinity`` to the mean-field ceiling :func:`mean_field_ceiling` (about
 ``exp(A - 1) / A`` with ``A = (r/sigma)^2`` for large ``A``; approached from below, once
 ``D >> (r/sigma)^4``).
-The predictions and fits live in :mod:`ebm_memory.analysis.kde_capacity_theory`.
+The predictions and fits live in :mod:`ebm_memory.analysis.kde_capacity_theory`; the
+experiment that sweeps ``D`` and ``sigma / r`` is :mod:`ebm_memory.experiments.kde_capacity`.
+
+Examples
+--------
+>>> from ebm_memory.analysis.kde_capacity import memory_fraction
+>>> curve = memory_fraction(4, 0.3, n_max=64, n_trials=2, n_probes=8)
+>>> curve.n[:3].tolist(), bool(0.0 <= curve.fraction.min() <= curve.fraction.max() <= 1.0)
+([2, 4, 8], True)
 """
 
 from __future__ import annotations
 
 import functools
-from pathlib import Path
+from dataclasses import dataclass
 
 import jax
 import numpy as np
 from tqdm.auto import tqdm
 
-from ebm_memory._io import save_figure
+from ebm_memory._renamed import renamed_parameters
 from ebm_memory._validation import check_integer, check_positive
+from ebm_memory.analysis._seeds import as_seed
 from ebm_memory.analysis.kde_capacity_theory import (
+    RegimeFits,
     capacity_from_curve,
-    fit_exponential_rate,
     mean_field_ceiling,
     merge_distance,
     pairwise_fraction,
     predicted_capacity,
+    regime_fits,
     separation_bound_fraction,
     storage_threshold,
 )
@@ -60,12 +70,12 @@ from ebm_memory.dynamics.separation import pattern_separation
 from ebm_memory.energies.streaming import default_chunk_size
 
 __all__ = [
+    "KDECapacity",
+    "MemoryFraction",
+    "RegimeFits",
     "kde_capacity",
-    "kde_capacity_markdown",
     "memory_fraction",
-    "plot_kde_capacity",
     "regime_fits",
-    "reproduce_kde_capacity",
 ]
 
 
@@ -112,6 +122,85 @@ def _census(blocks, sigma, tolerance, max_iter, n_probes):
     return np.concatenate(kept, 1), np.concatenate(undecided, 1)
 
 
+def _census_row(points, n, sigma_over_r, tolerance, max_iter, n_probes) -> dict:
+    """The census of the stored sets of ``N = n`` points of each trial of ``points``."""
+    n_trials, _, n_features = points.shape
+    n_blocks = max(1, n_probes // n)
+    blocks = points[:, : n_blocks * n].reshape(n_trials, n_blocks, n, n_features)
+    kept, undecided = _census(blocks, sigma_over_r, tolerance, max_iter, n_probes)
+    tested = np.arange(min(n, n_probes))
+    delta = np.array(
+        [[pattern_separation(b, "euclidean", rows=tested) for b in trial] for trial in blocks]
+    ).reshape(kept.shape)
+    meets_bound = delta >= storage_threshold(n, sigma_over_r)
+    pair_threshold = (merge_distance(tolerance) * sigma_over_r) ** 2 / 2
+    return {
+        "n": n,
+        "fraction": kept.mean(),
+        "fraction_se": kept.mean(axis=1).std(ddof=1) / np.sqrt(n_trials),
+        "undecided": undecided.mean(),
+        "bound_sampled": meets_bound.mean(),
+        "pairwise_sampled": np.mean(delta >= pair_threshold),
+        "bound_violations": int(np.sum(meets_bound & ~kept)),
+    }
+
+
+@dataclass(frozen=True)
+class MemoryFraction:
+    """The fraction of stored points that remain memories against ``N``.
+
+    Parameters
+    ----------
+    n : ndarray of shape (n_sizes,)
+        The sorted grid of numbers of stored points.
+    fraction, fraction_se : ndarray of shape (n_sizes,)
+        Fraction of tested points that remain memories, and its standard error between
+        trials.
+    undecided : ndarray of shape (n_sizes,)
+        Tested points still moving, within ``tolerance * sigma``, after ``max_iter``
+        updates (counted as lost).
+    bound_sampled, pairwise_sampled : ndarray of shape (n_sizes,)
+        Fractions of tested points meeting each prediction's condition on the sampled
+        separations.
+    bound_violations : ndarray of shape (n_sizes,)
+        Tested points that meet Ramsauer et al.'s condition yet were lost (0 by the theorem).
+    bound, pairwise : ndarray of shape (n_sizes,)
+        The two predictions of the fraction.
+
+    Examples
+    --------
+    >>> from ebm_memory.analysis.kde_capacity import memory_fraction
+    >>> curve = memory_fraction(4, 0.3, n_max=32, n_trials=2, n_probes=8)
+    >>> curve.fraction.shape == curve.bound.shape
+    True
+    """
+
+    n: np.ndarray
+    fraction: np.ndarray
+    fraction_se: np.ndarray
+    undecided: np.ndarray
+    bound_sampled: np.ndarray
+    pairwise_sampled: np.ndarray
+    bound_violations: np.ndarray
+    bound: np.ndarray
+    pairwise: np.ndarray
+
+
+def _refine(rows, census, level, refine) -> None:
+    """Bisect in ``log N`` where the fraction first falls below ``level``, adding rows."""
+    below = [k for k, row in enumerate(rows) if row["fraction"] < level]
+    if not below or below[0] == 0:
+        return
+    low, high = rows[below[0] - 1]["n"], rows[below[0]]["n"]
+    for _ in range(refine):
+        middle = int(round(np.sqrt(low * high)))
+        if not low < middle < high:
+            break
+        rows.append(census(middle))
+        low, high = (middle, high) if rows[-1]["fraction"] >= level else (low, middle)
+
+
+@renamed_parameters(seed="random_state")
 def memory_fraction(
     n_features: int,
     sigma_over_r: float,
@@ -124,8 +213,8 @@ def memory_fraction(
     stop_below: float = 0.5,
     refine: int = 3,
     max_iter: int = 50,
-    seed: int = 0,
-) -> dict[str, np.ndarray]:
+    random_state=0,
+) -> MemoryFraction:
     """Fraction of stored points that remain memories, against ``N = 2, 4, 8, ...``.
 
     Each trial draws ``n_max`` points once. For ``N >= n_probes`` the KDE stores the first
@@ -133,294 +222,174 @@ def memory_fraction(
     points are tested; for smaller ``N``, ``n_probes // N`` disjoint sets of ``N`` are each
     tested whole, so a doubling ``N`` tests ``n_trials * n_probes`` points and a bisection
     midpoint that does not divide ``n_probes`` somewhat fewer (the fraction stays unbiased;
-    its standard error is larger there). (Small sets are padded
-    with rows far outside the sphere, of kernel weight exactly 0: one compilation serves
-    them all.) The doubling stops after the first fraction below ``stop_below`` (or at
-    ``n_max``); then ``refine`` bisection steps in ``log N`` narrow the bracket where the
-    fraction first falls below ``level``.
+    its standard error is larger there). (Small sets are padded with rows far outside the
+    sphere, of kernel weight exactly 0: one compilation serves them all.) The doubling stops
+    after the first fraction below ``stop_below`` (or at ``n_max``); then ``refine``
+    bisection steps in ``log N`` narrow the bracket where the fraction first falls below
+    ``level``.
+
+    Parameters
+    ----------
+    n_features : int
+        The dimension ``D``.
+    sigma_over_r : float
+        The bandwidth over the radius of the sphere.
+    tolerance : float, default=0.5
+        A point remains a memory when mean shift from it stops within ``tolerance * sigma``.
+    level : float, default=0.9
+        The fraction that defines the capacity (where the bisection refines).
+    n_max : int, default=32768
+        Points drawn per trial; the largest ``N``.
+    n_trials : int, default=16
+        Independent draws, at least 2.
+    n_probes : int, default=32
+        Points tested per trial and ``N``.
+    stop_below : float, default=0.5
+        The doubling stops after the first fraction below it.
+    refine : int, default=3
+        Bisection steps.
+    max_iter : int, default=50
+        Mean-shift updates at most.
+    random_state : int, RandomState instance or None, default=0
+        With ``n_features``, seeds the points (an int is the seed itself; ``seed`` is its
+        former name).
 
     Returns
     -------
-    dict of numpy arrays, each (G,) over the sorted grid ``n``
-        ``fraction``, ``fraction_se`` (between trials), ``undecided`` (tested points still
-        moving, within ``tolerance * sigma``, after ``max_iter`` updates: counted as lost);
-        ``bound``, ``pairwise``: the two predictions; ``bound_sampled``,
-        ``pairwise_sampled``: their conditions on the sampled ``Delta_i``
-        (:func:`~ebm_memory.dynamics.separation.pattern_separation`); ``bound_violations``:
-        tested points that meet Ramsauer et al.'s condition yet were lost (0 by the theorem).
+    curve : MemoryFraction
+        The measured fraction, its predictions and their conditions on the sample.
+
+    Examples
+    --------
+    >>> from ebm_memory.analysis.kde_capacity import memory_fraction
+    >>> curve = memory_fraction(4, 0.3, n_max=64, n_trials=2, n_probes=8)
+    >>> bool(curve.fraction[-1] < curve.fraction[0])
+    True
     """
     n_features = check_integer("n_features", n_features, minimum=2)
     n_probes = check_integer("n_probes", n_probes, minimum=1)
     n_max = check_integer("n_max", n_max, minimum=max(2, n_probes))
     check_positive("sigma_over_r", sigma_over_r)
-    rng = np.random.default_rng([seed, n_features])
+    rng = np.random.default_rng([as_seed(random_state), n_features])
     shape = (check_integer("n_trials", n_trials, minimum=2), n_max, n_features)
     points = rng.normal(size=shape)
     points /= np.linalg.norm(points, axis=-1, keepdims=True)
-    pair_threshold = (merge_distance(tolerance) * sigma_over_r) ** 2 / 2
-
-    def census(n):
-        n_blocks = max(1, n_probes // n)
-        blocks = points[:, : n_blocks * n].reshape(n_trials, n_blocks, n, n_features)
-        kept, undecided = _census(blocks, sigma_over_r, tolerance, max_iter, n_probes)
-        tested = np.arange(min(n, n_probes))
-        delta = np.array(
-            [[pattern_separation(b, "euclidean", rows=tested) for b in trial] for trial in blocks]
-        ).reshape(kept.shape)
-        meets_bound = delta >= storage_threshold(n, sigma_over_r)
-        return {
-            "n": n,
-            "fraction": kept.mean(),
-            "fraction_se": kept.mean(axis=1).std(ddof=1) / np.sqrt(n_trials),
-            "undecided": undecided.mean(),
-            "bound_sampled": meets_bound.mean(),
-            "pairwise_sampled": np.mean(delta >= pair_threshold),
-            "bound_violations": int(np.sum(meets_bound & ~kept)),
-        }
-
+    census = functools.partial(
+        _census_row,
+        points,
+        sigma_over_r=sigma_over_r,
+        tolerance=tolerance,
+        max_iter=max_iter,
+        n_probes=n_probes,
+    )
     rows = [census(2)]
     while rows[-1]["fraction"] >= stop_below and 2 * rows[-1]["n"] <= n_max:
         rows.append(census(2 * rows[-1]["n"]))
-    below = [k for k, row in enumerate(rows) if row["fraction"] < level]
-    if below and below[0] > 0:
-        low, high = rows[below[0] - 1]["n"], rows[below[0]]["n"]
-        for _ in range(refine):
-            middle = int(round(np.sqrt(low * high)))
-            if not low < middle < high:
-                break
-            rows.append(census(middle))
-            low, high = (middle, high) if rows[-1]["fraction"] >= level else (low, middle)
+    _refine(rows, census, level, refine)
     rows.sort(key=lambda row: row["n"])
     result = {key: np.array([row[key] for row in rows]) for key in rows[0]}
-    result["bound"] = separation_bound_fraction(result["n"], n_features, sigma_over_r)
-    result["pairwise"] = pairwise_fraction(result["n"], n_features, sigma_over_r, tolerance)
-    return result
+    return MemoryFraction(
+        **result,
+        bound=separation_bound_fraction(result["n"], n_features, sigma_over_r),
+        pairwise=pairwise_fraction(result["n"], n_features, sigma_over_r, tolerance),
+    )
 
 
+@dataclass(frozen=True)
+class KDECapacity:
+    """Measured and predicted capacities at each ``(D, sigma / r)``.
+
+    Parameters
+    ----------
+    n_features, sigma_over_r : ndarray of shape (n_configs,)
+        The configurations.
+    capacity : ndarray of shape (n_configs,)
+        The measured capacity ``N*``.
+    censored : ndarray of shape (n_configs,)
+        The fraction never fell below ``level``: ``capacity`` is the largest ``N`` tried, a
+        lower bound.
+    bound_capacity, pairwise_capacity : ndarray of shape (n_configs,)
+        Ramsauer et al.'s separation bound and the pairwise-merging estimate.
+    ceiling : ndarray of shape (n_configs,)
+        :func:`~ebm_memory.analysis.kde_capacity_theory.mean_field_ceiling`.
+    curves : list of MemoryFraction
+        The measured curve of each configuration.
+    level, tolerance : float
+        The settings of :func:`memory_fraction`.
+
+    Examples
+    --------
+    >>> from ebm_memory.analysis.kde_capacity import kde_capacity
+    >>> sweep = kde_capacity([3, 4], 0.3, n_max=64, n_trials=2, n_probes=8)
+    >>> sweep.capacity.shape, len(sweep.curves)
+    ((2,), 2)
+    """
+
+    n_features: np.ndarray
+    sigma_over_r: np.ndarray
+    capacity: np.ndarray
+    censored: np.ndarray
+    bound_capacity: np.ndarray
+    pairwise_capacity: np.ndarray
+    ceiling: np.ndarray
+    curves: list
+    level: float
+    tolerance: float
+
+
+@renamed_parameters(progress_bar="verbose")
 def kde_capacity(
-    n_features, sigma_over_r, *, level=0.9, tolerance=0.5, progress_bar=False, **kwargs
-) -> dict:
-    """Measured and predicted capacities at each ``(D, sigma / r)`` (the two broadcast);
-    ``kwargs`` go to :func:`memory_fraction`.
+    n_features, sigma_over_r, *, level=0.9, tolerance=0.5, verbose=0, **kwargs
+) -> KDECapacity:
+    """Measured and predicted capacities at each ``(D, sigma / r)``, the two broadcast.
+
+    Parameters
+    ----------
+    n_features : int or array-like of shape (n_configs,)
+        Dimensions ``D``.
+    sigma_over_r : float or array-like of shape (n_configs,)
+        Bandwidths over the radius.
+    level : float, default=0.9
+        The fraction of stored points that remain memories at the capacity.
+    tolerance : float, default=0.5
+        A point remains a memory when mean shift from it stops within ``tolerance * sigma``.
+    verbose : int, default=0
+        Above 0, a tqdm bar over the configurations (``progress_bar`` is its former name).
+    **kwargs : dict
+        Passed to :func:`memory_fraction`.
 
     Returns
     -------
-    dict
-        (C,) arrays ``n_features``, ``sigma_over_r``, ``capacity``, ``censored`` (the fraction
-        never fell below ``level``: ``capacity`` is the largest ``N`` tried, a lower bound),
-        ``bound_capacity``, ``pairwise_capacity``, ``ceiling`` (:func:`mean_field_ceiling`);
-        ``curves``, the :func:`memory_fraction` results; ``level``, ``tolerance``.
+    sweep : KDECapacity
+        The capacities, their predictions and the measured curves.
+
+    Examples
+    --------
+    >>> from ebm_memory.analysis.kde_capacity import kde_capacity
+    >>> sweep = kde_capacity(4, [0.2, 0.3], n_max=64, n_trials=2, n_probes=8)
+    >>> bool(sweep.bound_capacity[0] <= sweep.pairwise_capacity[0])
+    True
     """
     dims, sigmas = np.broadcast_arrays(np.atleast_1d(n_features), np.atleast_1d(sigma_over_r))
     configs = [(int(d), float(s)) for d, s in zip(dims, sigmas, strict=True)]
     curves = [
         memory_fraction(d, s, tolerance=tolerance, level=level, **kwargs)
-        for d, s in tqdm(configs, "KDEs", disable=not progress_bar)
+        for d, s in tqdm(configs, "KDEs", disable=not verbose)
     ]
-    measured = np.array([capacity_from_curve(c["n"], c["fraction"], level) for c in curves])
+    measured = np.array([capacity_from_curve(c.n, c.fraction, level) for c in curves])
     bound = [predicted_capacity(separation_bound_fraction, *c, level=level) for c in configs]
     pairwise = [
         predicted_capacity(pairwise_fraction, *c, level=level, tolerance=tolerance) for c in configs
     ]
-    return {
-        "n_features": dims.astype(int),
-        "sigma_over_r": sigmas.astype(float),
-        "capacity": measured[:, 0],
-        "censored": measured[:, 1].astype(bool),
-        "bound_capacity": np.array(bound),
-        "pairwise_capacity": np.array(pairwise),
-        "ceiling": mean_field_ceiling(sigmas, tolerance),
-        "curves": curves,
-        "level": level,
-        "tolerance": tolerance,
-    }
-
-
-def regime_fits(sweep: dict) -> dict:
-    """Exponential fits of a sweep over ``D`` at one ``sigma / r``, on the uncensored
-    ``D <= (r / sigma)^2`` (the nearest-neighbour regime, ``fit_dims``): ``measured``,
-    ``bound`` and ``pairwise`` (:func:`fit_exponential_rate`; None below 2 dimensions)."""
-    dims = sweep["n_features"]
-    used = (dims <= 1.0 / sweep["sigma_over_r"][0] ** 2) & ~sweep["censored"]
-    fits = {"fit_dims": dims[used].tolist()}
-    for name in ("measured", "bound", "pairwise"):
-        values = sweep["capacity" if name == "measured" else f"{name}_capacity"][used]
-        fits[name] = fit_exponential_rate(dims[used], values) if used.sum() > 1 else None
-    return fits
-
-
-def _rate_label(fit):
-    return f"{fit['rate']:.2f} [{fit['rate_ci'][0]:.2f}, {fit['rate_ci'][1]:.2f}]"
-
-
-PREDICTIONS = (
-    ("pairwise_capacity", "--", "pairwise merging"),
-    ("bound_capacity", ":", "Ramsauer bound"),
-    ("ceiling", "-.", "D -> inf ceiling"),
-)
-
-
-def _capacity_panel(ax, x, sweep, colour, top, labels=""):
-    """Measured capacity (open triangles: censored), pairwise (dashed), Ramsauer bound (dotted)
-    and the ``D -> infinity`` ceiling (dash-dot) against ``x``."""
-    censored = sweep["censored"]
-    ax.plot(x[censored], sweep["capacity"][censored], "^", color=colour, mfc="none")
-    ax.plot(x[~censored], sweep["capacity"][~censored], "o", color=colour, label=labels or None)
-    for key, style, name in PREDICTIONS:
-        ax.plot(x, sweep[key], style, color=colour, lw=1, label=name if labels else None)
-    return max(top, 30 * sweep["capacity"].max())
-
-
-def plot_kde_capacity(dimension_sweeps: list[dict], sigma_sweep: dict, curves_from: int = 0):
-    """Three panels: the fraction of stored points that remain memories against ``N`` (one
-    curve per ``D`` of ``dimension_sweeps[curves_from]``); the capacity against ``D`` (log
-    scale, exponential fits over ``D <= (r/sigma)^2``); and against ``sigma / r``. Dashed:
-    pairwise estimate; dotted: Ramsauer bound; dash-dot: ``D -> infinity`` ceiling.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(1, 3, figsize=(16, 4.8))
-    sweep = dimension_sweeps[curves_from]
-    colours = plt.cm.viridis(np.linspace(0, 0.9, len(sweep["curves"])))
-    for d, curve, colour in zip(sweep["n_features"], sweep["curves"], colours, strict=True):
-        n, style = curve["n"], {"color": colour, "lw": 1}
-        axes[0].errorbar(
-            n, curve["fraction"], curve["fraction_se"], marker="o", ms=3, label=f"D = {d}", **style
-        )
-        axes[0].plot(n, curve["pairwise"], "--", **style)
-        axes[0].plot(n, curve["bound"], ":", **style)
-    axes[0].axhline(sweep["level"], color="grey", lw=0.8)
-    axes[0].set_title(f"remaining memories, sigma/r = {sweep['sigma_over_r'][0]:g}")
-    axes[0].set(xscale="log", xlabel="stored points N", ylabel="fraction that remain memories")
-    top = 1.0
-    for sweep, colour in zip(dimension_sweeps, ("tab:blue", "tab:red", "tab:green"), strict=False):
-        dims, fit = sweep["n_features"], regime_fits(sweep)
-        top = _capacity_panel(axes[1], dims, sweep, colour, top)
-        if fit["measured"] is not None:
-            x, label = np.asarray(fit["fit_dims"]), f"sigma/r = {sweep['sigma_over_r'][0]:g}: "
-            line = np.exp(fit["measured"]["intercept"] + fit["measured"]["rate"] * x)
-            label += f"rate {_rate_label(fit['measured'])} per D"
-            axes[1].plot(x, line, color=colour, label=label)
-    axes[1].set_title("capacity at fixed sigma/r, fitted exponentials")
-    axes[1].set(yscale="log", ylim=(0.8, top), xlabel="dimension D", ylabel="capacity N*")
-    top = _capacity_panel(axes[2], sigma_sweep["sigma_over_r"], sigma_sweep, "k", 1.0, "measured")
-    axes[2].set_title(f"capacity against bandwidth, D = {sigma_sweep['n_features'][0]}")
-    axes[2].set(xscale="log", yscale="log", ylim=(0.8, top), xlabel="bandwidth sigma / r")
-    for ax in axes:
-        ax.legend(fontsize=8)
-    figure.tight_layout()
-    return figure
-
-
-FULL = {
-    "dimension_sweeps": {0.3: (4, 6, 8, 10, 12, 16, 24, 32), 0.2: (3, 4, 5, 6, 7, 8, 9, 10)},
-    "sigma_sweep": (8, (0.15, 0.2, 0.25, 0.3, 0.4, 0.5)),
-    "settings": {"n_trials": 16, "n_probes": 32, "n_max": 2**15},
-}
-QUICK = {
-    "dimension_sweeps": {0.3: (4, 6, 8, 10)},
-    "sigma_sweep": (6, (0.2, 0.3, 0.4)),
-    "settings": {"n_trials": 8, "n_probes": 16, "n_max": 2**11},
-}
-
-
-def _rows(sweep: dict) -> list[dict]:
-    names = ("capacity", "bound_capacity", "pairwise_capacity", "ceiling")
-    return [
-        {
-            "n_features": int(sweep["n_features"][i]),
-            "sigma_over_r": float(sweep["sigma_over_r"][i]),
-            "censored": bool(sweep["censored"][i]),
-            **{name.removesuffix("_capacity"): float(sweep[name][i]) for name in names},
-            "n": curve["n"].tolist(),
-            "fraction": curve["fraction"].tolist(),
-        }
-        for i, curve in enumerate(sweep["curves"])
-    ]
-
-
-def reproduce_kde_capacity(out_dir, quick: bool = False) -> dict:
-    """Capacity of Gaussian KDEs against ``D`` at ``sigma / r`` = 0.3 and 0.2, and against
-    ``sigma / r`` at ``D = 8`` (``quick``: ``sigma / r = 0.3`` and ``D <= 10`` only, the
-    bandwidth sweep at ``D = 6``, fewer trials); writes ``kde_capacity.png``."""
-    import matplotlib.pyplot as plt
-
-    config = QUICK if quick else FULL
-    settings = config["settings"]
-    sweeps = [kde_capacity(list(d), s, **settings) for s, d in config["dimension_sweeps"].items()]
-    dim, sigmas = config["sigma_sweep"]
-    sigma_sweep = kde_capacity(dim, list(sigmas), **settings)
-    figure = plot_kde_capacity(sweeps, sigma_sweep)
-    save_figure(figure, Path(out_dir) / "kde_capacity.png", dpi=120)
-    plt.close(figure)
-    curves = [c for sweep in (*sweeps, sigma_sweep) for c in sweep["curves"]]
-    return {
-        **settings,
-        "level": sweeps[0]["level"],
-        "tolerance": sweeps[0]["tolerance"],
-        "merge_distance": merge_distance(sweeps[0]["tolerance"]),
-        "dimension_sweeps": [
-            {
-                "sigma_over_r": float(sweep["sigma_over_r"][0]),
-                "rows": _rows(sweep),
-                "fits": regime_fits(sweep),
-            }
-            for sweep in sweeps
-        ],
-        "sigma_sweep": {"n_features": dim, "rows": _rows(sigma_sweep)},
-        "bound_violations": int(sum(c["bound_violations"].sum() for c in curves)),
-        "max_undecided": float(max(c["undecided"].max() for c in curves)),
-        "figure": "kde_capacity.png",
-    }
-
-
-def kde_capacity_markdown(results: dict) -> list[str]:
-    """Tables: the measured capacity beside the separation bound, the pairwise estimate and
-    the ``D -> infinity`` ceiling at every ``(sigma / r, D)``; the exponential rates."""
-    lines = [
-        "Points uniform on a sphere of radius r in R^D stored in a Gaussian KDE of bandwidth "
-        "sigma (beta = 1/sigma^2). A point remains a memory when mean shift from it converges "
-        f"within {results['tolerance']:g} sigma of it (and of no other point); capacity N*: the "
-        f"number of stored points at which {results['level']:.0%} remain "
-        f"({results['n_trials']} trials x {results['n_probes']} tested points). Bound: Ramsauer "
-        "et al.'s separation condition with the exact law of the nearest-neighbour distance "
-        f"(a lower bound); pairwise: nearest neighbour beyond {results['merge_distance']:.3f} "
-        "sigma (an estimate).",
-        "",
-        "| sigma/r | D | measured N* | Ramsauer separation bound | pairwise merging | "
-        "D -> inf ceiling | bound <= measured |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    rows = [row for sweep in results["dimension_sweeps"] for row in sweep["rows"]]
-    rows = {(r["sigma_over_r"], r["n_features"]): r for r in rows + results["sigma_sweep"]["rows"]}
-    for (sigma, dim), row in sorted(rows.items()):
-        lines.append(
-            f"| {sigma:g} | {dim} | {'>= ' if row['censored'] else ''}{row['capacity']:.3g} | "
-            f"{row['bound']:.3g} | {row['pairwise']:.3g} | {row['ceiling']:.3g} | "
-            f"{'yes' if row['bound'] <= row['capacity'] else 'NO'} |"
-        )
-    lines += [
-        "",
-        "Fits log N* = a + b D over D <= (r/sigma)^2, rate b per dimension [95% interval]:",
-        "",
-        "| sigma/r | D fitted | measured rate | bound rate | pairwise rate |",
-        "|---|---|---|---|---|",
-    ]
-    for sweep in results["dimension_sweeps"]:
-        fits = sweep["fits"]
-        if fits["measured"] is not None:
-            lines.append(
-                f"| {sweep['sigma_over_r']:g} | {', '.join(map(str, fits['fit_dims']))} | "
-                f"{_rate_label(fits['measured'])} | {fits['bound']['rate']:.2f} | "
-                f"{fits['pairwise']['rate']:.2f} |"
-            )
-    return lines + [
-        "",
-        f"Tested points that met Ramsauer et al.'s condition yet were lost: "
-        f"{results['bound_violations']}. Largest fraction of tested points still moving after "
-        f"the last update (counted as lost): {results['max_undecided']:.3f}.",
-    ]
+    return KDECapacity(
+        n_features=dims.astype(int),
+        sigma_over_r=sigmas.astype(float),
+        capacity=measured[:, 0],
+        censored=measured[:, 1].astype(bool),
+        bound_capacity=np.array(bound),
+        pairwise_capacity=np.array(pairwise),
+        ceiling=mean_field_ceiling(sigmas, tolerance),
+        curves=curves,
+        level=level,
+        tolerance=tolerance,
+    )

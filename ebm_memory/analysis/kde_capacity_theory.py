@@ -20,6 +20,7 @@ Examples
 from __future__ import annotations
 
 import functools
+from typing import NamedTuple
 
 import numpy as np
 from scipy import stats
@@ -30,6 +31,8 @@ from ebm_memory._validation import check_integer, check_positive
 from ebm_memory.dynamics.diagnostics import theorem_threshold
 
 __all__ = [
+    "ExponentialFit",
+    "RegimeFits",
     "capacity_from_curve",
     "fit_exponential_rate",
     "mean_field_ceiling",
@@ -37,6 +40,7 @@ __all__ = [
     "pair_distance_cdf",
     "pairwise_fraction",
     "predicted_capacity",
+    "regime_fits",
     "separation_bound_fraction",
     "storage_threshold",
 ]
@@ -139,11 +143,115 @@ def capacity_from_curve(n, fraction, level: float = 0.9) -> tuple[float, bool]:
     return float(np.exp((1 - t) * np.log(n[k - 1]) + t * np.log(n[k]))), False
 
 
-def fit_exponential_rate(n_features, capacity) -> dict:
-    """Least squares ``log N* = a + b D``: the ``rate`` ``b``, its 95% interval ``rate_ci``
-    (Student t, ``n - 2`` degrees of freedom; nan with 2 points) and the ``intercept``."""
+class ExponentialFit(NamedTuple):
+    """The least-squares law ``log N* = intercept + rate D``.
+
+    Parameters
+    ----------
+    rate : float
+        The rate ``b`` per dimension.
+    rate_ci : list of float
+        Its 95% interval (Student t, ``n - 2`` degrees of freedom; nan with 2 points).
+    intercept : float
+        The intercept ``a``.
+
+    Examples
+    --------
+    >>> from ebm_memory.analysis.kde_capacity_theory import ExponentialFit
+    >>> ExponentialFit(0.5, [0.4, 0.6], 1.0).rate
+    0.5
+    """
+
+    rate: float
+    rate_ci: list
+    intercept: float
+
+
+def fit_exponential_rate(n_features, capacity) -> ExponentialFit:
+    """Least squares ``log N* = a + b D``, with the 95% interval of the rate ``b``.
+
+    Parameters
+    ----------
+    n_features : array-like of shape (n_points,)
+        Dimensions ``D``.
+    capacity : array-like of shape (n_points,)
+        Capacities ``N*``.
+
+    Returns
+    -------
+    fit : ExponentialFit
+        ``rate``, ``rate_ci`` (Student t, ``n - 2`` degrees of freedom; nan with 2 points)
+        and ``intercept``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ebm_memory.analysis.kde_capacity_theory import fit_exponential_rate
+    >>> round(fit_exponential_rate([2, 4, 6], np.exp([1.0, 2.0, 3.0])).rate, 3)
+    0.5
+    """
     x = np.asarray(n_features, dtype=np.float64)
     fit = stats.linregress(x, np.log(np.asarray(capacity, dtype=np.float64)))
     half = stats.t.ppf(0.975, len(x) - 2) * fit.stderr if len(x) > 2 else np.nan
     rate = float(fit.slope)
-    return {"rate": rate, "rate_ci": [rate - half, rate + half], "intercept": float(fit.intercept)}
+    return ExponentialFit(rate, [rate - half, rate + half], float(fit.intercept))
+
+
+class RegimeFits(NamedTuple):
+    """Exponential fits of a sweep over ``D`` in the nearest-neighbour regime.
+
+    Parameters
+    ----------
+    fit_dims : list of int
+        The uncensored dimensions with ``D <= (r / sigma)^2`` that were fitted.
+    measured, bound, pairwise : ExponentialFit or None
+        Fits of the measured capacity and of the two predictions (None below 2 dimensions).
+
+    Examples
+    --------
+    >>> from ebm_memory.analysis.kde_capacity_theory import RegimeFits
+    >>> RegimeFits([4], None, None, None).fit_dims
+    [4]
+    """
+
+    fit_dims: list
+    measured: ExponentialFit | None
+    bound: ExponentialFit | None
+    pairwise: ExponentialFit | None
+
+
+def regime_fits(sweep) -> RegimeFits:
+    """Exponential fits of a sweep over ``D`` at one ``sigma / r``.
+
+    The uncensored ``D <= (r / sigma)^2`` are fitted: the nearest-neighbour regime.
+
+    Parameters
+    ----------
+    sweep : KDECapacity
+        A :func:`~ebm_memory.analysis.kde_capacity.kde_capacity` result over ``D`` at one
+        ``sigma / r``.
+
+    Returns
+    -------
+    fits : RegimeFits
+        :func:`~ebm_memory.analysis.kde_capacity_theory.fit_exponential_rate` of the
+        measured capacity and of the two predictions.
+
+    Examples
+    --------
+    >>> from ebm_memory.analysis.kde_capacity import kde_capacity, regime_fits
+    >>> sweep = kde_capacity([3, 4, 5], 0.3, n_max=64, n_trials=2, n_probes=8)
+    >>> fits = regime_fits(sweep)
+    >>> fits.fit_dims, bool(fits.bound.rate > 0)
+    ([3, 4, 5], True)
+    """
+    dims = sweep.n_features
+    used = (dims <= 1.0 / sweep.sigma_over_r[0] ** 2) & ~sweep.censored
+    fits = {}
+    for name, values in (
+        ("measured", sweep.capacity),
+        ("bound", sweep.bound_capacity),
+        ("pairwise", sweep.pairwise_capacity),
+    ):
+        fits[name] = fit_exponential_rate(dims[used], values[used]) if used.sum() > 1 else None
+    return RegimeFits(dims[used].tolist(), **fits)

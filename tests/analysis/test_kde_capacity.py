@@ -1,8 +1,5 @@
-"""Memory capacity of Gaussian KDEs: closed forms, the fixed-point census, the quick run."""
+"""Memory capacity of Gaussian KDEs: closed forms, the fixed-point census, the sweeps."""
 
-import json
-
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from hypothesis import given
@@ -10,9 +7,8 @@ from hypothesis import strategies as st
 
 from ebm_memory.analysis.kde_capacity import (
     _descend,
-    kde_capacity_markdown,
+    kde_capacity,
     memory_fraction,
-    reproduce_kde_capacity,
 )
 from ebm_memory.analysis.kde_capacity_theory import (
     capacity_from_curve,
@@ -22,6 +18,7 @@ from ebm_memory.analysis.kde_capacity_theory import (
     pair_distance_cdf,
     pairwise_fraction,
     predicted_capacity,
+    regime_fits,
     separation_bound_fraction,
 )
 
@@ -86,9 +83,9 @@ def test_capacity_from_curve_and_exponential_fit():
     assert capacity_from_curve(n, [0.5, 0.2, 0.1, 0.0], level=0.9)[0] < 2
     dims = np.arange(3, 11)
     fit = fit_exponential_rate(dims, np.exp(1.0 + 0.7 * dims))
-    assert fit["rate"] == pytest.approx(0.7) and fit["intercept"] == pytest.approx(1.0)
+    assert fit.rate == pytest.approx(0.7) and fit.intercept == pytest.approx(1.0)
     noisy = np.exp(0.5 * dims + np.random.default_rng(0).normal(0, 0.2, dims.size))
-    low, high = fit_exponential_rate(dims, noisy)["rate_ci"]
+    low, high = fit_exponential_rate(dims, noisy).rate_ci
     assert low < 0.5 < high
     with pytest.raises(ValueError, match="level"):
         predicted_capacity(pairwise_fraction, 4, 0.3, level=1.0)
@@ -108,29 +105,42 @@ def test_far_padding_rows_leave_the_dynamics_unchanged():
 
 def test_memory_fraction_census():
     result = memory_fraction(6, 0.3, n_max=256, n_trials=4, n_probes=16)
-    n = result["n"]
+    n = result.n
     assert n[0] == 2 and np.all(np.diff(n) > 0) and n[-1] <= 256
     assert set(2 ** np.arange(1, int(np.log2(n[-1])) + 1)) <= set(n.tolist())
     for key in ("fraction", "fraction_se", "undecided", "bound", "pairwise", "bound_sampled"):
-        assert result[key].shape == n.shape
-    assert np.all((result["fraction"] >= 0) & (result["fraction"] <= 1))
+        assert getattr(result, key).shape == n.shape
+    assert np.all((result.fraction >= 0) & (result.fraction <= 1))
     # Ramsauer et al.'s condition is sufficient: no point meeting it is lost
-    assert np.all(result["bound_violations"] == 0)
-    assert np.all(result["bound_sampled"] <= result["fraction"] + 1e-12)
+    assert np.all(result.bound_violations == 0)
+    assert np.all(result.bound_sampled <= result.fraction + 1e-12)
     # two stored points: the 1-D two-kernel problem exactly, kept iff d >= d_c sigma
-    assert result["fraction"][0] == result["pairwise_sampled"][0]
-    assert result["fraction"][-1] < 0.5 or n[-1] == 256
+    assert result.fraction[0] == result.pairwise_sampled[0]
+    assert result.fraction[-1] < 0.5 or n[-1] == 256
 
 
-def test_reproduce_quick(tmp_path):
-    results = reproduce_kde_capacity(tmp_path, quick=True)
-    assert (tmp_path / results["figure"]).exists()
-    json.dumps(results)
-    rows = results["dimension_sweeps"][0]["rows"]
-    assert [row["n_features"] for row in rows] == [4, 6, 8, 10]
-    assert all(row["bound"] <= row["capacity"] <= row["ceiling"] for row in rows)
-    assert results["bound_violations"] == 0
-    assert results["dimension_sweeps"][0]["fits"]["measured"]["rate"] > 0
-    lines = kde_capacity_markdown(results)
-    assert any(line.startswith("| sigma/r | D | measured") for line in lines)
-    plt.close("all")
+def test_kde_capacity_sweep_and_its_fits():
+    sweep = kde_capacity([3, 4, 5], 0.3, n_max=128, n_trials=2, n_probes=8)
+    assert sweep.capacity.shape == sweep.censored.shape == (3,) and len(sweep.curves) == 3
+    assert np.all(sweep.capacity >= 1) and np.all(np.isfinite(sweep.bound_capacity))
+    fits = regime_fits(sweep)
+    assert fits.fit_dims == [3, 4, 5] and fits.bound.rate > 0
+
+
+def test_the_former_parameter_names_warn_and_give_the_same_numbers():
+    settings = {"n_max": 32, "n_trials": 2, "n_probes": 8}
+    with pytest.warns(FutureWarning, match="random_state"):
+        old = memory_fraction(4, 0.3, seed=2, **settings)
+    np.testing.assert_array_equal(
+        old.fraction, memory_fraction(4, 0.3, random_state=2, **settings).fraction
+    )
+    with pytest.warns(FutureWarning, match="verbose"):
+        kde_capacity(4, 0.3, progress_bar=False, **settings)
+
+
+def test_the_plot_keeps_its_former_home_for_one_release():
+    import ebm_memory.analysis
+    from ebm_memory.plotting.kde_capacity import plot_kde_capacity
+
+    with pytest.warns(FutureWarning, match="ebm_memory.plotting.plot_kde_capacity"):
+        assert ebm_memory.analysis.plot_kde_capacity is plot_kde_capacity

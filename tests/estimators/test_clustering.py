@@ -1,11 +1,12 @@
 import pickle
+import warnings
 
 import numpy as np
 import pytest
 from scipy import integrate
 from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.metrics import adjusted_rand_score
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
@@ -62,17 +63,23 @@ def test_cosine_similarity_clusters_directions():
 
 
 def test_clam_fixed_points_are_posterior_weighted_means_of_the_memories():
-    model = AssociativeClustering(3, random_state=0, tol=1e-12, max_steps=5000).fit(X_BLOBS)
-    states, info = model.retrieve(X_BLOBS[:20], return_info=True)
+    model = AssociativeClustering(3, random_state=0, tol=1e-12, max_retrieval_iter=5000)
+    states, info = model.fit(X_BLOBS).retrieve(X_BLOBS[:20], return_info=True)
     assert info["converged"].all()
     np.testing.assert_allclose(states, model.transform(states) @ model.memories_, atol=1e-6)
+    np.testing.assert_allclose(info["responsibilities"], model.transform(states))
 
 
 def test_elbo_fixed_point_is_the_posterior_and_energy_descends():
-    model = AssociativeClustering(3, dynamics="elbo", step_size=0.3, tol=1e-12, max_steps=500)
+    model = AssociativeClustering(
+        3, dynamics="elbo", step_size=0.3, tol=1e-12, max_retrieval_iter=500
+    )
     model.fit(X_BLOBS)
-    posterior, info = model.retrieve(X_BLOBS[:20], return_info=True, trace_energy=True)
-    np.testing.assert_allclose(posterior, model.transform(X_BLOBS[:20]), atol=1e-6)
+    states, info = model.retrieve(X_BLOBS[:20], return_info=True, trace_energy=True)
+    posterior = model.transform(X_BLOBS[:20])
+    np.testing.assert_allclose(info["responsibilities"], posterior, atol=1e-6)
+    assert states.shape == (20, X_BLOBS.shape[1])  # the data space, whatever the dynamics
+    np.testing.assert_allclose(states, info["responsibilities"] @ model.memories_)
     assert np.all(np.diff(info["energy_trace"], axis=1) <= 1e-12)
     np.testing.assert_allclose(info["energy"], -model.score_samples(X_BLOBS[:20]), rtol=1e-9)
 
@@ -96,10 +103,31 @@ def test_score_samples_is_a_normalised_density(similarity):
     assert model.score(X) == pytest.approx(np.mean(model.score_samples(X)))
 
 
-def test_energy_is_the_negative_log_density_up_to_a_constant():
-    model = AssociativeClustering(3, random_state=0).fit(X_BLOBS)
+@pytest.mark.parametrize("similarity", ["euclidean", "cosine"])
+def test_energy_is_the_negative_log_density_up_to_the_fitted_normaliser(similarity):
+    model = AssociativeClustering(3, similarity=similarity, random_state=0).fit(X_BLOBS)
     offset = -model.beta_ * model.energy(X_BLOBS) - model.score_samples(X_BLOBS)
-    np.testing.assert_allclose(offset, offset[0], rtol=1e-10)
+    np.testing.assert_allclose(offset, model.log_partition_, rtol=1e-10)
+
+
+def test_names_before_0_2_still_work_with_a_future_warning():
+    settings = {"training": "backprop", "max_iter": 5, "random_state": 0}
+    new = AssociativeClustering(3, max_retrieval_iter=7, n_unrolled_steps=2, **settings)
+    old = AssociativeClustering(3, max_steps=7, n_steps=2, **settings)
+    with pytest.warns(FutureWarning) as caught:
+        old.fit(X_BLOBS)
+    caught = [warning for warning in caught if warning.category is FutureWarning]
+    assert sorted(str(warning.message) for warning in caught) == [
+        "`max_steps` was renamed `max_retrieval_iter` in 0.2 and will be removed in 0.3.",
+        "`n_steps` was renamed `n_unrolled_steps` in 0.2 and will be removed in 0.3.",
+    ]
+    assert all(warning.filename == __file__ for warning in caught)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        new.fit(X_BLOBS)
+    np.testing.assert_array_equal(old.memories_, new.memories_)
+    _, old_info = old.retrieve(X_BLOBS[:5], return_info=True, trace_energy=True)
+    assert old_info["energy_trace"].shape == (5, 8)
 
 
 def test_in_a_pipeline_and_a_grid_search_on_held_out_likelihood():

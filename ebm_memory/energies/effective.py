@@ -63,6 +63,30 @@ def attraction(
     """``sum_mu F(overlap_fn(xi)[mu])``, or its logarithm for log-domain interactions.
 
     The reduction over memories is streamed; larger is more attractive (lower energy).
+
+    Parameters
+    ----------
+    overlap_fn : callable
+        Maps a block of patterns of shape (S, D) to their overlaps of shape (S,).
+    memories : array of shape (K, D)
+        The patterns ``xi``.
+    interaction : Interaction
+        The interaction ``F``.
+    chunk_size : int, optional
+        Memories per streamed block; None reduces all at once.
+
+    Returns
+    -------
+    array of shape ()
+        The attraction (its logarithm when ``interaction.log_domain``).
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from ebm_memory.energies import interactions
+    >>> xi = jnp.array([[1.0, 0.0], [0.0, 2.0]])
+    >>> float(attraction(lambda p: p @ jnp.ones(2), xi, interactions.classical()))
+    5.0
     """
     return reduce_memories(
         lambda patterns: interaction.term(overlap_fn(patterns)),
@@ -88,6 +112,30 @@ def binary_energy(
     For the exponential interaction the value is ``-exp(logsumexp(beta h))``: exact where it
     is representable and ``-inf`` beyond; retrieval never needs it (it compares attractions
     in the log domain).
+
+    Parameters
+    ----------
+    state : array of shape (D,)
+        One +-1 state ``s``.
+    memories : array of shape (K, D)
+        The patterns ``xi``.
+    interaction : Interaction
+        The interaction ``F``, e.g. :func:`~ebm_memory.energies.interactions.classical`.
+    chunk_size : int, optional
+        Memories per streamed block (memory cost O(chunk_size x D)).
+
+    Returns
+    -------
+    array of shape ()
+        The energy.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from ebm_memory.energies import interactions
+    >>> xi = jnp.array([[1.0, -1.0], [1.0, 1.0]])
+    >>> float(binary_energy(jnp.array([1.0, -1.0]), xi, interactions.polynomial(3)))
+    -8.0
     """
     _check_state(state, memories)
     value = attraction(lambda patterns: patterns @ state, memories, interaction, chunk_size)
@@ -107,6 +155,30 @@ def spherical_energy(
     ``-logsumexp(beta xi . v_hat) / beta`` (the spherical counterpart of Model B, whose
     Boltzmann density at ``T = 1 / beta`` is a von Mises-Fisher mixture); it has the same
     minima and dynamics as ``-sum exp(beta xi . v_hat)``.
+
+    Parameters
+    ----------
+    state : array of shape (D,)
+        One state ``v``; only its direction matters (0 at the origin is allowed).
+    memories : array of shape (K, D)
+        The patterns ``xi``, usually of unit norm.
+    interaction : Interaction
+        The interaction ``F`` of the cosine overlaps.
+    chunk_size : int, optional
+        Memories per streamed block.
+
+    Returns
+    -------
+    array of shape ()
+        The energy, the same for ``v`` and ``c v`` with ``c > 0``.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from ebm_memory.energies import interactions
+    >>> xi = jnp.eye(2)
+    >>> float(spherical_energy(jnp.array([3.0, 0.0]), xi, interactions.classical()))
+    -1.0
     """
     _check_state(state, memories)
     norm = safe_norm(state)
@@ -120,7 +192,28 @@ def spherical_energy(
 def attention_scores(
     state: Float[Array, " D"], patterns: Float[Array, "S D"], similarity: str
 ) -> Float[Array, " S"]:
-    """``xi v + b``: Model B similarities; the attention logits are ``beta`` times these."""
+    """``xi v + b``: Model B similarities; the attention logits are ``beta`` times these.
+
+    Parameters
+    ----------
+    state : array of shape (D,)
+        One state ``v``.
+    patterns : array of shape (S, D)
+        The memories (or a block of them).
+    similarity : {"dot", "euclidean"}
+        ``b = 0`` for "dot"; ``b_mu = -|xi_mu|^2 / 2`` for "euclidean".
+
+    Returns
+    -------
+    array of shape (S,)
+        One score per pattern.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> attention_scores(jnp.ones(2), jnp.array([[1.0, 1.0], [2.0, 0.0]]), "euclidean").tolist()
+    [1.0, 0.0]
+    """
     if similarity == "dot":
         return patterns @ state
     if similarity == "euclidean":
@@ -140,6 +233,33 @@ def softmax_update(
 
     Both come from one streamed pass over the memories. The update minimises the convex
     upper bound of the energy at ``v``, so the energy never increases (Ramsauer et al.).
+
+    Parameters
+    ----------
+    state : array of shape (D,)
+        The current state ``v``.
+    memories : array of shape (K, D)
+        The patterns ``xi``.
+    beta : float
+        Inverse temperature ``> 0``; may be traced.
+    similarity : {"dot", "euclidean"}, default "dot"
+        Bias of the scores (see :func:`attention_scores`).
+    chunk_size : int, optional
+        Memories per streamed block.
+
+    Returns
+    -------
+    update : array of shape (D,)
+        The next state.
+    energy : array of shape ()
+        :func:`softmax_energy` at ``state``.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> new, energy = softmax_update(jnp.array([0.9, 0.1]), jnp.eye(2), 20.0)
+    >>> [round(v, 3) for v in new.tolist()]
+    [1.0, 0.0]
     """
     _check_state(state, memories)
     check_positive("beta", beta)
@@ -166,6 +286,30 @@ def softmax_energy(
     ``exp(-beta E)`` is a Gaussian mixture with covariance ``I / beta`` centred on the
     memories: weights ``exp(beta |xi_mu|^2 / 2)`` for dot similarity, equal weights for
     euclidean similarity (a Gaussian KDE with bandwidth ``beta ** -0.5``).
+
+    Parameters
+    ----------
+    state : array of shape (D,)
+        One state ``v``.
+    memories : array of shape (K, D)
+        The patterns ``xi``.
+    beta : float
+        Inverse temperature ``> 0``; may be traced.
+    similarity : {"dot", "euclidean"}, default "dot"
+        Bias ``b`` of the scores (see :func:`attention_scores`).
+    chunk_size : int, optional
+        Memories per streamed block (memory cost O(chunk_size x D)).
+
+    Returns
+    -------
+    array of shape ()
+        The energy.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> round(float(softmax_energy(jnp.zeros(2), jnp.eye(2), 1.0)), 4)
+    -0.6931
     """
     _check_state(state, memories)
     check_positive("beta", beta)

@@ -94,7 +94,14 @@ class Interaction(NamedFunction):
 
     @property
     def term(self) -> Callable:
-        """The elementwise term, settings applied."""
+        """The elementwise term, settings applied.
+
+        Examples
+        --------
+        >>> import jax.numpy as jnp
+        >>> float(polynomial(3).term(jnp.array(2.0)))
+        8.0
+        """
         return self._bound()
 
 
@@ -115,18 +122,62 @@ def polynomial(n: int) -> Interaction:
     """``F(x) = x^n``: the polynomial Dense Associative Memory, capacity ~ N^(n-1).
 
     No ``1/n`` factor, unlike the Lagrangian ``lagrangians.polynomial(n) = x^n / n``.
+
+    Parameters
+    ----------
+    n : int
+        Degree, at least 1 (static: one compilation per degree).
+
+    Returns
+    -------
+    Interaction
+        ``F`` applied elementwise to overlaps of any shape.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> polynomial(3).term(jnp.array([-1.0, 2.0])).tolist()
+    [-1.0, 8.0]
     """
     n = check_integer("n", n, minimum=1)
     return Interaction("polynomial", (("n", n),), _power, pass_params=True)
 
 
 def classical() -> Interaction:
-    """``F(x) = x^2``: the classical Hopfield network, capacity ~ 0.14 N."""
+    """``F(x) = x^2``: the classical Hopfield network, capacity ~ 0.14 N.
+
+    Returns
+    -------
+    Interaction
+        ``polynomial(2)``.
+
+    Examples
+    --------
+    >>> classical() == polynomial(2)
+    True
+    """
     return polynomial(2)
 
 
 def rectified_polynomial(n: int) -> Interaction:
-    """``F(x) = max(x, 0)^n``: only memories that overlap positively attract."""
+    """``F(x) = max(x, 0)^n``: only memories that overlap positively attract.
+
+    Parameters
+    ----------
+    n : int
+        Power of the rectified overlap, an integer ``>= 1`` (static).
+
+    Returns
+    -------
+    Interaction
+        Zero for negative overlaps.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> rectified_polynomial(2).term(jnp.array([-3.0, 3.0])).tolist()
+    [0.0, 9.0]
+    """
     n = check_integer("n", n, minimum=1)
     return Interaction("rectified_polynomial", (("n", n),), _rectified_power, pass_params=True)
 
@@ -136,6 +187,21 @@ def exponential(beta: float = 1.0) -> Interaction:
 
     The attraction is carried as ``log sum exp(beta h)``. ``beta`` may be traced; it is
     validated when concrete.
+
+    Parameters
+    ----------
+    beta : float, default 1.0
+        Gain ``> 0`` of the exponent.
+
+    Returns
+    -------
+    Interaction
+        A log-domain interaction (``log_domain`` True, ``log_scale`` = ``beta``).
+
+    Examples
+    --------
+    >>> exponential(2.0).log_domain, exponential(2.0).log_scale
+    (True, 2.0)
     """
     beta = as_setting(check_positive("beta", beta))
     return Interaction("exponential", (("beta", beta),), _identity, beta, pass_params=True)

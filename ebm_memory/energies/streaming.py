@@ -38,7 +38,27 @@ class MemoryChunks(NamedTuple):
 
 
 def chunk_memories(memories: Float[Array, "K D"], chunk_size: int | None) -> MemoryChunks:
-    """Pad the K memories to a multiple of ``chunk_size`` and split them into chunks."""
+    """Pad the K memories to a multiple of ``chunk_size`` and split them into chunks.
+
+    Parameters
+    ----------
+    memories : array of shape (K, D)
+        The patterns.
+    chunk_size : int or None
+        Rows per chunk ``S``; None (or ``S >= K``) gives one chunk of all K rows.
+
+    Returns
+    -------
+    MemoryChunks
+        ``patterns`` of shape (C, S, D), zero-padded, and ``valid`` of shape (C, S).
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> chunks = chunk_memories(jnp.ones((5, 2)), 2)
+    >>> chunks.patterns.shape, chunks.valid.sum().item()
+    ((3, 2, 2), 5)
+    """
     n_memories = memories.shape[0]
     size = n_memories if chunk_size is None else min(int(chunk_size), n_memories)
     n_chunks = -(-n_memories // size)
@@ -64,8 +84,27 @@ def reduce_memories(
 ) -> Array:
     """``sum_mu t_mu`` with ``t = term_fn(xi)``, or ``logsumexp_mu(log_scale * t_mu)``.
 
-    ``term_fn`` maps a block of memory rows (S, D) to per-row terms with leading axis S; the
-    result has the trailing shape of those terms.
+    Parameters
+    ----------
+    term_fn : callable
+        Maps a block of memory rows of shape (S, D) to per-row terms with leading axis S.
+    memories : array of shape (K, D)
+        The patterns ``xi``.
+    log_scale : float, optional
+        None: a plain sum; else ``logsumexp(log_scale * t)``, not divided by the scale.
+    chunk_size : int, optional
+        Rows per streamed chunk (memory cost O(chunk_size x D)).
+
+    Returns
+    -------
+    array of shape (...)
+        The trailing shape of the terms.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> float(reduce_memories(lambda p: p.sum(axis=1), jnp.ones((5, 2)), chunk_size=2))
+    10.0
     """
 
     def chunk_reduce(patterns, valid):
@@ -91,6 +130,31 @@ def softmax_expectation(
 
     One pass over the chunks, carrying the running log-normaliser and the running weighted
     mean (the flash-attention recurrence), so no (K,) weight vector is ever materialised.
+
+    Parameters
+    ----------
+    score_fn : callable
+        Maps a block of memory rows of shape (S, D) to scores of shape (S,).
+    memories : array of shape (K, D)
+        The patterns ``xi``.
+    scale : float
+        Multiplies the scores (the inverse temperature ``beta``).
+    chunk_size : int, optional
+        Rows per streamed chunk.
+
+    Returns
+    -------
+    log_norm : array of shape ()
+        ``logsumexp(l)``.
+    expectation : array of shape (D,)
+        The softmax-weighted mean of the memories.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> log_norm, mean = softmax_expectation(lambda p: p[:, 0], jnp.eye(2), 1.0)
+    >>> round(float(log_norm), 4), [round(v, 4) for v in mean.tolist()]
+    (1.3133, [0.7311, 0.2689])
     """
 
     def chunk_stats(patterns, valid):

@@ -21,7 +21,32 @@ __all__ = ["legendre_term", "two_layer_energy"]
 def legendre_term(
     lagrangian: Lagrangian, x: Float[Array, " n"], offset=None
 ) -> tuple[Float[Array, ""], Float[Array, " n"]]:
-    """``(x - offset) . g(x) - L(x)`` and the activation ``g(x)`` from one evaluation."""
+    """``(x - offset) . g(x) - L(x)`` and the activation ``g(x)`` from one evaluation.
+
+    Parameters
+    ----------
+    lagrangian : Lagrangian
+        The layer's Lagrangian ``L``.
+    x : array of shape (n,)
+        One state of the layer.
+    offset : array of shape (n,), optional
+        Subtracted from ``x`` in the dot product (the external input); None means 0.
+
+    Returns
+    -------
+    term : array of shape ()
+        The Legendre term.
+    activation : array of shape (n,)
+        ``g(x) = dL/dx``.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from ebm_memory import lagrangians
+    >>> term, g = legendre_term(lagrangians.quadratic(), jnp.array([1.0, 2.0]))
+    >>> float(term), g.tolist()
+    (2.5, [1.0, 2.0])
+    """
     value, activation = jax.value_and_grad(lagrangian)(x)
     shifted = x if offset is None else x - offset
     return jnp.vdot(shifted, activation) - value, activation
@@ -35,7 +60,38 @@ def two_layer_energy(
     lagrangian_h: Lagrangian,
     input: Float[Array, " Nf"] | None = None,
 ) -> Float[Array, ""]:
-    """Energy of one (feature, hidden) state; ``input`` is the external current ``I``."""
+    """Energy of one (feature, hidden) state; ``input`` is the external current ``I``.
+
+    Parameters
+    ----------
+    v : array of shape (Nf,)
+        Feature state.
+    h : array of shape (Nh,)
+        Hidden state.
+    memories : array of shape (Nh, Nf)
+        The patterns ``xi``.
+    lagrangian_v : Lagrangian
+        Feature-layer Lagrangian ``L_v``.
+    lagrangian_h : Lagrangian
+        Hidden-layer Lagrangian ``L_h``.
+    input : array of shape (Nf,), optional
+        External current ``I``; None means 0.
+
+    Returns
+    -------
+    array of shape ()
+        ``E(v, h)``.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from ebm_memory import lagrangians
+    >>> xi = jnp.eye(2)
+    >>> energy = two_layer_energy(jnp.array([1.0, 0.0]), jnp.array([1.0, 0.0]), xi,
+    ...                           lagrangians.quadratic(), lagrangians.quadratic())
+    >>> float(energy)
+    0.0
+    """
     if v.ndim != 1 or h.ndim != 1:
         raise ValueError(
             f"v and h must be vectors, got shapes {v.shape} and {h.shape}; batch with vmap."

@@ -34,7 +34,35 @@ def synchronous_step(
     *,
     chunk_size: int | None = None,
 ) -> Float[Array, " D"]:
-    """Set every free bit by the sign of its energy difference, all from the same state."""
+    """Set every free bit by the sign of its energy difference, all from the same state.
+
+    Parameters
+    ----------
+    state : jax.Array of shape (D,)
+        One +-1 state.
+    memories : jax.Array of shape (K, D)
+        The stored patterns.
+    interaction : Interaction
+        The interaction ``F`` of the energy ``-sum_mu F(xi_mu . s)``.
+    clamped : jax.Array of bool of shape (D,), optional
+        Bits that must not change.
+    chunk_size : int, optional
+        Stream the memories in chunks of this many rows.
+
+    Returns
+    -------
+    jax.Array of shape (D,)
+        The updated state.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from ebm_memory.energies import interactions
+    >>> memories = jnp.array([[1.0, 1.0, -1.0, -1.0]])
+    >>> synchronous_step(jnp.array([1.0, 1.0, -1.0, 1.0]), memories,
+    ...                  interactions.polynomial(3)).tolist()
+    [1.0, 1.0, -1.0, -1.0]
+    """
 
     def overlaps(patterns):
         current = patterns @ state
@@ -60,6 +88,31 @@ def decide_unknown_bits(
 
     This is the natural start for pattern completion: a missing pixel carries no overlap, so
     it cannot bias the first decisions the way an arbitrary fill value would.
+
+    Parameters
+    ----------
+    state : jax.Array of shape (D,)
+        A partial +-1 state, 0 where a bit is unknown.
+    memories : jax.Array of shape (K, D)
+        The stored patterns.
+    interaction : Interaction
+        The interaction ``F`` of the energy ``-sum_mu F(xi_mu . s)``.
+    chunk_size : int, optional
+        Stream the memories in chunks of this many rows.
+
+    Returns
+    -------
+    jax.Array of shape (D,)
+        The +-1 state.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from ebm_memory.energies import interactions
+    >>> memories = jnp.array([[1.0, 1.0, -1.0, -1.0]])
+    >>> decide_unknown_bits(jnp.array([1.0, 1.0, 0.0, 0.0]), memories,
+    ...                     interactions.polynomial(2)).tolist()
+    [1.0, 1.0, -1.0, -1.0]
     """
 
     def overlaps(patterns):
@@ -85,7 +138,33 @@ def asynchronous_sweep(
     interaction: Interaction,
     clamped: Bool[Array, " D"] | None = None,
 ) -> Float[Array, " D"]:
-    """One sequential sweep over the bits in index order; every flip lowers the energy."""
+    """One sequential sweep over the bits in index order; every flip lowers the energy.
+
+    Parameters
+    ----------
+    state : jax.Array of shape (D,)
+        One +-1 state.
+    memories : jax.Array of shape (K, D)
+        The stored patterns.
+    interaction : Interaction
+        The interaction ``F`` of the energy ``-sum_mu F(xi_mu . s)``.
+    clamped : jax.Array of bool of shape (D,), optional
+        Bits that must not change.
+
+    Returns
+    -------
+    jax.Array of shape (D,)
+        The state after the sweep.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from ebm_memory.energies import interactions
+    >>> memories = jnp.array([[1.0, 1.0, -1.0, -1.0]])
+    >>> asynchronous_sweep(jnp.array([1.0, 1.0, -1.0, 1.0]), memories,
+    ...                    interactions.polynomial(3)).tolist()
+    [1.0, 1.0, -1.0, -1.0]
+    """
     if clamped is None:
         clamped = jnp.zeros(state.shape, bool)
 

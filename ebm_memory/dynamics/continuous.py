@@ -22,7 +22,24 @@ __all__ = ["normalise", "spherical_step"]
 
 
 def normalise(v: Float[Array, " D"]) -> Float[Array, " D"]:
-    """``v / |v|``, leaving the zero vector at zero."""
+    """``v / |v|``, leaving the zero vector at zero.
+
+    Parameters
+    ----------
+    v : jax.Array of shape (D,)
+        A vector.
+
+    Returns
+    -------
+    jax.Array of shape (D,)
+        The unit vector along ``v`` (zero for zero).
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> normalise(jnp.array([3.0, 4.0])).tolist()
+    [0.6, 0.8]
+    """
     norm = safe_norm(v)
     return v / jnp.where(norm > 0, norm, 1.0)
 
@@ -36,7 +53,30 @@ def spherical_step(
 ) -> Float[Array, " D"]:
     """Model C update: the unit vector along the gradient of the attraction at ``v_hat``.
 
-    Returns ``v_hat`` itself when that gradient vanishes.
+    Parameters
+    ----------
+    state : jax.Array of shape (D,)
+        One non-zero state.
+    memories : jax.Array of shape (K, D)
+        The stored patterns.
+    interaction : Interaction
+        The interaction ``F`` of the energy ``-sum_mu F(xi_mu . v_hat)``.
+    chunk_size : int, optional
+        Stream the memories in chunks of this many rows.
+
+    Returns
+    -------
+    jax.Array of shape (D,)
+        The new unit state; ``v_hat`` itself when that gradient vanishes.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from ebm_memory.energies import interactions
+    >>> memories = jnp.array([[1.0, 0.0], [0.0, 1.0]])
+    >>> step = spherical_step(jnp.array([2.0, 0.5]), memories, interactions.exponential(8.0))
+    >>> jnp.round(step, 3).tolist()
+    [1.0, 0.0]
     """
     direction = normalise(state)
     if interaction.log_domain:

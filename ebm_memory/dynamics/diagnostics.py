@@ -59,8 +59,21 @@ def theorem_threshold(beta, n_memories, max_norm: float) -> np.ndarray:
 
     Above it the update maps the sphere of radius ``1 / (beta N M)`` around the pattern into
     itself as a contraction (a single fixed point there, reached from the sphere in one
-    update to within ``1 / (beta N M)``). ``beta`` and ``n_memories`` (at least 2) may be
-    arrays.
+    update to within ``1 / (beta N M)``).
+
+    Parameters
+    ----------
+    beta : float or array-like of shape (n,)
+        The inverse temperature.
+    n_memories : int or array-like of shape (n,)
+        N, at least 2.
+    max_norm : float
+        M, the largest memory norm.
+
+    Returns
+    -------
+    ndarray of shape (n,) or ()
+        The separation threshold, broadcast over ``beta`` and ``n_memories``.
 
     Examples
     --------
@@ -88,8 +101,20 @@ def theorem_beta(separation, n_memories: int, max_norm: float) -> np.ndarray:
     under 1), where the sphere ``S_i`` of radius ``1 / (beta N M)`` is so wide that the
     guarantee says nothing about single patterns; that branch is left out.
 
-    Returns ``inf`` for ``Delta <= 0`` (never separated) and 0 for ``Delta = inf`` (a lone
-    memory).
+    Parameters
+    ----------
+    separation : float or array-like of shape (K,)
+        The separations ``Delta``.
+    n_memories : int
+        N, at least 2.
+    max_norm : float
+        M, the largest memory norm.
+
+    Returns
+    -------
+    ndarray of shape (K,) or ()
+        ``beta*`` of each separation: ``inf`` for ``Delta <= 0`` (never separated) and 0 for
+        ``Delta = inf`` (a lone memory).
 
     Examples
     --------
@@ -115,7 +140,25 @@ def retrieval_error_bound(
     Theorem 5): ``2 (N - 1) M exp(-beta (Delta_i - 2 distance M))`` for a query at
     ``distance = ||xi - x_i||`` from the pattern.
 
-    Holds for any query; it says something once it falls below ``2 M``. Arguments broadcast.
+    Holds for any query; it says something once it falls below ``2 M``.
+
+    Parameters
+    ----------
+    separation : float or array-like of shape (n,)
+        The separations ``Delta_i``.
+    beta : float or array-like of shape (n,)
+        The inverse temperature.
+    n_memories : int
+        N, at least 2.
+    max_norm : float
+        M, the largest memory norm.
+    distance : float or array-like of shape (n,), default=0.0
+        ``||xi - x_i||``, the query's distance from the pattern.
+
+    Returns
+    -------
+    ndarray of shape (n,) or ()
+        The bound, broadcast over the array arguments.
 
     Examples
     --------
@@ -134,23 +177,45 @@ def retrieval_error_bound(
 class SeparationReport(NamedTuple):
     """What :func:`separation_report` found; ``str(report)`` is a readable summary.
 
-    Attributes
+    Parameters
     ----------
-    n_memories, max_norm, similarity : the memory's size, largest norm ``M``, similarity.
-    separation : (K,) separation ``Delta_i`` of each memory.
-    quantiles : ``{q: quantile q of Delta}`` for q in 0, 0.1, 0.5, 0.9, 1.
-    n_unseparated : memories with ``Delta_i <= 0`` (duplicates, or patterns another one
-        out-scores): no ``beta`` retrieves them alone.
-    pattern_beta : (K,) :func:`theorem_beta` of each memory.
-    theorem_beta : ``beta`` from which the fraction ``coverage`` of memories meet the
-        theorem's condition (``inf`` when that many are unseparated).
-    package_beta : :func:`~ebm_memory.dynamics.separation.beta_for_separation`, the
-        heuristic ``(K - 1) exp(-beta Delta_{10%}) <= error``.
-    beta : the inverse temperature the fraction below refers to.
-    fraction_retrieved : memories meeting the theorem's condition at ``beta``.
-    worst_error_bound : largest :func:`retrieval_error_bound` at ``beta`` among them
-        (queries exactly at the pattern); ``nan`` when none.
-    coverage : the fraction ``theorem_beta`` covers.
+    n_memories : int
+        K, the number of memories.
+    max_norm : float
+        M, the largest memory norm.
+    similarity : str
+        The similarity.
+    separation : ndarray of shape (K,)
+        The separation ``Delta_i`` of each memory.
+    quantiles : dict
+        ``{q: quantile q of Delta}`` for q in 0, 0.1, 0.5, 0.9, 1.
+    n_unseparated : int
+        Memories with ``Delta_i <= 0`` (duplicates, or patterns another one out-scores):
+        no ``beta`` retrieves them alone.
+    pattern_beta : ndarray of shape (K,)
+        :func:`theorem_beta` of each memory.
+    theorem_beta : float
+        ``beta`` from which the fraction ``coverage`` of memories meet the theorem's
+        condition (``inf`` when that many are unseparated).
+    package_beta : float
+        :func:`~ebm_memory.dynamics.separation.beta_for_separation`, the heuristic
+        ``(K - 1) exp(-beta Delta_{10%}) <= error``.
+    beta : float
+        The inverse temperature the fraction below refers to.
+    fraction_retrieved : float
+        Memories meeting the theorem's condition at ``beta``.
+    worst_error_bound : float
+        Largest :func:`retrieval_error_bound` at ``beta`` among them (queries exactly at the
+        pattern); ``nan`` when none.
+    coverage : float
+        The fraction ``theorem_beta`` covers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> report = separation_report(np.eye(3), beta=50.0)
+    >>> report.n_memories, report.separation.shape
+    (3, (3,))
     """
 
     n_memories: int
@@ -204,15 +269,21 @@ def separation_report(
 
     Parameters
     ----------
-    memories : (K, D) array, K >= 2.
-    similarity : {"dot", "euclidean"}
-    beta : the inverse temperature to assess; default: the report's ``theorem_beta``.
-    coverage : fraction of memories ``theorem_beta`` must cover.
-    error : the tolerance of the package heuristic ``beta_for_separation``.
+    memories : array-like of shape (K, D)
+        The memories, K >= 2.
+    similarity : {"dot", "euclidean"}, default="dot"
+        The similarity of the scores.
+    beta : float, optional
+        The inverse temperature to assess; default: the report's ``theorem_beta``.
+    coverage : float, default=0.9
+        Fraction of memories ``theorem_beta`` must cover.
+    error : float, default=0.01
+        The tolerance of the package heuristic ``beta_for_separation``.
 
     Returns
     -------
     SeparationReport
+        The separations, the betas they need and what ``beta`` retrieves.
 
     Examples
     --------

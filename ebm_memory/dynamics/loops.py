@@ -17,14 +17,26 @@ __all__ = ["Retrieval", "iterate"]
 class Retrieval(NamedTuple):
     """Result of a retrieval run (leading batch axis when a batch was retrieved).
 
-    Attributes
+    Parameters
     ----------
-    states : (..., D) fixed points reached (or the last iterate when not converged)
-    energies : (...,) energy of ``states``
-    n_steps : (...,) number of updates applied
-    converged : (...,) whether an update changed the state by at most ``tol``
-    energy_trace : (..., max_iter + 1) energy after each update (frozen after convergence),
-        or None when not recorded
+    states : array of shape (..., D)
+        Fixed points reached (or the last iterate when not converged).
+    energies : array of shape (...)
+        Energy of ``states``.
+    n_steps : array of shape (...)
+        Number of updates applied.
+    converged : array of shape (...)
+        Whether an update changed the state by at most ``tol``.
+    energy_trace : array of shape (..., max_iter + 1), optional
+        Energy after each update (frozen after convergence), or None when not recorded.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> result = iterate(lambda v: v / 2, lambda v: jnp.sum(v**2), jnp.ones(2),
+    ...                  max_iter=100, tol=1e-3)
+    >>> result.states.shape, int(result.n_steps), bool(result.converged)
+    ((2,), 10, True)
     """
 
     states: Float[Array, "... D"]
@@ -52,8 +64,36 @@ def iterate(
 ) -> Retrieval:
     """Apply ``step`` until ``change(new, old) <= tol`` or ``max_iter`` updates.
 
-    ``record_energy`` runs all ``max_iter`` iterations as a scan (converged states stay
-    fixed) and returns the energy after each one; otherwise a while-loop stops early.
+    Parameters
+    ----------
+    step : callable
+        The update of one state of shape (D,).
+    energy : callable
+        The energy of one state, a scalar.
+    state : jax.Array of shape (D,)
+        The start.
+    max_iter : int
+        The most updates; it may be traced unless ``record_energy``.
+    tol : float
+        The convergence threshold on ``change``.
+    change : callable, default=relative_change
+        ``change(new, old)``, a scalar.
+    record_energy : bool, default=False
+        Run all ``max_iter`` iterations as a scan (converged states stay fixed) and return
+        the energy after each one; otherwise a while-loop stops early.
+
+    Returns
+    -------
+    Retrieval
+        The state reached, of shape (D,), its energy, the step count and convergence.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> result = iterate(lambda v: v / 2, lambda v: jnp.sum(v**2), jnp.ones(2),
+    ...                  max_iter=4, tol=0.0, record_energy=True)
+    >>> result.energy_trace.round(4).tolist()
+    [2.0, 0.5, 0.125, 0.0312, 0.0078]
     """
 
     def advance(carry):

@@ -44,7 +44,29 @@ __all__ = ["Trajectory", "TwoLayerNetwork"]
 
 
 class Trajectory(NamedTuple):
-    """States and energies at ``times`` (leading batch axis when a batch was integrated)."""
+    """States and energies at ``times`` (leading batch axis when a batch was integrated).
+
+    Parameters
+    ----------
+    times : array of shape (T,)
+        The time points.
+    v : array of shape (T, N_f) or (B, T, N_f)
+        Feature states.
+    h : array of shape (T, N_h) or (B, T, N_h)
+        Hidden states.
+    energy : array of shape (T,) or (B, T)
+        The energy at each time point.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from ebm_memory import TwoLayerNetwork, lagrangians
+    >>> xi = jnp.array([[1.0, -1.0, 1.0], [1.0, 1.0, -1.0]])
+    >>> net = TwoLayerNetwork(lagrangians.quadratic(), lagrangians.softmax(4.0), xi)
+    >>> path = net.integrate(jnp.array([0.9, -0.7, 0.8]), t1=1.0, dt=0.1)
+    >>> path.times.shape, path.v.shape, path.h.shape, path.energy.shape
+    ((11,), (11, 3), (11, 2), (11,))
+    """
 
     times: Float[Array, " T"]
     v: Float[Array, "... T Nf"]
@@ -98,12 +120,25 @@ class TwoLayerNetwork:
 
     Parameters
     ----------
-    lagrangian_v, lagrangian_h : Lagrangian
-        Lagrangians of the feature and hidden layers (from :mod:`ebm_memory.lagrangians`).
-    memories : array (N_h, N_f)
+    lagrangian_v : Lagrangian
+        Lagrangian of the feature layer (from :mod:`ebm_memory.lagrangians`).
+    lagrangian_h : Lagrangian
+        Lagrangian of the hidden layer.
+    memories : array-like of shape (N_h, N_f)
         The memory matrix ``xi``.
-    tau_f, tau_h : float
-        Time constants; ``tau_h = 0`` makes the hidden layer instantaneous.
+    tau_f : float, default=1.0
+        Time constant of the feature layer.
+    tau_h : float, default=0.1
+        Time constant of the hidden layer; 0 makes it instantaneous.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from ebm_memory import TwoLayerNetwork, lagrangians
+    >>> xi = jnp.array([[1.0, -1.0, 1.0], [1.0, 1.0, -1.0]])
+    >>> net = TwoLayerNetwork(lagrangians.quadratic(), lagrangians.softmax(4.0), xi)
+    >>> net.n_features, net.n_hidden
+    (3, 2)
     """
 
     def __init__(self, lagrangian_v, lagrangian_h, memories, *, tau_f=1.0, tau_h=0.1):
@@ -115,10 +150,42 @@ class TwoLayerNetwork:
 
     @property
     def n_features(self) -> int:
+        """N_f, the number of feature neurons.
+
+        Returns
+        -------
+        int
+            The number of columns of the memories.
+
+        Examples
+        --------
+        >>> import jax.numpy as jnp
+        >>> from ebm_memory import TwoLayerNetwork, lagrangians
+        >>> xi = jnp.array([[1.0, -1.0, 1.0], [1.0, 1.0, -1.0]])
+        >>> net = TwoLayerNetwork(lagrangians.quadratic(), lagrangians.softmax(4.0), xi)
+        >>> net.n_features
+        3
+        """
         return self.memories.shape[1]
 
     @property
     def n_hidden(self) -> int:
+        """N_h, the number of hidden (memory) neurons.
+
+        Returns
+        -------
+        int
+            The number of rows of the memories.
+
+        Examples
+        --------
+        >>> import jax.numpy as jnp
+        >>> from ebm_memory import TwoLayerNetwork, lagrangians
+        >>> xi = jnp.array([[1.0, -1.0, 1.0], [1.0, 1.0, -1.0]])
+        >>> net = TwoLayerNetwork(lagrangians.quadratic(), lagrangians.softmax(4.0), xi)
+        >>> net.n_hidden
+        2
+        """
         return self.memories.shape[0]
 
     def __repr__(self) -> str:
@@ -135,7 +202,27 @@ class TwoLayerNetwork:
         return current.astype(dtype)
 
     def hidden_equilibrium(self, v: Float[Array, "... Nf"]) -> Float[Array, "... Nh"]:
-        """``h = xi g(v)``: the hidden state in which the hidden layer is at rest."""
+        """``h = xi g(v)``: the hidden state in which the hidden layer is at rest.
+
+        Parameters
+        ----------
+        v : array-like of shape (N_f,) or (B, N_f)
+            Feature states.
+
+        Returns
+        -------
+        jax.Array of shape (N_h,) or (B, N_h)
+            The hidden states at rest.
+
+        Examples
+        --------
+        >>> import jax.numpy as jnp
+        >>> from ebm_memory import TwoLayerNetwork, lagrangians
+        >>> xi = jnp.array([[1.0, -1.0, 1.0], [1.0, 1.0, -1.0]])
+        >>> net = TwoLayerNetwork(lagrangians.quadratic(), lagrangians.softmax(4.0), xi)
+        >>> net.hidden_equilibrium(jnp.array([1.0, 0.0, 0.0])).tolist()
+        [1.0, 1.0]
+        """
         v = as_float_array("v", v, ndim=(1, 2))
         check_feature_match("v", v, self.memories)
         activation = self.lagrangian_v.activation
@@ -143,7 +230,32 @@ class TwoLayerNetwork:
         return g @ self.memories.T.astype(v.dtype)
 
     def energy(self, v, h, input=None) -> Array:
-        """Energy of a state (or a batch: leading axes of ``v`` and ``h`` must match)."""
+        """Energy of a state (or a batch: leading axes of ``v`` and ``h`` must match).
+
+        Parameters
+        ----------
+        v : array-like of shape (N_f,) or (B, N_f)
+            Feature states.
+        h : array-like of shape (N_h,) or (B, N_h)
+            Hidden states.
+        input : array-like of shape (N_f,), optional
+            External current ``I`` into the feature layer.
+
+        Returns
+        -------
+        jax.Array of shape () or (B,)
+            The energies.
+
+        Examples
+        --------
+        >>> import jax.numpy as jnp
+        >>> from ebm_memory import TwoLayerNetwork, lagrangians
+        >>> xi = jnp.array([[1.0, -1.0, 1.0], [1.0, 1.0, -1.0]])
+        >>> net = TwoLayerNetwork(lagrangians.quadratic(), lagrangians.softmax(4.0), xi)
+        >>> v = jnp.array([[1.0, -1.0, 1.0], [0.0, 0.0, 0.0]])
+        >>> net.energy(v, net.hidden_equilibrium(v)).shape
+        (2,)
+        """
         v = as_float_array("v", v, ndim=(1, 2))
         h = as_float_array("h", h, ndim=(1, 2))
         check_feature_match("v", v, self.memories)
@@ -162,8 +274,34 @@ class TwoLayerNetwork:
     def integrate(self, v0, h0=None, *, t1: float, dt: float, input=None) -> Trajectory:
         """Integrate from ``v0`` (N_f,) or a batch (B, N_f) up to time ``t1`` in steps ``dt``.
 
-        ``h0`` defaults to :meth:`hidden_equilibrium` of ``v0``. Requires ``dt <= tau_f``.
-        Returns a :class:`Trajectory` with ``round(t1 / dt) + 1`` time points.
+        Parameters
+        ----------
+        v0 : array-like of shape (N_f,) or (B, N_f)
+            Initial feature states.
+        h0 : array-like of shape (N_h,) or (B, N_h), optional
+            Initial hidden states; default: :meth:`hidden_equilibrium` of ``v0``.
+        t1 : float
+            The final time.
+        dt : float
+            The step, at most ``tau_f``.
+        input : array-like of shape (N_f,), optional
+            External current ``I`` into the feature layer.
+
+        Returns
+        -------
+        Trajectory
+            States and energies at ``T = round(t1 / dt) + 1`` time points: ``v`` of shape
+            (T, N_f) or (B, T, N_f).
+
+        Examples
+        --------
+        >>> import jax.numpy as jnp
+        >>> from ebm_memory import TwoLayerNetwork, lagrangians
+        >>> xi = jnp.array([[1.0, -1.0, 1.0], [1.0, 1.0, -1.0]])
+        >>> net = TwoLayerNetwork(lagrangians.quadratic(), lagrangians.softmax(4.0), xi)
+        >>> path = net.integrate(jnp.array([[0.9, -0.7, 0.8]]), t1=0.5, dt=0.1)
+        >>> path.v.shape, bool(jnp.all(jnp.diff(path.energy) <= 1e-6))
+        ((1, 6, 3), True)
         """
         check_positive("dt", dt)
         check_positive("t1", t1)

@@ -50,7 +50,7 @@ __all__ = ["Corruption", "corrupt", "fit_softmax_backprop", "reconstruct", "reco
 class Corruption(NamedTuple):
     """How training rows are corrupted before retrieval.
 
-    Attributes
+    Parameters
     ----------
     mask : float
         Probability that an entry is set to 0 (independently per entry), in [0, 1).
@@ -157,7 +157,7 @@ def fit_softmax_backprop(
         K (start at K data rows by k-means++ seeding) or the initial memories.
     beta : float
         Inverse temperature of the retrieval.
-    key : jax.Array
+    key : PRNG key
         PRNG key, split in two: the first for the seeding, the second for the corruption.
     similarity : {"dot", "euclidean"}, default="dot"
         The similarity of the retrieval update.

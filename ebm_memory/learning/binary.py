@@ -176,7 +176,7 @@ def fit_binary_memories(
         K.
     interaction : Interaction
         The interaction ``F`` of the energy ``-sum_mu F(xi_mu . s)``.
-    key : jax.Array
+    key : PRNG key
         PRNG key for the ``normal(0, 0.1)`` initial memories.
     max_iter : int, default=200
         Maximum number of optimiser steps.

@@ -76,7 +76,7 @@ MAX_RESULTANT = 1 - 1e-9  # keeps the learned concentration finite
 class MixtureFit(NamedTuple):
     """Result of learning a mixture of memories.
 
-    Attributes
+    Parameters
     ----------
     params : MixtureParams
         The learned memories of shape (K, D), log weights of shape (K,) and beta.

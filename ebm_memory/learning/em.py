@@ -64,7 +64,7 @@ CHUNK = 64  # jitted iterations between two checks on the host
 class Statistics(NamedTuple):
     """Sufficient statistics of one E-step.
 
-    Attributes
+    Parameters
     ----------
     log_evidence : float
         ``sum_n w_n log sum_k exp(beta s_k(x_n))``.
@@ -82,7 +82,7 @@ class Statistics(NamedTuple):
 class EMResult(NamedTuple):
     """Result of :func:`iterate_objective`.
 
-    Attributes
+    Parameters
     ----------
     state : pytree
         The state after the last update.
@@ -116,7 +116,7 @@ def kmeans_plusplus_seeds(X: Float[Array, "N D"], n_memories: int, key) -> Float
         The data rows.
     n_memories : int
         K, at most N.
-    key : jax.Array
+    key : PRNG key
         PRNG key; it draws the integer seed of :func:`sklearn.cluster.kmeans_plusplus`.
 
     Returns

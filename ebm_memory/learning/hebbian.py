@@ -72,15 +72,19 @@ def hebbian_weights(
 
     Parameters
     ----------
-    X : (N, D) patterns (+-1 for the classical network; any reals are accepted).
-    normalise : divide by N (the mean outer product); False gives ``X^T X``, the weights of
-        the network that stores the N rows as memories.
-    zero_diagonal : set ``W_ii = 0`` (no self-coupling; the result is then not PSD, and
+    X : array-like of shape (N, D)
+        Patterns (+-1 for the classical network; any reals are accepted).
+    normalise : bool, default=True
+        Divide by N (the mean outer product); False gives ``X^T X``, the weights of the
+        network that stores the N rows as memories.
+    zero_diagonal : bool, default=False
+        Set ``W_ii = 0`` (no self-coupling; the result is then not PSD, and
         :func:`weights_to_memories` keeps only its positive part).
 
     Returns
     -------
-    (D, D) symmetric weights.
+    jax.Array of shape (D, D)
+        The symmetric weights.
 
     Examples
     --------
@@ -103,16 +107,19 @@ def weights_to_memories(W, n_memories: int) -> Float[Array, "K D"]:
 
     Parameters
     ----------
-    W : (D, D) weights; the symmetric part ``(W + W^T) / 2`` is used.
-    n_memories : K; rows past the D-th (or past the positive eigenvalues) are zero.
+    W : array-like of shape (D, D)
+        The weights; the symmetric part ``(W + W^T) / 2`` is used.
+    n_memories : int
+        K; rows past the D-th (or past the positive eigenvalues) are zero.
 
     Returns
     -------
-    (K, D) memories ``xi_mu = sqrt(lambda_mu) u_mu`` for the K largest eigenvalues
-    ``lambda_mu`` (negatives clipped to 0) and unit eigenvectors ``u_mu``, each signed so
-    that its largest-magnitude entry is positive. ``xi^T xi`` is the closest PSD matrix of
-    rank at most K to ``W`` in Frobenius norm; it equals ``W`` when ``W`` is PSD of rank at
-    most K.
+    jax.Array of shape (K, D)
+        Memories ``xi_mu = sqrt(lambda_mu) u_mu`` for the K largest eigenvalues
+        ``lambda_mu`` (negatives clipped to 0) and unit eigenvectors ``u_mu``, each signed
+        so that its largest-magnitude entry is positive. ``xi^T xi`` is the closest PSD
+        matrix of rank at most K to ``W`` in Frobenius norm; it equals ``W`` when ``W`` is
+        PSD of rank at most K.
 
     Examples
     --------
@@ -181,7 +188,7 @@ def fit_delta_memories(
         The +-1 patterns.
     n_memories : int
         K, the rank of ``W = xi^T xi``.
-    key : jax.Array
+    key : PRNG key
         PRNG key for the ``normal(0, 0.1)`` jitter of the initial memories.
     max_iter : int, default=200
         Maximum number of optimiser steps.

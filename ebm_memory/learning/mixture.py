@@ -71,7 +71,7 @@ __all__ = [
 class LearnedMemories(NamedTuple):
     """Result of a learning run.
 
-    Attributes
+    Parameters
     ----------
     memories : array of shape (K, D)
         The learned memories, after ``n_iter`` updates.
@@ -258,7 +258,7 @@ def fit_gaussian_memories(
         Inverse temperature; the mixture components have covariance ``I / beta``.
     similarity : {"euclidean", "dot"}, default="euclidean"
         ``"euclidean"``: equal weights; ``"dot"``: weights ``∝ exp(beta |xi|^2 / 2)``.
-    key : jax.Array
+    key : PRNG key
         PRNG key for the k-means++ initialisation.
     max_iter : int, default=200
         Maximum number of EM iterations.

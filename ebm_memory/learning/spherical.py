@@ -50,7 +50,7 @@ def fit_spherical_memories(
         K, at most N.
     beta : float
         The concentration.
-    key : jax.Array
+    key : PRNG key
         PRNG key for the k-means++ seeds (data rows).
     max_iter : int, default=200
         Maximum number of EM iterations.

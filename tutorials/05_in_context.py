@@ -63,7 +63,7 @@ tiny = InContextEnergy(
     width=16,
     n_heads=2,
     context_layers=1,
-    n_steps=20,
+    max_iter=20,
     chunk_size=10,
     tasks_per_step=4,
     queries_per_task=8,
@@ -71,7 +71,7 @@ tiny = InContextEnergy(
     langevin_steps=5,
     random_state=0,
 ).fit(list(TRAINING_FAMILIES))
-print(tiny.n_steps_, "steps; losses", np.round(tiny.history_["loss"][-5:], 3))
+print(tiny.n_iter_, "steps; losses", np.round(tiny.history_["loss"][-5:], 3))
 
 # %% [markdown]
 # ## The shipped model on a context it never saw
@@ -81,14 +81,14 @@ model = InContextEnergy.pretrained()
 task, context, test = draw_context("mixture_2d", 32, seed=12_345)
 energies = model.energy(test[:5], context)
 print("energies of five fresh task points:", np.round(energies, 2))
-print("log Z by quadrature:", round(model.log_normaliser(context), 3))
+print("log Z by quadrature:", round(model.log_partition(context), 3))
 figure = plot_contours(model, [("32 context points", context)])
 
 # %% [markdown]
 # Sampling goes through our MALA kernel (or HMC, NUTS); the diagnostics come along.
 
 # %%
-draws, result = model.sample(context, 200, random_state=0, return_result=True)
+draws, result = model.sample(context, 200, random_state=0, return_info=True)
 print(result)
 kde = KernelDensity(bandwidth=loo_bandwidth(context)).fit(context)
 

@@ -15,16 +15,16 @@ Examples
 >>> energies = model.energy(np.array([[-2.0, -2.0], [0.0, 0.0]]), context)
 >>> bool(energies[0] < energies[1])  # a mode is lower than the gap between modes
 True
->>> model.sample(context, n_samples=8, random_state=0, progress_bar=False).shape
+>>> model.sample(context, n_samples=8, random_state=0, n_warmup=50).shape
 (8, 2)
 
 Training a model of your own (the GPU recipe: ``width=128, context_layers=3,
-n_steps=20_000, tasks_per_step=64``; defaults train in minutes on a laptop CPU):
+max_iter=20_000, tasks_per_step=64``; defaults train in minutes on a laptop CPU):
 
->>> tiny = InContextEnergy(width=16, n_heads=2, context_layers=1, n_steps=2, chunk_size=1,
+>>> tiny = InContextEnergy(width=16, n_heads=2, context_layers=1, max_iter=2, chunk_size=1,
 ...                        tasks_per_step=2, queries_per_task=4, max_context=8,
-...                        langevin_steps=2, random_state=0, progress_bar=False)
->>> tiny.fit("mixture_2d").n_steps_
+...                        langevin_steps=2, random_state=0)
+>>> tiny.fit("mixture_2d").n_iter_
 2
 """
 
@@ -32,56 +32,29 @@ from __future__ import annotations
 
 import numbers
 import warnings
-from collections.abc import Sequence
-from importlib import resources
 from pathlib import Path
 
-import equinox as eqx
-import jax
-import jax.numpy as jnp
-import numpy as np
-import optax
 from sklearn.base import BaseEstimator
-from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
-from tqdm.auto import tqdm
+from sklearn.utils._param_validation import Hidden, Interval, StrOptions
 
-from ebm_memory._blocks import pad_rows
 from ebm_memory._io import check_output_file
-from ebm_memory._validation import check_integer
-from ebm_memory.incontext.checkpoint import (
-    build_model,
-    load_checkpoint,
-    model_arrays,
-    save_checkpoint,
-)
-from ebm_memory.incontext.inference import (
-    context_energies,
-    context_memories,
-    density_grid,
-    sample_context,
-)
-from ebm_memory.incontext.model import EnergyTransformer, ModelConfig
-from ebm_memory.incontext.tasks import TaskFamily, task_sampler
-from ebm_memory.incontext.training import (
-    BUFFER_HALF_WIDTH,
-    NEGATIVE_KERNELS,
-    OBJECTIVES,
-    ChunkCarry,
-    TrainingSettings,
-    dataset_batches,
-    make_chunk_runner,
-    sampler_batches,
-)
+from ebm_memory.incontext._persistence import Persistence
+from ebm_memory.incontext._queries import ContextQueries
+from ebm_memory.incontext.settings import NEGATIVE_KERNEL_NAMES, OBJECTIVES, TrainingSettings
 
 __all__ = ["InContextEnergy"]
 
-PRETRAINED = "default_2d.npz"
-ARCHITECTURE = ("width", "n_heads", "context_layers", "query_layers")
+DEPRECATED = "deprecated"
+"""The default of a renamed ``__init__`` parameter: set, it warns and stands for the new one."""
+RENAMED = {"n_steps": "max_iter", "progress_bar": "verbose"}
+"""Renamed ``__init__`` parameters, old name to new (they go in the next release)."""
 
 
-class InContextEnergy(BaseEstimator):
+def _integers(low: int) -> list:
+    return [Interval(numbers.Integral, low, None, closed="left")]
+
+
+class InContextEnergy(ContextQueries, Persistence, BaseEstimator):
     """An energy ``E(x | context)`` that adapts to a new dataset given in context.
 
     Parameters
@@ -92,13 +65,14 @@ class InContextEnergy(BaseEstimator):
     objective : {"cd", "dsm"}
         Contrastive divergence with Langevin negatives and a replay buffer, or denoising
         score matching (for comparison).
-    n_steps : int
-        Optimiser steps (Adam, gradients clipped to norm 1).
+    max_iter : int
+        Optimiser steps (Adam, gradients clipped to norm 1); was ``n_steps``.
     tasks_per_step, queries_per_task : int
         Tasks per step, and positives (and negatives) per task.
     min_context, max_context : int
         Context sizes drawn uniformly in this range during training.
     learning_rate : float
+        Adam's step size.
     negative_kernel : {"mala", "ula"}
         Metropolis-adjusted or unadjusted Langevin chains for the negatives.
     langevin_steps, langevin_step_size : int, float
@@ -118,20 +92,29 @@ class InContextEnergy(BaseEstimator):
         during training warns and training goes on; one that fails after the last step
         raises ``OSError``, with the fitted model kept on the estimator.
     checkpoint_every : int
+        Steps between two checkpoints.
     warm_start : bool
         Continue from the fitted parameters instead of a new initialisation (the optimiser's
         moments and the replay buffer start afresh).
     random_state : int, RandomState or None
-    progress_bar : bool
+        Seeds the initialisation, the tasks and the negative chains.
+    verbose : int
+        Draw a progress bar over the steps when positive; was ``progress_bar``.
+    n_steps : int, deprecated
+        Use ``max_iter``.
+    progress_bar : bool, deprecated
+        Use ``verbose``.
 
     Attributes
     ----------
     config_ : ModelConfig
+        The architecture.
     parameters_ : dict of str to ndarray
         The network's parameters by name (plain numpy: pickles, and is the checkpoint).
     n_features_in_ : int
-    n_steps_ : int
-        Optimiser steps taken in all, over warm starts.
+        The tasks' dimension.
+    n_iter_ : int
+        Optimiser steps taken in all, over warm starts (was ``n_steps_``).
     history_ : dict of str to ndarray
         Per step: ``loss`` and ``positive_energy`` (mean standardised energy of the positives).
 
@@ -148,33 +131,45 @@ class InContextEnergy(BaseEstimator):
     The input of ``fit`` is a distribution of tasks, not one design matrix, so this is a
     scikit-learn style estimator (parameters, ``clone``, ``get_params``, fitted attributes)
     but not one that ``check_estimator`` can drive.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ebm_memory import InContextEnergy
+    >>> model = InContextEnergy.pretrained()
+    >>> context = np.random.default_rng(0).normal(loc=[3.0, -1.0], size=(32, 2))
+    >>> energies = model.energy(np.array([[3.0, -1.0], [-3.0, 1.0]]), context)
+    >>> bool(energies[0] < energies[1])  # the context's centre is lower than far away
+    True
     """
 
     _parameter_constraints: dict = {
-        "width": [Interval(numbers.Integral, 2, None, closed="left")],
-        "n_heads": [Interval(numbers.Integral, 1, None, closed="left")],
-        "context_layers": [Interval(numbers.Integral, 0, None, closed="left")],
-        "query_layers": [Interval(numbers.Integral, 0, None, closed="left")],
+        "width": _integers(2),
+        "n_heads": _integers(1),
+        "context_layers": _integers(0),
+        "query_layers": _integers(0),
         "objective": [StrOptions(set(OBJECTIVES))],
-        "n_steps": [Interval(numbers.Integral, 1, None, closed="left")],
-        "tasks_per_step": [Interval(numbers.Integral, 1, None, closed="left")],
-        "queries_per_task": [Interval(numbers.Integral, 1, None, closed="left")],
-        "min_context": [Interval(numbers.Integral, 2, None, closed="left")],
-        "max_context": [Interval(numbers.Integral, 2, None, closed="left")],
+        "max_iter": _integers(1),
+        "tasks_per_step": _integers(1),
+        "queries_per_task": _integers(1),
+        "min_context": _integers(2),
+        "max_context": _integers(2),
         "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
-        "negative_kernel": [StrOptions(set(NEGATIVE_KERNELS))],
-        "langevin_steps": [Interval(numbers.Integral, 1, None, closed="left")],
+        "negative_kernel": [StrOptions(set(NEGATIVE_KERNEL_NAMES))],
+        "langevin_steps": _integers(1),
         "langevin_step_size": [Interval(numbers.Real, 0, None, closed="neither")],
-        "buffer_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "buffer_size": _integers(1),
         "buffer_fraction": [Interval(numbers.Real, 0, 1, closed="both")],
         "regularisation": [Interval(numbers.Real, 0, None, closed="left")],
         "dsm_noise": [Interval(numbers.Real, 0, None, closed="neither")],
-        "chunk_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "chunk_size": _integers(1),
         "checkpoint_path": [str, Path, None],
-        "checkpoint_every": [Interval(numbers.Integral, 1, None, closed="left")],
+        "checkpoint_every": _integers(1),
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
-        "progress_bar": ["boolean"],
+        "verbose": ["verbose"],
+        "n_steps": [*_integers(1), Hidden(StrOptions({DEPRECATED}))],
+        "progress_bar": ["boolean", Hidden(StrOptions({DEPRECATED}))],
     }
 
     def __init__(
@@ -185,7 +180,7 @@ class InContextEnergy(BaseEstimator):
         context_layers: int = 2,
         query_layers: int = 1,
         objective: str = "cd",
-        n_steps: int = 3000,
+        max_iter: int = 3000,
         tasks_per_step: int = 16,
         queries_per_task: int = 32,
         min_context: int = 4,
@@ -203,14 +198,16 @@ class InContextEnergy(BaseEstimator):
         checkpoint_every: int = 500,
         warm_start: bool = False,
         random_state=None,
-        progress_bar: bool = True,
+        verbose: int = 0,
+        n_steps=DEPRECATED,
+        progress_bar=DEPRECATED,
     ):
         self.width = width
         self.n_heads = n_heads
         self.context_layers = context_layers
         self.query_layers = query_layers
         self.objective = objective
-        self.n_steps = n_steps
+        self.max_iter = max_iter
         self.tasks_per_step = tasks_per_step
         self.queries_per_task = queries_per_task
         self.min_context = min_context
@@ -228,9 +225,10 @@ class InContextEnergy(BaseEstimator):
         self.checkpoint_every = checkpoint_every
         self.warm_start = warm_start
         self.random_state = random_state
+        self.verbose = verbose
+        self.n_steps = n_steps
         self.progress_bar = progress_bar
 
-    # ------------------------------------------------------------------ training
     def fit(self, tasks, y=None):
         """Train across tasks.
 
@@ -240,14 +238,27 @@ class InContextEnergy(BaseEstimator):
             A traceable ``sampler(key, n_points) -> (n_points, D)`` (see
             :func:`~ebm_memory.incontext.tasks.task_sampler`); family names or
             :class:`~ebm_memory.incontext.tasks.TaskFamily` objects; or a list of datasets,
-            2-D arrays of one width, from which contexts and positives are drawn as random
-            subsets.
-        y : ignored
+            2-D arrays of shape (n_points, n_features) and one width, from which contexts and
+            positives are drawn as random subsets.
+        y : None
+            Ignored.
 
         Returns
         -------
-        self
+        self : InContextEnergy
+            The fitted estimator.
+
+        Examples
+        --------
+        >>> from ebm_memory import InContextEnergy
+        >>> model = InContextEnergy(width=8, n_heads=2, context_layers=1, max_iter=1,
+        ...                         tasks_per_step=2, queries_per_task=2, max_context=6,
+        ...                         langevin_steps=1, random_state=0)
+        >>> model.fit("mixture_2d").history_["loss"].shape
+        (1,)
         """
+        from ebm_memory.incontext.fitting import fit_estimator
+
         self._validate_params()
         if self.max_context < self.min_context:
             raise ValueError(
@@ -259,39 +270,26 @@ class InContextEnergy(BaseEstimator):
             )
         if self.checkpoint_path is not None:
             check_output_file(self.checkpoint_path)
-        settings = self._settings()
-        batch_fn, data, dim = self._task_source(tasks, settings)
-        config = ModelConfig(
-            *(int(v) for v in (dim, self.width, self.n_heads, self.context_layers)),
-            int(self.query_layers),
-        )
-        rng = check_random_state(self.random_state)
-        key = jax.random.key(rng.randint(2**31 - 1))
-        init_key, buffer_key, key = jax.random.split(key, 3)
-        if self.warm_start and hasattr(self, "parameters_"):
-            if self.config_ != config:
-                raise ValueError(
-                    f"warm_start needs the fitted architecture {self.config_}, got {config}."
-                )
-            model = build_model(config, self.parameters_)
-        else:
-            model = build_model(config, model_arrays(EnergyTransformer(config, key=init_key)))
-            self.n_steps_ = 0
-            self.history_ = {"loss": np.zeros(0), "positive_energy": np.zeros(0)}
-        self.config_, self.n_features_in_ = config, dim
-        self.parameters_ = model_arrays(model)
-        params, static = eqx.partition(model, eqx.is_inexact_array)
-        optimizer = optax.chain(optax.clip_by_global_norm(1.0), optax.adam(self.learning_rate))
-        buffer = jax.random.uniform(
-            buffer_key,
-            (self.buffer_size, dim),
-            jnp.float32,
-            minval=-BUFFER_HALF_WIDTH,
-            maxval=BUFFER_HALF_WIDTH,
-        )
-        carry = ChunkCarry(params, optimizer.init(params), buffer)
-        self._train(carry, static, optimizer, batch_fn, data, settings, key)
+        renamed = self._renamed_settings(warn=True)
+        fit_estimator(self, tasks, self._settings(), **renamed)
         return self
+
+    def _renamed_settings(self, *, warn: bool = False) -> dict:
+        """``max_iter`` and ``verbose``, or the values given under their former names."""
+        settings = {"max_iter": self.max_iter, "verbose": self.verbose}
+        for old, new in RENAMED.items():
+            value = getattr(self, old)
+            if isinstance(value, str) and value == DEPRECATED:
+                continue
+            if warn:
+                warnings.warn(
+                    f"InContextEnergy: the parameter {old!r} is renamed {new!r}; {old!r} "
+                    "will be removed in the next release.",
+                    FutureWarning,
+                    stacklevel=3,
+                )
+            settings[new] = int(value)
+        return settings
 
     def _settings(self) -> TrainingSettings:
         return TrainingSettings(
@@ -308,244 +306,29 @@ class InContextEnergy(BaseEstimator):
             float(self.dsm_noise),
         )
 
-    def _task_source(self, tasks, settings: TrainingSettings):
-        """The batch function, its data argument and the dimension, from any form of tasks."""
-        if isinstance(tasks, str | TaskFamily):
-            tasks = [tasks]
-        if isinstance(tasks, Sequence) and all(isinstance(t, str | TaskFamily) for t in tasks):
-            tasks = task_sampler(tasks)
-        if callable(tasks):
-            dim = getattr(tasks, "dim", None)
-            if dim is None:
-                dim = jax.eval_shape(lambda k: tasks(k, 2), jax.random.key(0)).shape[-1]
-            return sampler_batches(tasks, settings), None, int(dim)
-        return dataset_batches(settings), *self._datasets(tasks)
+    @property
+    def n_steps_(self) -> int:
+        """Deprecated: the optimiser steps taken; use ``n_iter_``.
 
-    def _datasets(self, tasks):
-        if not isinstance(tasks, Sequence) or not tasks:
-            raise TypeError(
-                "tasks must be a task sampler, family names, or a non-empty list of 2-D arrays; "
-                f"got {type(tasks).__name__}."
-            )
-        arrays = [np.asarray(t, dtype=np.float64) for t in tasks]
-        dims = {a.shape[1] if a.ndim == 2 else None for a in arrays}
-        if None in dims or len(dims) != 1:
-            raise ValueError(
-                "Every dataset must be a 2-D array (n_points, n_features) of one width."
-            )
-        for index, array in enumerate(arrays):
-            if not np.all(np.isfinite(array)):
-                raise ValueError(f"Dataset {index} contains NaN or infinity.")
-            if len(array) <= self.min_context:
-                raise ValueError(
-                    f"Dataset {index} has {len(array)} points; each needs more than "
-                    f"min_context={self.min_context} (a context and at least one positive)."
-                )
-        size = max(len(a) for a in arrays)
-        points = np.stack(pad_rows(arrays, size)).astype(np.float32)
-        counts = np.array([len(a) for a in arrays], np.int32)
-        return (jnp.asarray(points), jnp.asarray(counts)), dims.pop()
+        Returns
+        -------
+        int
+            ``n_iter_``.
 
-    def _train(self, carry, static, optimizer, batch_fn, data, settings, key):
-        """Compiled chunks of ``chunk_size`` steps (and one shorter for the remainder), with
-        finiteness checks, the progress bar and checkpoints between chunks."""
-        runners = {}
-        done, since_checkpoint = 0, 0
-        losses, energies = [self.history_["loss"]], [self.history_["positive_energy"]]
-        with tqdm(
-            total=self.n_steps, desc="in-context energy", unit="step", disable=not self.progress_bar
-        ) as bar:
-            while done < self.n_steps:
-                length = min(self.chunk_size, self.n_steps - done)
-                if length not in runners:
-                    runners[length] = make_chunk_runner(
-                        static, optimizer, batch_fn, settings, length
-                    )
-                key, chunk_key = jax.random.split(key)
-                new_carry, (loss, energy) = runners[length](carry, chunk_key, data)
-                loss, energy = np.asarray(loss), np.asarray(energy)
-                if not (np.isfinite(loss).all() and _finite(new_carry.params)):
-                    self._diverged(length)
-                carry = new_carry
-                done += length
-                since_checkpoint += length
-                losses.append(loss)
-                energies.append(energy)
-                self._record(carry.params, static, length, losses, energies)
-                bar.update(length)
-                bar.set_postfix(loss=f"{loss.mean():.3f}")
-                if self.checkpoint_path is not None and (
-                    since_checkpoint >= self.checkpoint_every or done >= self.n_steps
-                ):
-                    self._checkpoint(final=done >= self.n_steps)
-                    since_checkpoint = 0
-
-    def _checkpoint(self, *, final: bool) -> None:
-        """Save to ``checkpoint_path``. A failed write before the last step warns and training
-        goes on (the next checkpoint tries again); after the last step it raises. Either way
-        the fitted attributes on the estimator are complete and current."""
-        try:
-            self.save(self.checkpoint_path)
-        except OSError as error:
-            message = (
-                f"Could not write the checkpoint {self.checkpoint_path} at step "
-                f"{self.n_steps_}: {error}. The fitted parameters stay on this estimator; "
-                "write them elsewhere with save(path)."
-            )
-            if final:
-                raise OSError(message) from error
-            warnings.warn(message + " Training goes on.", RuntimeWarning, stacklevel=4)
-
-    def _record(self, params, static, taken, losses, energies):
-        self.parameters_ = model_arrays(eqx.combine(params, static))
-        self.n_steps_ += taken
-        self.history_ = {
-            "loss": np.concatenate(losses),
-            "positive_energy": np.concatenate(energies),
-        }
-
-    def _diverged(self, length: int):
-        where = (
-            f"; the last good checkpoint is {self.checkpoint_path}"
-            if self.checkpoint_path is not None
-            else ""
-        )
-        raise FloatingPointError(
-            f"Training diverged: a non-finite loss or parameter appeared in steps "
-            f"{self.n_steps_ + 1}..{self.n_steps_ + length}. The estimator keeps the "
-            f"last good parameters (step {self.n_steps_}){where}. Check the tasks for NaN, or "
-            "lower learning_rate or langevin_step_size."
-        )
-
-    # ------------------------------------------------------------------ inference
-    def _model(self) -> EnergyTransformer:
-        check_is_fitted(self, "parameters_")
-        return build_model(self.config_, self.parameters_)
-
-    def _points(self, name: str, X, minimum: int = 1) -> np.ndarray:
-        """``X`` as a checked (n, n_features_in_) float64 array with at least ``minimum`` rows
-        (in float64 throughout: the context's standardisation needs every digit)."""
-        X = np.asarray(X)
-        if X.dtype.kind not in "biuf":
-            raise TypeError(f"{name} must hold real numbers, got dtype {X.dtype}.")
-        X = X.astype(np.float64)
-        if X.ndim != 2:
-            raise ValueError(f"{name} must be 2-D, got shape {X.shape}.")
-        if not np.all(np.isfinite(X)):
-            raise ValueError(f"{name} contains NaN or infinite values.")
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"{name} must have shape (n, {self.n_features_in_}), got {X.shape}.")
-        if len(X) < minimum:
-            raise ValueError(f"{name} needs at least {minimum} rows, got {len(X)}.")
-        return X
-
-    def energy(self, X, context) -> np.ndarray:
-        """``E(x | context)`` for each row of ``X``: (n,) float64, unnormalised (lower is
-        more probable; ``exp(-E)`` is proportional to the density the context implies)."""
-        check_is_fitted(self, "parameters_")
-        X = self._points("X", X)
-        context = self._points("context", context, minimum=2)
-        return context_energies(self._model(), X, context)
-
-    def log_normaliser(self, context, *, grid_size: int = 256) -> float:
-        """``log integral exp(-E(x | context)) dx`` by quadrature on a grid (2-D only)."""
-        return self.density_grid(context, grid_size=grid_size)[2]
-
-    def density_grid(self, context, *, grid_size: int = 256):
-        """``-E(x | context)`` on a ``grid_size``-square grid over the context's region, its
-        axes, and ``log Z`` by the trapezoid rule (2-D only): for contour plots and entropies.
-        See :func:`~ebm_memory.incontext.inference.density_grid`."""
-        check_is_fitted(self, "parameters_")
-        context = self._points("context", context, minimum=2)
-        return density_grid(self._model(), context, grid_size)
-
-    def memories(self, context) -> dict:
-        """The memory read-out the model sets for ``context``: each context point's centre,
-        width and weight, and the background component's weight and width (original units)."""
-        check_is_fitted(self, "parameters_")
-        return context_memories(self._model(), self._points("context", context, minimum=2))
-
-    def score_samples(self, X, context, *, normalise: bool = False) -> np.ndarray:
-        """Log density of each row of ``X`` given ``context``: ``-E(x | context)``, and with
-        ``normalise=True`` minus the quadrature :meth:`log_normaliser` (2-D only)."""
-        scores = -self.energy(X, context)
-        if normalise:
-            scores -= self.log_normaliser(context)
-        return scores
-
-    def sample(
-        self,
-        context,
-        n_samples: int = 1,
-        random_state=None,
-        *,
-        method: str = "mala",
-        num_warmup: int = 500,
-        num_chains: int = 16,
-        progress_bar: bool = False,
-        return_result: bool = False,
-    ):
-        """Draws from ``exp(-E(x | context))`` with our Langevin / MALA / HMC kernels or
-        numpyro's NUTS (:func:`ebm_memory.samplers.sample`).
-
-        The ``num_chains`` chains start at exact draws from the model's memory read-out, so
-        separate wells are visited in the read-out's proportions (Langevin chains rarely cross
-        between them); the draws interleave the chains.
-
-        Returns (n_samples, n_features) float64, and with ``return_result=True`` also the
-        :class:`~ebm_memory.samplers.SamplingResult` (ESS, R-hat, ``to_arviz()``).
+        Examples
+        --------
+        >>> import warnings
+        >>> from ebm_memory import InContextEnergy
+        >>> model = InContextEnergy.pretrained()
+        >>> with warnings.catch_warnings(record=True):
+        ...     warnings.simplefilter("always")
+        ...     model.n_steps_ == model.n_iter_
+        True
         """
-        check_is_fitted(self, "parameters_")
-        context = self._points("context", context, minimum=2)
-        n_samples = check_integer("n_samples", n_samples, minimum=1)
-        seed = check_random_state(random_state).randint(2**31 - 1)
-        draws, result = sample_context(
-            self._model(),
-            context,
-            jax.random.key(seed),
-            n_samples=n_samples,
-            method=method,
-            num_warmup=num_warmup,
-            num_chains=num_chains,
-            progress_bar=progress_bar,
+        warnings.warn(
+            "InContextEnergy.n_steps_ is renamed n_iter_; n_steps_ will be removed in the "
+            "next release.",
+            FutureWarning,
+            stacklevel=2,
         )
-        return (draws, result) if return_result else draws
-
-    # ------------------------------------------------------------------ checkpoints
-    def save(self, path) -> None:
-        """Write the fitted model to ``path`` (see :mod:`~ebm_memory.incontext.checkpoint`)."""
-        check_is_fitted(self, "parameters_")
-        settings = {
-            k: v
-            for k, v in self.get_params().items()
-            if k not in ("checkpoint_path", "random_state")
-        }
-        meta = {
-            "estimator": settings,
-            "n_steps": int(self.n_steps_),
-            "history": {k: v.tolist() for k, v in self.history_.items()},
-        }
-        save_checkpoint(path, self.config_, self.parameters_, meta)
-
-    @classmethod
-    def load(cls, path) -> InContextEnergy:
-        """A fitted estimator read from a checkpoint written by :meth:`save`."""
-        config, arrays, meta = load_checkpoint(path)
-        estimator = cls(**meta["estimator"])
-        estimator.config_, estimator.parameters_ = config, arrays
-        estimator.n_features_in_ = config.dim
-        estimator.n_steps_ = meta["n_steps"]
-        estimator.history_ = {k: np.asarray(v) for k, v in meta["history"].items()}
-        return estimator
-
-    @classmethod
-    def pretrained(cls) -> InContextEnergy:
-        """The default 2-D model shipped with the package, trained on the ``mixture_2d`` and
-        ``shapes_2d`` families (``ebm-memory in-context train`` re-trains it)."""
-        with resources.as_file(resources.files("ebm_memory.incontext") / PRETRAINED) as path:
-            return cls.load(path)
-
-
-def _finite(tree) -> bool:
-    """Whether every entry of every leaf is finite (one device-to-host transfer)."""
-    return bool(jnp.all(jnp.stack([jnp.all(jnp.isfinite(leaf)) for leaf in jax.tree.leaves(tree)])))
+        return self.n_iter_

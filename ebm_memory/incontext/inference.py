@@ -35,7 +35,7 @@ __all__ = [
     "context_memories",
     "context_scale",
     "density_grid",
-    "log_normaliser",
+    "log_partition",
     "padded_context",
     "sample_context",
     "standardisation",
@@ -205,7 +205,7 @@ def density_grid(
     return axes, log_density, log_z
 
 
-def log_normaliser(model: EnergyTransformer, context: np.ndarray, grid_size: int = 256) -> float:
+def log_partition(model: EnergyTransformer, context: np.ndarray, grid_size: int = 256) -> float:
     """``log Z = log integral exp(-E(x | context)) dx`` in 2-D (see :func:`density_grid`)."""
     return density_grid(model, context, grid_size)[2]
 

@@ -22,6 +22,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
@@ -36,6 +37,7 @@ __all__ = [
     "TRAINING_FAMILIES",
     "MixtureTask",
     "TaskFamily",
+    "TaskSampler",
     "crowded_mixture",
     "gaussian_mixture",
     "mixture_log_prob",
@@ -52,13 +54,23 @@ CURVE_POINTS = 48
 class MixtureTask(NamedTuple):
     """A diagonal Gaussian mixture with ``K`` slots; absent slots have log weight ``-inf``.
 
-    Attributes
+    Parameters
     ----------
-    log_weights : (K,) array
+    log_weights : array of shape (K,)
         Normalised log mixture weights.
-    means : (K, D) array
-    scales : (K, D) array
+    means : array of shape (K, D)
+        The components' means.
+    scales : array of shape (K, D)
         Per-dimension standard deviations.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from ebm_memory.incontext.tasks import MixtureTask
+    >>> task = MixtureTask(jnp.log(jnp.array([0.5, 0.5])), jnp.array([[-1.0], [1.0]]),
+    ...                    jnp.ones((2, 1)))
+    >>> task.means.shape
+    (2, 1)
     """
 
     log_weights: Float[Array, " K"]
@@ -67,7 +79,25 @@ class MixtureTask(NamedTuple):
 
 
 class TaskFamily(NamedTuple):
-    """A named distribution over tasks: ``draw(key) -> MixtureTask`` of dimension ``dim``."""
+    """A named distribution over tasks: ``draw(key) -> MixtureTask`` of dimension ``dim``.
+
+    Parameters
+    ----------
+    name : str
+        The family's name (its key in :data:`FAMILIES`).
+    dim : int
+        The tasks' dimension.
+    draw : callable
+        ``draw(key) -> MixtureTask``, traceable.
+
+    Examples
+    --------
+    >>> import jax
+    >>> from ebm_memory.incontext.tasks import FAMILIES
+    >>> family = FAMILIES["mixture_2d"]
+    >>> family.dim, family.draw(jax.random.key(0)).means.shape[1]
+    (2, 2)
+    """
 
     name: str
     dim: int
@@ -75,7 +105,30 @@ class TaskFamily(NamedTuple):
 
 
 def sample_mixture(task: MixtureTask, key, n_points: int) -> Float[Array, "n D"]:
-    """``n_points`` exact draws from the mixture ``task``."""
+    """``n_points`` exact draws from the mixture ``task``.
+
+    Parameters
+    ----------
+    task : MixtureTask
+        The mixture, of dimension ``D``.
+    key : PRNG key
+        From ``jax.random.key``.
+    n_points : int
+        Draws to make.
+
+    Returns
+    -------
+    array of shape (n_points, D)
+        The draws.
+
+    Examples
+    --------
+    >>> import jax
+    >>> from ebm_memory.incontext.tasks import FAMILIES, sample_mixture
+    >>> task = FAMILIES["mixture_2d"].draw(jax.random.key(0))
+    >>> sample_mixture(task, jax.random.key(1), 5).shape
+    (5, 2)
+    """
     component_key, noise_key = jax.random.split(key)
     components = jax.random.categorical(component_key, task.log_weights, shape=(n_points,))
     noise = jax.random.normal(noise_key, (n_points, task.means.shape[1]), task.means.dtype)
@@ -83,7 +136,28 @@ def sample_mixture(task: MixtureTask, key, n_points: int) -> Float[Array, "n D"]
 
 
 def mixture_log_prob(task: MixtureTask, x: Float[Array, " D"]) -> Float[Array, ""]:
-    """Exact log density of ONE point under the mixture (batch with ``vmap``)."""
+    """Exact log density of ONE point under the mixture (batch with ``vmap``).
+
+    Parameters
+    ----------
+    task : MixtureTask
+        The mixture, of dimension ``D``.
+    x : array of shape (D,)
+        The point.
+
+    Returns
+    -------
+    array of shape ()
+        ``log p(x)``.
+
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp
+    >>> from ebm_memory.incontext.tasks import MixtureTask, mixture_log_prob
+    >>> task = MixtureTask(jnp.zeros(1), jnp.zeros((1, 2)), jnp.ones((1, 2)))
+    >>> round(float(mixture_log_prob(task, jnp.zeros(2))), 4)  # -log(2 pi)
+    -1.8379
+    """
     standard = (x - task.means) / task.scales
     log_normal = -0.5 * jnp.sum(standard**2 + jnp.log(2 * math.pi * task.scales**2), axis=1)
     return jax.nn.logsumexp(task.log_weights + log_normal)
@@ -207,28 +281,57 @@ TRAINING_FAMILIES = ("mixture_2d", "shapes_2d")
 HELD_OUT_FAMILIES = ("crowded_mixture_2d", "spiral_2d")
 
 
-def task_sampler(families: Sequence[TaskFamily | str]) -> Callable[[Array, int], Array]:
+@dataclasses.dataclass(frozen=True)
+class TaskSampler:
+    """A traceable ``sampler(key, n_points) -> (n_points, D)`` over task families (hashable,
+    so a training chunk compiled for it is reused); build it with :func:`task_sampler`."""
+
+    families: tuple[TaskFamily, ...]
+
+    @property
+    def dim(self) -> int:
+        """The families' common dimension."""
+        return self.families[0].dim
+
+    def __call__(self, key, n_points: int) -> Float[Array, "n D"]:
+        choice_key, task_key, point_key = jax.random.split(key, 3)
+        branches = [
+            lambda k, family=family: sample_mixture(family.draw(k), point_key, n_points)
+            for family in self.families
+        ]
+        index = jax.random.randint(choice_key, (), 0, len(self.families))
+        return jax.lax.switch(index, branches, task_key)
+
+
+def task_sampler(families: Sequence[TaskFamily | str]) -> TaskSampler:
     """A traceable ``sampler(key, n_points) -> (n_points, D)``: one task drawn from a family
     chosen uniformly, then ``n_points`` draws from it.
 
     This is the form :meth:`~ebm_memory.InContextEnergy.fit` takes; all families must share
     their dimension.
+
+    Parameters
+    ----------
+    families : sequence of str or TaskFamily
+        Family names (keys of :data:`FAMILIES`) or families, of one dimension.
+
+    Returns
+    -------
+    TaskSampler
+        The sampler; its ``dim`` attribute is the families' dimension.
+
+    Examples
+    --------
+    >>> import jax
+    >>> from ebm_memory.incontext.tasks import task_sampler
+    >>> sampler = task_sampler(["mixture_2d", "shapes_2d"])
+    >>> sampler.dim, sampler(jax.random.key(0), 5).shape
+    (2, (5, 2))
     """
-    resolved = [FAMILIES[family] if isinstance(family, str) else family for family in families]
+    resolved = tuple(FAMILIES[family] if isinstance(family, str) else family for family in families)
     if not resolved:
         raise ValueError("task_sampler needs at least one family.")
     dims = {family.dim for family in resolved}
     if len(dims) != 1:
         raise ValueError(f"All families must share one dimension, got dimensions {sorted(dims)}.")
-
-    def sampler(key, n_points: int):
-        choice_key, task_key, point_key = jax.random.split(key, 3)
-        branches = [
-            lambda k, family=family: sample_mixture(family.draw(k), point_key, n_points)
-            for family in resolved
-        ]
-        index = jax.random.randint(choice_key, (), 0, len(resolved))
-        return jax.lax.switch(index, branches, task_key)
-
-    sampler.dim = dims.pop()
-    return sampler
+    return TaskSampler(resolved)

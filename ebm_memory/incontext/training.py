@@ -28,6 +28,8 @@ so the model learns the density behind the context, not the context itself).
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -38,39 +40,24 @@ import optax
 from jaxtyping import Array, Bool, Float
 
 from ebm_memory.incontext.model import encode_context, sample_readout, standardised_energy
+from ebm_memory.incontext.settings import TrainingSettings
 from ebm_memory.samplers.kernels import mala, run_chain, ula
 
 __all__ = [
     "BUFFER_HALF_WIDTH",
     "NEGATIVE_KERNELS",
-    "OBJECTIVES",
     "Batch",
-    "TrainingSettings",
-    "dataset_batches",
-    "make_chunk_runner",
-    "sampler_batches",
+    "ChunkCarry",
+    "DatasetBatches",
+    "SamplerBatches",
+    "initial_carry",
+    "make_optimizer",
+    "train_chunk",
 ]
 
-OBJECTIVES = ("cd", "dsm")
 NEGATIVE_KERNELS = {"mala": mala, "ula": ula}
 BUFFER_HALF_WIDTH = 3.0
 """The replay buffer starts uniform in ``[-3, 3]^D`` (standardised units)."""
-
-
-class TrainingSettings(NamedTuple):
-    """Static settings of a training run (hashable: part of the compiled step)."""
-
-    objective: str
-    tasks_per_step: int
-    queries_per_task: int
-    min_context: int
-    max_context: int
-    negative_kernel: str
-    langevin_steps: int
-    langevin_step_size: float
-    buffer_fraction: float
-    regularisation: float
-    dsm_noise: float
 
 
 class Batch(NamedTuple):
@@ -86,28 +73,35 @@ def _context_mask(key, settings: TrainingSettings, upper) -> Bool[Array, " N"]:
     return jnp.arange(settings.max_context) < size
 
 
-def sampler_batches(sampler: Callable, settings: TrainingSettings) -> Callable:
-    """``batch(key, data) -> Batch`` from a traceable ``sampler(key, n_points)``."""
-    n_points = settings.max_context + settings.queries_per_task
+@dataclasses.dataclass(frozen=True)
+class SamplerBatches:
+    """``batch(key, data) -> Batch`` from a traceable ``sampler(key, n_points)`` (hashable:
+    a static argument of :func:`train_chunk`; ``data`` is unused)."""
 
-    def one(key):
+    sampler: Callable
+    settings: TrainingSettings
+
+    def _one(self, key):
+        settings = self.settings
         point_key, size_key = jax.random.split(key)
-        points = sampler(point_key, n_points)
+        points = self.sampler(point_key, settings.max_context + settings.queries_per_task)
         mask = _context_mask(size_key, settings, settings.max_context)
         return points[: settings.max_context], mask, points[settings.max_context :]
 
-    def batch(key, data):
-        return Batch(*jax.vmap(one)(jax.random.split(key, settings.tasks_per_step)))
-
-    return batch
+    def __call__(self, key, data) -> Batch:
+        return Batch(*jax.vmap(self._one)(jax.random.split(key, self.settings.tasks_per_step)))
 
 
-def dataset_batches(settings: TrainingSettings) -> Callable:
+@dataclasses.dataclass(frozen=True)
+class DatasetBatches:
     """``batch(key, (points, counts)) -> Batch`` from datasets padded to (M, P, D) with
     their sizes (M,): a dataset chosen uniformly, a random subset as the context and the
-    positives drawn from its remaining points."""
+    positives drawn from its remaining points (hashable, as :class:`SamplerBatches`)."""
 
-    def one(key, points, counts):
+    settings: TrainingSettings
+
+    def _one(self, key, points, counts):
+        settings = self.settings
         choice_key, order_key, size_key, query_key = jax.random.split(key, 4)
         index = jax.random.randint(choice_key, (), 0, points.shape[0])
         rows, count = points[index], counts[index]
@@ -127,12 +121,10 @@ def dataset_batches(settings: TrainingSettings) -> Callable:
         context_rows = jnp.where(mask, order[: settings.max_context], order[0])
         return rows[context_rows], mask, rows[order[picks]]
 
-    def batch(key, data):
+    def __call__(self, key, data) -> Batch:
         points, counts = data
-        keys = jax.random.split(key, settings.tasks_per_step)
-        return Batch(*jax.vmap(one, (0, None, None))(keys, points, counts))
-
-    return batch
+        keys = jax.random.split(key, self.settings.tasks_per_step)
+        return Batch(*jax.vmap(self._one, (0, None, None))(keys, points, counts))
 
 
 def _negatives(model, encoded, buffered, resume, key, settings: TrainingSettings):
@@ -195,15 +187,26 @@ def _buffer_rows(key, buffer, settings: TrainingSettings):
     return indices, buffer[indices], resume
 
 
-def make_chunk_runner(
-    static,
-    optimizer: optax.GradientTransformation,
-    batch_fn: Callable,
-    settings: TrainingSettings,
-    chunk: int,
-) -> Callable:
-    """A jitted ``run(carry, key, data) -> (carry, (losses, positive_energies))`` of
-    ``chunk`` steps; ``static`` is the non-array part of the model (``eqx.partition``)."""
+def make_optimizer(learning_rate: float) -> optax.GradientTransformation:
+    """Adam at ``learning_rate`` after clipping the gradients to global norm 1."""
+    return optax.chain(optax.clip_by_global_norm(1.0), optax.adam(learning_rate))
+
+
+def initial_carry(params, key, buffer_size: int, dim: int, learning_rate: float) -> ChunkCarry:
+    """The parameters, fresh optimiser moments and a replay buffer uniform in the box
+    ``[-BUFFER_HALF_WIDTH, BUFFER_HALF_WIDTH]^dim``."""
+    buffer = jax.random.uniform(
+        key,
+        (buffer_size, dim),
+        jnp.float32,
+        minval=-BUFFER_HALF_WIDTH,
+        maxval=BUFFER_HALF_WIDTH,
+    )
+    return ChunkCarry(params, make_optimizer(learning_rate).init(params), buffer)
+
+
+def _step(carry: ChunkCarry, key, data, static, optimizer, batch_fn, settings: TrainingSettings):
+    """One optimiser step; ``static`` is the non-array part of the model (``eqx.partition``)."""
 
     def loss_fn(params, batch, buffered, resume, keys):
         model = eqx.combine(params, static)
@@ -212,23 +215,43 @@ def make_chunk_runner(
         )
         return jnp.mean(losses), (negatives, jnp.mean(energies))
 
-    def step(carry: ChunkCarry, key, data):
-        batch_key, start_key, chain_key = jax.random.split(key, 3)
-        batch = batch_fn(batch_key, data)
-        indices, buffered, resume = _buffer_rows(start_key, carry.buffer, settings)
-        keys = jax.random.split(chain_key, settings.tasks_per_step)
-        (loss, (negatives, energy)), grads = jax.value_and_grad(loss_fn, has_aux=True)(
-            carry.params, batch, buffered, resume, keys
-        )
-        updates, opt_state = optimizer.update(grads, carry.opt_state, carry.params)
-        params = optax.apply_updates(carry.params, updates)
-        buffer = carry.buffer.at[indices.reshape(-1)].set(
-            negatives.reshape(-1, negatives.shape[-1]).astype(carry.buffer.dtype)
-        )
-        return ChunkCarry(params, opt_state, buffer), (loss, energy)
+    batch_key, start_key, chain_key = jax.random.split(key, 3)
+    batch = batch_fn(batch_key, data)
+    indices, buffered, resume = _buffer_rows(start_key, carry.buffer, settings)
+    keys = jax.random.split(chain_key, settings.tasks_per_step)
+    (loss, (negatives, energy)), grads = jax.value_and_grad(loss_fn, has_aux=True)(
+        carry.params, batch, buffered, resume, keys
+    )
+    updates, opt_state = optimizer.update(grads, carry.opt_state, carry.params)
+    params = optax.apply_updates(carry.params, updates)
+    buffer = carry.buffer.at[indices.reshape(-1)].set(
+        negatives.reshape(-1, negatives.shape[-1]).astype(carry.buffer.dtype)
+    )
+    return ChunkCarry(params, opt_state, buffer), (loss, energy)
 
-    @jax.jit
-    def run(carry: ChunkCarry, key, data):
-        return jax.lax.scan(lambda c, k: step(c, k, data), carry, jax.random.split(key, chunk))
 
-    return run
+@functools.partial(
+    jax.jit, static_argnames=("static", "learning_rate", "batch_fn", "settings", "length")
+)
+def train_chunk(
+    carry: ChunkCarry,
+    key,
+    data,
+    *,
+    static,
+    learning_rate: float,
+    batch_fn: Callable,
+    settings: TrainingSettings,
+    length: int,
+):
+    """``length`` training steps in one ``lax.scan``: ``(carry, (losses, positive_energies))``.
+
+    Compiled once per configuration (the static arguments are hashable: the model's
+    non-array part, the learning rate, a :class:`SamplerBatches` or :class:`DatasetBatches`,
+    the settings and the length); the carry, key and data are traced.
+    """
+    optimizer = make_optimizer(learning_rate)
+    step = functools.partial(
+        _step, data=data, static=static, optimizer=optimizer, batch_fn=batch_fn, settings=settings
+    )
+    return jax.lax.scan(step, carry, jax.random.split(key, length))

@@ -9,7 +9,7 @@ TINY = dict(
     n_heads=2,
     context_layers=1,
     query_layers=1,
-    n_steps=2,
+    max_iter=2,
     chunk_size=1,
     tasks_per_step=2,
     queries_per_task=4,
@@ -18,7 +18,6 @@ TINY = dict(
     langevin_steps=2,
     buffer_size=32,
     random_state=0,
-    progress_bar=False,
 )
 
 

@@ -41,10 +41,10 @@ def test_parameters_built_in_x64_mode_save_and_load_as_float32(tmp_path):
 
 def test_numpy_scalar_settings_save_and_load(tiny_energy, tmp_path):
     energy = pickle.loads(pickle.dumps(tiny_energy))
-    energy.set_params(learning_rate=np.float32(0.002), n_steps=np.int64(2))
+    energy.set_params(learning_rate=np.float32(0.002), max_iter=np.int64(2))
     energy.save(tmp_path / "model.npz")
     loaded = InContextEnergy.load(tmp_path / "model.npz")
-    assert loaded.learning_rate == pytest.approx(0.002) and loaded.n_steps == 2
+    assert loaded.learning_rate == pytest.approx(0.002) and loaded.max_iter == 2
 
 
 def test_save_refuses_non_finite_parameters_and_writes_nothing(arrays, tmp_path):

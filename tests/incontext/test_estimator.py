@@ -8,7 +8,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from ebm_memory.incontext import InContextEnergy, estimator
+from ebm_memory.incontext import InContextEnergy, checkpoint
 from tests.incontext.conftest import TINY
 
 CONTEXT = np.random.default_rng(0).normal(size=(10, 2)) * 0.5 + [1.0, -1.0]
@@ -16,7 +16,7 @@ X = np.random.default_rng(1).normal(size=(6, 2))
 
 
 def test_fit_records_steps_history_and_architecture(tiny_energy):
-    assert tiny_energy.n_steps_ == 2
+    assert tiny_energy.n_iter_ == 2
     assert tiny_energy.history_["loss"].shape == (2,)
     assert np.all(np.isfinite(tiny_energy.history_["loss"]))
     assert tiny_energy.config_.width == 16 and tiny_energy.n_features_in_ == 2
@@ -27,7 +27,7 @@ def test_energy_and_scores_are_float64_and_consistent(tiny_energy):
     energies = tiny_energy.energy(X, CONTEXT)
     assert energies.dtype == np.float64 and energies.shape == (6,)
     np.testing.assert_array_equal(tiny_energy.score_samples(X, CONTEXT), -energies)
-    log_z = tiny_energy.log_normaliser(CONTEXT)
+    log_z = tiny_energy.log_partition(CONTEXT)
     np.testing.assert_allclose(
         tiny_energy.score_samples(X, CONTEXT, normalise=True), -energies - log_z
     )
@@ -50,7 +50,7 @@ def test_save_load_and_pickle_give_identical_energies(tiny_energy, tmp_path):
         "random_state": None,
         "checkpoint_path": None,
     }
-    assert loaded.n_steps_ == 2
+    assert loaded.n_iter_ == 2
     restored = pickle.loads(pickle.dumps(tiny_energy))
     np.testing.assert_array_equal(restored.energy(X, CONTEXT), tiny_energy.energy(X, CONTEXT))
 
@@ -74,7 +74,7 @@ def test_divergence_stops_with_a_message_and_keeps_the_last_good_checkpoint(tmp_
     with pytest.raises(FloatingPointError, match="diverged.*last good parameters \\(step 2\\)"):
         energy.fit(poisoned)
     assert path.read_bytes() == saved
-    assert energy.n_steps_ == 2
+    assert energy.n_iter_ == 2
     for name, value in before.items():
         np.testing.assert_array_equal(energy.parameters_[name], value)
 
@@ -83,7 +83,7 @@ def test_fit_on_a_list_of_datasets_and_by_score_matching():
     rng = np.random.default_rng(0)
     datasets = [rng.normal(size=(20, 2)) + shift for shift in (0.0, 5.0, -3.0)]
     energy = InContextEnergy(**{**TINY, "objective": "dsm"}).fit(datasets)
-    assert energy.n_steps_ == 2 and np.all(np.isfinite(energy.history_["loss"]))
+    assert energy.n_iter_ == 2 and np.all(np.isfinite(energy.history_["loss"]))
     assert np.all(np.isfinite(energy.energy(X, CONTEXT)))
 
 
@@ -130,10 +130,10 @@ def test_clone_keeps_parameters_and_drops_the_fit(tiny_energy):
 
 
 def test_sampling_is_deterministic_and_shaped(tiny_energy):
-    first = tiny_energy.sample(CONTEXT, 6, random_state=3, num_warmup=20)
+    first = tiny_energy.sample(CONTEXT, 6, random_state=3, n_warmup=20)
     assert first.shape == (6, 2) and first.dtype == np.float64
     np.testing.assert_array_equal(
-        first, tiny_energy.sample(CONTEXT, 6, random_state=3, num_warmup=20)
+        first, tiny_energy.sample(CONTEXT, 6, random_state=3, n_warmup=20)
     )
 
 
@@ -145,7 +145,7 @@ def test_mala_draws_have_the_mean_of_the_quadrature_density():
     model = InContextEnergy.pretrained()
     rng = np.random.default_rng(7)
     context = rng.normal(size=(24, 2)) * [1.0, 0.4] + [0.5, -1.0]
-    draws, result = model.sample(context, 16_000, random_state=0, return_result=True)
+    draws, result = model.sample(context, 16_000, random_state=0, return_info=True)
     axes, log_density, log_z = model.density_grid(context)
     cell = (axes[0][1] - axes[0][0]) * (axes[1][1] - axes[1][0])
     density = np.exp(log_density - log_z) * cell
@@ -182,7 +182,7 @@ def test_failed_checkpoint_writes_keep_training_and_the_fitted_model(tmp_path, m
     def full_disk(path, *args):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(estimator, "save_checkpoint", full_disk)
+    monkeypatch.setattr(checkpoint, "save_checkpoint", full_disk)
     path = tmp_path / "model.npz"
     energy = InContextEnergy(**{**TINY, "checkpoint_path": path, "checkpoint_every": 1})
     with warnings.catch_warnings(record=True) as caught:
@@ -194,7 +194,7 @@ def test_failed_checkpoint_writes_keep_training_and_the_fitted_model(tmp_path, m
         "The fitted parameters stay on this estimator; write them elsewhere with save(path). "
         "Training goes on."
     ]
-    assert energy.n_steps_ == 2 and energy.history_["loss"].shape == (2,)
+    assert energy.n_iter_ == 2 and energy.history_["loss"].shape == (2,)
     monkeypatch.undo()
     energy.save(path)
     loaded = InContextEnergy.load(path)
@@ -203,9 +203,21 @@ def test_failed_checkpoint_writes_keep_training_and_the_fitted_model(tmp_path, m
 
 @pytest.mark.parametrize(("a", "b"), [(1.0, 1e8), (1e-20, 0.0), (1e20, 1e20)])
 def test_scores_are_equivariant_far_from_the_origin_and_at_extreme_scales(tiny_energy, a, b):
-    """With JAX's default (x64 off), inputs stay float64 until standardised: ``score_samples(a x + b | a D + b)`` is
-    ``score_samples(x | D) - d log a`` to float32 precision, and ``log Z`` is unchanged."""
+    """With JAX's default (x64 off), inputs stay float64 until standardised:
+    ``score_samples(a x + b | a D + b)`` is ``score_samples(x | D) - d log a`` to float32
+    precision, and ``log Z`` is unchanged."""
     with jax.enable_x64(False):
         moved = tiny_energy.score_samples(a * X + b, a * CONTEXT + b, normalise=True)
         expected = tiny_energy.score_samples(X, CONTEXT, normalise=True) - 2 * np.log(a)
     np.testing.assert_allclose(moved, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_a_second_fit_of_one_configuration_reuses_the_compiled_chunk(tiny_energy):
+    from ebm_memory.incontext.training import train_chunk
+
+    InContextEnergy(**{**TINY, "random_state": 1}).fit("mixture_2d")
+    compiled = train_chunk._cache_size()
+    energy = InContextEnergy(**{**TINY, "random_state": 2}).fit(["shapes_2d", "mixture_2d"])
+    InContextEnergy(**{**TINY, "random_state": 3}).fit("mixture_2d")
+    assert train_chunk._cache_size() == compiled + 1  # the new task families only
+    assert energy.n_iter_ == 2

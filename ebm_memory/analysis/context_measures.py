@@ -95,7 +95,7 @@ class ContextMeasures(KeyedResult):
         Examples
         --------
         >>> from ebm_memory.analysis.context_measures import ContextMeasures
-        >>> row = ContextMeasures("mixture_8d", 4, 0, *range(9))
+        >>> row = ContextMeasures("mixture_8d", 4, 0, *[0.5] * 9)
         >>> sorted(row.measured())[:2]
         ['excess_nll_kde', 'excess_nll_scott']
         """

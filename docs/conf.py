@@ -1,0 +1,113 @@
+"""Sphinx configuration of the ebm_memory documentation.
+
+Build: ``python -m pip install -e ".[docs]" && sphinx-build -b html docs docs/_build/html``.
+Before reading the sources it writes the API reference pages from each public module's
+``__all__`` (``api/_layers.py``) and copies the jupytext tutorials of ``../tutorials`` into
+``tutorials/`` (both generated, ignored by git).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(DOCS / "api"))
+
+import ebm_memory  # noqa: E402
+from _layers import write_pages  # noqa: E402
+
+project = "ebm_memory"
+author = "the ebm_memory developers"
+copyright = "2026, the ebm_memory developers"
+release = ebm_memory.__version__
+version = release
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.mathjax",
+    "sphinx.ext.viewcode",
+    "numpydoc",
+    "myst_nb",
+    "sphinxarg.ext",
+]
+
+exclude_patterns = [
+    "_build",
+    "conf.py",
+    "api/_layers.py",
+    "vocabulary.md",
+    "**/.ipynb_checkpoints",
+    "**/__pycache__",
+]
+templates_path = ["_templates"]
+html_static_path = ["_static"]
+
+# API reference: autosummary writes one page per public name into api/generated/
+autosummary_generate = True
+autosummary_imported_members = True
+autodoc_typehints = "none"
+autodoc_member_order = "groupwise"
+autodoc_default_options = {"exclude-members": "__init__"}
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+numpydoc_xref_param_type = False
+
+# Tutorials: jupytext percent files read directly, shown without executing them.
+nb_custom_formats = {".py": ["jupytext.reads", {"fmt": "py:percent"}]}
+nb_execution_mode = "off"
+nb_execution_timeout = 600
+nb_execution_raise_on_error = True
+myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
+myst_heading_anchors = 3
+
+html_theme = "pydata_sphinx_theme"
+html_title = f"ebm_memory {release}"
+html_theme_options = {
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+    "header_links_before_dropdown": 7,
+    "secondary_sidebar_items": ["page-toc"],
+}
+html_show_sourcelink = False
+
+TUTORIAL_SOURCES = ROOT / "tutorials"
+TUTORIAL_PAGES = DOCS / "tutorials"
+
+
+def copy_tutorials(source: Path = TUTORIAL_SOURCES, target: Path = TUTORIAL_PAGES) -> None:
+    """Copy ``tutorials/*.py`` next to the docs (Sphinx reads only its own folder)."""
+    target.mkdir(exist_ok=True)
+    wanted = {path.name for path in source.glob("[0-9]*.py")}
+    for path in target.glob("[0-9]*.py"):
+        if path.name not in wanted:
+            path.unlink()
+    for name in sorted(wanted):
+        copy = target / name
+        if not copy.exists() or copy.read_bytes() != (source / name).read_bytes():
+            shutil.copyfile(source / name, copy)
+
+
+def link_results_tables(app, docname: str, source: list[str]) -> None:
+    """Make the reproductions' ``results.md`` tables children of the reproductions page."""
+    if docname == "reproductions":
+        source[0] += "\n\n```{toctree}\n:hidden:\n:glob:\n\nreproductions/*/results\n```\n"
+
+
+def skip_member(app, what, name, obj, skip, options):
+    """Leave out the fields of NamedTuples (their docstrings list them as Attributes)."""
+    if (getattr(obj, "__doc__", None) or "").startswith("Alias for field number"):
+        return True
+    return None
+
+
+def setup(app):
+    (DOCS / "api" / "generated").mkdir(parents=True, exist_ok=True)
+    write_pages(DOCS / "api")
+    copy_tutorials()
+    app.connect("source-read", link_results_tables)
+    app.connect("autodoc-skip-member", skip_member)

@@ -1,29 +1,25 @@
-"""Pieces shared by the analysis modules: seeds from ``random_state``, and results read by key
-for one release.
+"""Analysis results that still answer ``result["name"]`` for one release, with a warning.
 
 Examples
 --------
->>> from ebm_memory.analysis._common import root_seed
->>> root_seed(7), root_seed(None) >= 0
-(7, True)
+>>> import warnings
+>>> from dataclasses import dataclass
+>>> from ebm_memory.analysis._common import KeyedResult
+>>> @dataclass(frozen=True)
+... class Rate(KeyedResult):
+...     rate: float
+>>> with warnings.catch_warnings(record=True):
+...     warnings.simplefilter("always")
+...     Rate(0.5)["rate"]
+0.5
 """
 
 from __future__ import annotations
 
 import dataclasses
-import numbers
 import warnings
 
-from ebm_memory._random import seed_from
-
-__all__ = ["KeyedResult", "root_seed"]
-
-
-def root_seed(random_state) -> int:
-    """An integer seed: ``random_state`` itself when it is an int, else one drawn from it."""
-    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
-        return int(random_state)
-    return seed_from(random_state)
+__all__ = ["KeyedResult"]
 
 
 class KeyedResult:

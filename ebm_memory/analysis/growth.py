@@ -30,7 +30,8 @@ from tqdm.auto import tqdm
 
 from ebm_memory._renamed import renamed_parameters
 from ebm_memory._validation import check_integer, check_positive
-from ebm_memory.analysis._common import KeyedResult, root_seed
+from ebm_memory.analysis._common import KeyedResult
+from ebm_memory.analysis._seeds import as_seed
 from ebm_memory.density.crp import expected_tables, sample_crp_mixture
 from ebm_memory.estimators.nonparametric import NonparametricMemory
 
@@ -206,7 +207,7 @@ def memory_growth(
     check_positive("alpha", alpha)
     checkpoints = _checkpoints(n_points)
     memories, tables = [], []
-    streams = np.random.SeedSequence(root_seed(random_state)).spawn(n_streams)
+    streams = np.random.SeedSequence(as_seed(random_state)).spawn(n_streams)
     for stream_seed in tqdm(streams, "streams", disable=not verbose):
         rng = np.random.default_rng(stream_seed)
         X, labels = sample_crp_mixture(
@@ -283,7 +284,7 @@ def finite_mixture_growth(
     3
     """
     n_components = check_integer("n_components", n_components, minimum=1)
-    rng = np.random.default_rng(root_seed(random_state))
+    rng = np.random.default_rng(as_seed(random_state))
     centres = rng.normal(size=(n_components, n_features))
     labels = rng.integers(n_components, size=n_points)
     X = centres[labels] + rng.normal(size=(n_points, n_features)) / np.sqrt(BETA)

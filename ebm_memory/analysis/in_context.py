@@ -40,7 +40,7 @@ from scipy.special import logsumexp
 from sklearn.neighbors import KernelDensity
 
 from ebm_memory._renamed import renamed_parameters
-from ebm_memory.analysis._common import root_seed
+from ebm_memory.analysis._seeds import as_seed
 from ebm_memory.analysis.context_measures import ContextMeasures, mean_and_error, summarise
 from ebm_memory.incontext.estimator import InContextEnergy
 from ebm_memory.incontext.inference import context_scale
@@ -123,7 +123,7 @@ def draw_context(family: str, context_size: int, random_state=0, n_test: int = 5
     >>> context.shape, test.shape
     ((8, 2), (4, 2))
     """
-    key = jax.random.key(root_seed(random_state))
+    key = jax.random.key(as_seed(random_state))
     task_key, context_key, test_key = jax.random.split(key, 3)
     task = FAMILIES[family].draw(task_key)
     context = np.asarray(sample_mixture(task, context_key, context_size), np.float64)
@@ -226,7 +226,7 @@ def evaluate_contexts(
     >>> rows[0].log_partition is not None
     True
     """
-    seed = root_seed(random_state)
+    seed = as_seed(random_state)
     return [
         _measure(model, family, context_size, n_samples, seed, index) for index in range(n_contexts)
     ]
@@ -273,7 +273,7 @@ def sharpening(
     >>> sorted(results)
     [4, 8]
     """
-    seed = root_seed(random_state)
+    seed = as_seed(random_state)
     return {
         size: evaluate_contexts(
             model,

@@ -32,7 +32,8 @@ from tqdm.auto import tqdm
 
 from ebm_memory._renamed import renamed_parameters
 from ebm_memory._validation import check_integer, check_positive
-from ebm_memory.analysis._common import KeyedResult, root_seed
+from ebm_memory.analysis._common import KeyedResult
+from ebm_memory.analysis._seeds import as_seed
 from ebm_memory.dynamics import retrieve_binary
 from ebm_memory.energies import interactions
 from ebm_memory.energies.interactions import Interaction
@@ -260,7 +261,7 @@ def noise_benefit(
     temperatures, interaction = _check_settings(
         temperatures, probe, n_patterns, flip_fraction, model
     )
-    seed = root_seed(random_state)
+    seed = as_seed(random_state)
     rng = np.random.default_rng(seed)
     trials = []
     for trial_key in jax.random.split(jax.random.key(seed), n_trials):

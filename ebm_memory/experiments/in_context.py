@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass
 from importlib import resources
 
-from ebm_memory.analysis._common import root_seed
+from ebm_memory.analysis._seeds import as_seed
 from ebm_memory.analysis.in_context import (
     CONTEXT_SIZES,
     draw_context,
@@ -198,7 +198,7 @@ def run(quick: bool = False, random_state=0) -> Result:
     {'sizes': [4, 16, 64], 'n_contexts': 4, 'n_samples': 64}
     """
     sizes, n_contexts, n_samples = ((4, 16, 64), 4, 64) if quick else (CONTEXT_SIZES, 16, 256)
-    offset = root_seed(random_state)
+    offset = as_seed(random_state)
     settings = {"n_contexts": n_contexts, "n_samples": n_samples, "random_state": SEED + offset}
     start = time.perf_counter()
     model = InContextEnergy.pretrained()

@@ -17,8 +17,9 @@ ROOT = DOCS.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(DOCS / "api"))
 
-import ebm_memory  # noqa: E402
 from _layers import write_pages  # noqa: E402
+
+import ebm_memory  # noqa: E402
 
 project = "ebm_memory"
 author = "the ebm_memory developers"

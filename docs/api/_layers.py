@@ -7,8 +7,9 @@ from) an ``__all__`` appears on (or leaves) its layer page without editing the r
 Each page holds the layer module's docstring and one ``autosummary`` table per kind of name
 (classes, functions, constants), then one section per public submodule named in the
 ``__all__`` (and per experiment for the experiments layer). Every entry is a full dotted name;
-an object exported in several places gets one page, under its shortest public name
-(``ebm_memory.DenseAssociativeMemory`` rather than ``ebm_memory.estimators.DenseAssociativeMemory``).
+an object exported in several places gets one page, under its first public name in the order
+of :data:`LAYERS` (``ebm_memory.DenseAssociativeMemory``, not
+``ebm_memory.estimators.DenseAssociativeMemory``).
 """
 
 from __future__ import annotations

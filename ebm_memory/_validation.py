@@ -47,8 +47,10 @@ def check_prng_key(key):
     typed = isinstance(key, jax.Array) and jnp.issubdtype(key.dtype, jax.dtypes.prng_key)
     legacy = isinstance(key, jax.Array) and key.dtype == jnp.uint32 and key.shape == (2,)
     if not (typed and key.shape == ()) and not legacy:
-        described = type(key).__name__ if not isinstance(key, jax.Array) else (
-            f"an array of dtype {key.dtype} and shape {tuple(key.shape)}"
+        described = (
+            type(key).__name__
+            if not isinstance(key, jax.Array)
+            else (f"an array of dtype {key.dtype} and shape {tuple(key.shape)}")
         )
         raise TypeError(f"key must be one JAX PRNG key, e.g. jax.random.key(0); got {described}.")
     return key
@@ -193,6 +195,7 @@ def check_overlap_range(X: np.ndarray, n_labels: int, degree: int | None) -> Non
         f"scale the features first, e.g. with MinMaxScaler(feature_range=(-1, 1)){fix}."
     )
 
+
 def check_feature_match(state_name: str, state, memories) -> None:
     """Raise when the last axis of a state does not match the memories' feature count."""
     if state.shape[-1] != memories.shape[-1]:
@@ -200,6 +203,16 @@ def check_feature_match(state_name: str, state, memories) -> None:
             f"{state_name} has {state.shape[-1]} features but the memories have "
             f"{memories.shape[-1]} (memories shape {tuple(memories.shape)})."
         )
+
+
+def as_states(name: str, states, memories) -> tuple[jax.Array, jax.Array]:
+    """States (D,) or (B, D) and memories (K, D) as float arrays of one dtype, with the
+    states' feature count checked against the memories'."""
+    memories = as_float_array("memories", memories, ndim=(2,))
+    states = as_float_array(name, states, ndim=(1, 2))
+    check_feature_match(name, states, memories)
+    dtype = jnp.result_type(states, memories)
+    return states.astype(dtype), memories.astype(dtype)
 
 
 def as_mask(mask, state) -> jax.Array | None:

@@ -15,20 +15,31 @@ __all__ = ["SamplingResult", "summarise"]
 class SamplingResult:
     """Draws of one sampling run and their diagnostics.
 
-    Attributes
+    Parameters
     ----------
-    draws : ndarray (chains, draws, dim)
+    draws : ndarray of shape (chains, draws, dim)
+        The kept draws.
     method : str
-    sample_stats : dict of ndarray (chains, draws)
+        The sampler that produced them.
+    sample_stats : dict of ndarray of shape (chains, draws)
         Per-draw statistics: ``acceptance_rate`` and ``diverging`` (when the method has them).
-    step_size : ndarray (chains,)
+    step_size : ndarray of shape (chains,)
         Step size after warm-up.
-    effective_sample_size : ndarray (dim,)
+    effective_sample_size : ndarray of shape (dim,)
         Bulk ESS per dimension (``numpyro.diagnostics.effective_sample_size``).
-    r_hat : ndarray (dim,)
+    r_hat : ndarray of shape (dim,)
         Split R-hat per dimension (``numpyro.diagnostics.split_gelman_rubin``).
     seconds : float
         Wall time of warm-up and sampling (compilation included).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> draws = np.random.default_rng(0).normal(size=(2, 100, 1))
+    >>> result = summarise(draws, "mala", {"acceptance_rate": np.full((2, 100), 0.5)},
+    ...                    np.ones(2), seconds=1.0)
+    >>> result.acceptance_rate, result.draws.shape
+    (0.5, (2, 100, 1))
     """
 
     draws: np.ndarray
@@ -41,20 +52,64 @@ class SamplingResult:
 
     @property
     def acceptance_rate(self) -> float:
-        """Mean acceptance probability over all chains and draws (1.0 for ULA)."""
+        """Mean acceptance probability over all chains and draws (1.0 for ULA).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> result = summarise(np.zeros((1, 4, 1)) + np.arange(4)[:, None], "ula", {}, 0.1, 1.0)
+        >>> result.acceptance_rate
+        1.0
+        """
         return float(np.mean(self.sample_stats.get("acceptance_rate", 1.0)))
 
     @property
     def divergences(self) -> int:
-        """Number of divergent transitions."""
+        """Number of divergent transitions.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> stats = {"diverging": np.array([[False, True, False, True]])}
+        >>> summarise(np.arange(4.0).reshape(1, 4, 1), "hmc", stats, 0.1, 1.0).divergences
+        2
+        """
         return int(np.sum(self.sample_stats.get("diverging", 0)))
 
     def mcse(self) -> np.ndarray:
-        """Monte Carlo standard error of the posterior mean per dimension, from the ESS."""
+        """Monte Carlo standard error of the posterior mean per dimension, from the ESS.
+
+        Returns
+        -------
+        ndarray of shape (dim,)
+            ``std / sqrt(ESS)`` per coordinate.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> draws = np.random.default_rng(1).normal(size=(2, 200, 3))
+        >>> summarise(draws, "mala", {}, np.ones(2), 1.0).mcse().shape
+        (3,)
+        """
         return np.std(self.draws, axis=(0, 1)) / np.sqrt(self.effective_sample_size)
 
     def summary(self) -> dict:
-        """Headline diagnostics as plain numbers."""
+        """Headline diagnostics as plain numbers.
+
+        Returns
+        -------
+        dict
+            ``method``, ``chains``, ``draws``, ``min_ess``, ``max_r_hat``, ``acceptance_rate``,
+            ``divergences`` and ``ess_per_second``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> draws = np.random.default_rng(2).normal(size=(2, 50, 1))
+        >>> summary = summarise(draws, "nuts", {}, np.ones(2), 1.0).summary()
+        >>> summary["chains"], summary["draws"]
+        (2, 50)
+        """
         return {
             "method": self.method,
             "chains": int(self.draws.shape[0]),
@@ -67,8 +122,33 @@ class SamplingResult:
         }
 
     def to_arviz(self, var_name: str = "x"):
-        """The draws as an arviz ``InferenceData`` (arviz 0.23) or ``DataTree`` (arviz 1.x),
-        with the per-draw statistics in ``sample_stats``."""
+        """The draws as an arviz ``InferenceData`` (arviz 0.23) or ``DataTree`` (arviz 1.x).
+
+        The per-draw statistics go to the ``sample_stats`` group. Needs arviz.
+
+        Parameters
+        ----------
+        var_name : str, default "x"
+            Name of the variable in the ``posterior`` group.
+
+        Returns
+        -------
+        arviz.InferenceData or xarray.DataTree
+            With ``posterior[var_name]`` of shape (chains, draws, dim).
+
+        Raises
+        ------
+        ImportError
+            If arviz is not installed.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> draws = np.random.default_rng(3).normal(size=(2, 10, 1))
+        >>> result = summarise(draws, "mala", {}, np.ones(2), 1.0)
+        >>> result.to_arviz()["posterior"]["x"].shape
+        (2, 10, 1)
+        """
         try:
             arviz = importlib.import_module("arviz")
         except ImportError as error:

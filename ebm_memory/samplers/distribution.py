@@ -46,7 +46,7 @@ class MemoryMixture(dist.Distribution):
 
     Parameters
     ----------
-    memories : (K, D) array
+    memories : array of shape (K, D)
         The patterns ``xi``; may be a traced (latent) value.
     beta : scalar
         Inverse temperature ``> 0`` (also the precision of each Gaussian component); may be
@@ -120,7 +120,25 @@ class MemoryMixture(dist.Distribution):
 
     @validate_sample
     def log_prob(self, value: Float[Array, "*batch D"]) -> Float[Array, "*batch"]:
-        """``-beta E(x) - log Z`` for ``x`` of shape (..., D); returns shape (...)."""
+        """``-beta E(x) - log Z`` for ``x`` of shape (..., D).
+
+        Parameters
+        ----------
+        value : array of shape (..., D)
+            Points at which to evaluate the log density.
+
+        Returns
+        -------
+        array of shape (...)
+            The normalised log density.
+
+        Examples
+        --------
+        >>> import jax.numpy as jnp
+        >>> d = MemoryMixture(jnp.zeros((1, 2)), 1.0)
+        >>> round(float(d.log_prob(jnp.zeros(2))), 4)  # log N(0; 0, I) in 2-D
+        -1.8379
+        """
         value = jnp.asarray(value)
         dim = self.event_shape[0]
         if value.ndim == 0 or value.shape[-1] != dim:
@@ -133,23 +151,64 @@ class MemoryMixture(dist.Distribution):
         return log_density.reshape(value.shape[:-1])
 
     def sample(self, key, sample_shape: tuple[int, ...] = ()) -> Float[Array, "*batch D"]:
-        """Exact ancestral samples of shape ``sample_shape + (D,)``."""
+        """Exact ancestral samples: a component by its weight, then ``N(0, I / beta)`` noise.
+
+        Parameters
+        ----------
+        key : PRNG key
+            ``jax.random.key(seed)``.
+        sample_shape : tuple of int, default ()
+            Leading shape of the draws.
+
+        Returns
+        -------
+        array of shape sample_shape + (D,)
+            The draws.
+
+        Examples
+        --------
+        >>> import jax
+        >>> import jax.numpy as jnp
+        >>> MemoryMixture(jnp.eye(2), 4.0).sample(jax.random.key(0), (3, 5)).shape
+        (3, 5, 2)
+        """
         count = math.prod(sample_shape)
         draws = sample_gaussian_mixture(key, self.memories, self.beta, self.similarity, count)
         return draws.reshape(tuple(sample_shape) + self.event_shape)
 
     @property
     def weights(self) -> Float[Array, " K"]:
-        """Mixing weights of the components (softmax of the log weights)."""
+        """Mixing weights of the components (softmax of the log weights), shape (K,).
+
+        Examples
+        --------
+        >>> import jax.numpy as jnp
+        >>> MemoryMixture(jnp.eye(2), 1.0, "euclidean").weights.tolist()
+        [0.5, 0.5]
+        """
         return jnp.exp(log_mixing_weights(self.memories, self.beta, self.similarity))
 
     @property
     def mean(self) -> Float[Array, " D"]:
-        """``sum_mu w_mu xi_mu``."""
+        """``sum_mu w_mu xi_mu``, shape (D,).
+
+        Examples
+        --------
+        >>> import jax.numpy as jnp
+        >>> MemoryMixture(jnp.eye(2), 1.0, "euclidean").mean.tolist()
+        [0.5, 0.5]
+        """
         return self.weights @ self.memories
 
     @property
     def variance(self) -> Float[Array, " D"]:
-        """Per-coordinate variance: ``1 / beta`` plus the spread of the centres."""
+        """Per-coordinate variance, shape (D,): ``1 / beta`` plus the spread of the centres.
+
+        Examples
+        --------
+        >>> import jax.numpy as jnp
+        >>> MemoryMixture(jnp.eye(2), 2.0, "euclidean").variance.tolist()
+        [0.75, 0.75]
+        """
         centred = self.memories - self.mean
         return self.weights @ centred**2 + 1.0 / self.beta

@@ -200,15 +200,15 @@ def sample_gibbs(
 
     Parameters
     ----------
-    key : jax.Array
-        PRNG key; each chain gets its own split, each sweep its own split of that.
-    memories : (K, D) array
+    key : PRNG key
+        Split once per chain, then once per sweep.
+    memories : array of shape (K, D)
         The patterns ``xi``.
     interaction : Interaction
-        The interaction function ``F`` (static: one compilation per interaction, sizes).
+        ``F`` (static: one compilation per interaction and sizes).
     temperature : float
         ``T > 0``; traced, so changing it does not recompile.
-    init_spins : (C, D) array
+    init_spins : array of shape (C, D)
         +-1 starting states, one per chain.
     num_samples : int
         Sweeps kept per chain (>= 1).
@@ -225,6 +225,15 @@ def sample_gibbs(
     ValueError
         If ``temperature`` is not finite and positive, the shapes do not match, or the
         initial spins are not all +-1.
+
+    Examples
+    --------
+    >>> from ebm_memory.energies import interactions
+    >>> memories = jnp.array([[1.0, 1.0, -1.0]]) / 2.0
+    >>> draws = sample_gibbs(jax.random.key(1), memories, interactions.classical(), 0.5,
+    ...                      jnp.ones((3, 3)), num_samples=4, num_warmup=2)
+    >>> draws.shape, bool(jnp.all(jnp.abs(draws) == 1))
+    ((3, 4, 3), True)
     """
     memories = as_float_array("memories", memories, ndim=(2,))
     check_positive("temperature", temperature)

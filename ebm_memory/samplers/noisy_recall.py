@@ -49,14 +49,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Bool, Float
 
-from ebm_memory._validation import (
-    as_float_array,
-    as_mask,
-    check_feature_match,
-    check_integer,
-    check_positive,
-    is_concrete,
-)
+from ebm_memory._validation import as_mask, as_states, check_integer, check_positive, is_concrete
 from ebm_memory.dynamics import retrieve_binary, retrieve_softmax
 from ebm_memory.energies import softmax_energy
 from ebm_memory.energies.effective import SIMILARITIES
@@ -69,12 +62,25 @@ __all__ = ["NoisyRecall", "annealed_binary_recall", "annealed_langevin_recall"]
 class NoisyRecall(NamedTuple):
     """Result of a noisy recall (leading batch axis when a batch of probes was given).
 
-    Attributes
+    Parameters
     ----------
-    states : (..., D) fixed points reached by the final zero-temperature descent
-    energies : (...,) energy of ``states``
-    converged : (...,) whether the final descent converged within ``max_iter``
-    annealed : (..., D) states at the end of the noisy phase, before the final descent
+    states : array of shape (..., D)
+        Fixed points reached by the final zero-temperature descent.
+    energies : array of shape (...)
+        Energy of ``states``.
+    converged : bool array of shape (...)
+        Whether the final descent converged within ``max_iter``.
+    annealed : array of shape (..., D)
+        States at the end of the noisy phase, before the final descent.
+
+    Examples
+    --------
+    >>> from ebm_memory.energies import interactions
+    >>> memories = np.array([[1.0, -1.0, 1.0, -1.0]]) / np.sqrt(8)
+    >>> result = annealed_binary_recall(jax.random.key(0), memories, interactions.classical(),
+    ...     np.ones(4), temperature=0.1, num_sweeps=5)
+    >>> result.states.shape, result.annealed.shape, bool(result.converged)
+    ((4,), (4,), True)
     """
 
     states: Float[Array, "... D"]
@@ -89,13 +95,10 @@ def _schedule(temperature, length: int, dtype) -> Float[Array, " S"]:
 
 
 def _validate(probes, memories, temperature, num_steps_name, num_steps):
-    memories = as_float_array("memories", memories, ndim=(2,))
-    probes = as_float_array("probes", probes, ndim=(1, 2))
-    check_feature_match("probes", probes, memories)
+    probes, memories = as_states("probes", probes, memories)
     check_positive("temperature", temperature, allow_zero=True)
     check_integer(num_steps_name, num_steps, minimum=0)
-    dtype = jnp.result_type(probes, memories)
-    return probes.astype(dtype), memories.astype(dtype)
+    return probes, memories
 
 
 def _batched(probes, mask):
@@ -146,22 +149,22 @@ def annealed_binary_recall(
 
     Parameters
     ----------
-    key : jax.Array
-        PRNG key; each probe gets its own split, each sweep its own split of that.
-    memories : (K, D) array
+    key : PRNG key
+        Each probe gets its own split, each sweep its own split of that.
+    memories : array of shape (K, D)
         The patterns of ``E(s) = -sum_mu F(xi_mu . s)``; their scale sets that of ``T``. For
         ``F(x) = x^2`` and +-1 patterns divided by ``sqrt(2 D)``, ``p(s_i = 1) = sigmoid(2 h_i /
         T)`` with ``h_i = sum_mu xi_mu,i sum_{j != i} xi_mu,j s_j / D``: Amit et al.'s ``T``.
     interaction : Interaction
         The interaction ``F`` (static: one compilation per interaction and shapes).
-    probes : (D,) or (B, D) array
+    probes : array of shape (D,) or (B, D)
         Starting states, entries in ``{-1, +1}``.
     temperature : float
         Initial temperature ``T0 >= 0``; sweep ``t`` runs at ``T0 (1 - t / num_sweeps)``.
         ``T0 = 0`` skips the noise: the result equals :func:`retrieve_binary` exactly.
     num_sweeps : int
         Number of noisy sweeps (>= 0; static), each visiting every bit once in random order.
-    mask : bool array broadcastable to ``probes``, optional
+    mask : bool array of shape (D,) or (B, D), optional
         True marks known bits that keep their probe values: re-imposed after every noisy sweep
         (within a sweep they are visited, so this perturbs the clamped problem rather than
         sampling it exactly), never updated by the final descent.
@@ -245,15 +248,15 @@ def annealed_langevin_recall(
 
     Parameters
     ----------
-    key : jax.Array
-        PRNG key; each probe gets its own split, each step its own split of that.
-    memories : (K, D) array
-        The patterns ``xi``.
+    key : PRNG key
+        Split once per probe, then once per Langevin step.
+    memories : array of shape (K, D)
+        The patterns ``xi`` of the softmax energy.
     beta : float
         Inverse temperature of the softmax energy (> 0); at ``T = 1 / beta`` the Langevin
         target is the Gaussian mixture of :func:`~ebm_memory.energies.softmax_energy`.
-    probes : (D,) or (B, D) array
-        Starting states.
+    probes : array of shape (D,) or (B, D)
+        Starting states (real-valued).
     temperature : float
         Initial noise temperature ``T0 >= 0``.
     num_steps : int
@@ -262,9 +265,12 @@ def annealed_langevin_recall(
         Step size ``h > 0``. The Hessian of ``E`` is ``I - beta Cov(xi)`` (covariance under
         the attention weights), with eigenvalues at most 1, so descent is stable for ``h < 2``;
         ``h = 1`` without noise is exactly the CCCP update ``xi^T softmax(beta (xi x + b))``.
-    similarity : {"dot", "euclidean"}
-    max_iter, tol : int, float
-        Limits of the final CCCP iteration (see :func:`retrieve_softmax`).
+    similarity : {"dot", "euclidean"}, default "dot"
+        Bias of the scores, as in :func:`~ebm_memory.energies.softmax_energy`.
+    max_iter : int, default 100
+        Iteration limit of the final CCCP descent.
+    tol : float, default 1e-6
+        Convergence tolerance of the final CCCP descent (see :func:`retrieve_softmax`).
 
     Returns
     -------

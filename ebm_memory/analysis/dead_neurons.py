@@ -22,8 +22,9 @@ the unscaled field (``W`` the block coupling, ``T`` the time constants, ``dx/dt 
 
 :class:`~ebm_memory.analysis.stability.ModifiedNetwork` alters the dynamics without moving
 the fixed points and carries a family of Lyapunov functions without flat regions, for
-non-symmetric weights and Lagrangians that need not be convex. :func:`reproduce_dead_neurons`
-runs all of it on a worked example.
+non-symmetric weights and Lagrangians that need not be convex.
+:func:`~ebm_memory.analysis.dead_neuron_study.dead_neuron_study` runs all of it on a worked
+example.
 
 Examples
 --------
@@ -45,12 +46,11 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
-from ebm_memory._validation import as_float_array, check_integer
+from ebm_memory._validation import as_float_array
 from ebm_memory.analysis.stability import (
     field_function,
     jacobian,
     joint_state,
-    relax,
 )
 from ebm_memory.dynamics.network import TwoLayerNetwork
 
@@ -60,11 +60,9 @@ __all__ = [
     "RestrictedStability",
     "classify_flat_region",
     "flat_directions",
-    "flat_region_convergence",
     "lagrangian_hessian",
     "recover_state",
     "restricted_stability",
-    "sample_flat_region",
 ]
 
 
@@ -217,55 +215,9 @@ def classify_flat_region(network: TwoLayerNetwork, v, h, input=None, *, tol: flo
     return FlatRegion(basis, basis.shape[1], stability, label)
 
 
-def sample_flat_region(network, v, h, key, n_samples: int, *, scale=3.0, tol=1e-8):
-    """Up to ``n_samples`` points ``x* + Q_N z`` (z ~ N(0, scale^2)) with unchanged activations.
+def __getattr__(name: str):
+    if name in ("FlatRegionConvergence", "flat_region_convergence", "sample_flat_region"):
+        from ebm_memory.analysis import flat_regions
 
-    Candidates whose activations move (e.g. a dead ReLU pushed above zero) are rejected; four
-    times as many are drawn. Returns ``(v, h)`` numpy arrays, empty without flat directions.
-    """
-    n_samples = check_integer("n_samples", n_samples, minimum=1)
-    x = joint_state(network, v, h)
-    basis = jnp.asarray(_split(lagrangian_hessian(network, v, h), tol)[1], x.dtype)
-    z = scale * jax.random.normal(key, (4 * n_samples, basis.shape[1]), x.dtype)
-    points = x + z @ basis.T
-    moved = _activations(
-        network.lagrangian_v, network.lagrangian_h, network.n_features, jnp.vstack([x, points])
-    )
-    moved = moved[1:] - moved[0]
-    keep = np.asarray(jnp.max(jnp.abs(moved), axis=1, initial=0.0) <= 1e-9)
-    points = np.asarray(points)[keep][:n_samples] if basis.shape[1] else np.empty((0, x.size))
-    return points[:, : network.n_features], points[:, network.n_features :]
-
-
-def flat_region_convergence(
-    network, v, h, key, *, n_samples=200, scale=3.0, perturbation=0.05, t1=60.0, dt=0.05
-):
-    """Brute force on the flat region of the fixed point ``x* = (v, h)``.
-
-    Points of the region (:func:`sample_flat_region`) are integrated for 25 time constants
-    of the layers with flat directions, long enough for those coordinates to relax
-    (``reached``: the fraction then within ``1e-3`` of ``x*``, expected 1 for every fixed
-    point: the region flows into ``x*``). The
-    same points moved by ``perturbation`` in a random direction of the full space are
-    integrated to ``t1`` (``stayed``: the fraction ending within ``1e-3`` of ``x*``, 1 when
-    the region lies in the basin). Returns a dict with ``n``, ``reached`` and ``stayed``.
-    """
-    key_region, key_noise = jax.random.split(key)
-    v_region, h_region = sample_flat_region(network, v, h, key_region, n_samples, scale=scale)
-    x_star, points = np.asarray(joint_state(network, v, h)), np.hstack([v_region, h_region])
-    if not len(points):
-        return {"n": 0, "reached": float("nan"), "stayed": float("nan")}
-    noise = np.array(jax.random.normal(key_noise, points.shape, x_star.dtype))
-    noise *= perturbation / np.linalg.norm(noise, axis=1, keepdims=True)
-    out = {"n": len(points)}
-    n_f = network.n_features
-    moved = np.abs(points - x_star).max(axis=0)
-    t_relax = 25 * max(
-        network.tau_f if moved[:n_f].max() > 0 else 0.0,
-        network.tau_h if moved[n_f:].max() > 0 else 0.0,
-    )
-    for name, starts, t in (("reached", points, t_relax), ("stayed", points + noise, t1)):
-        padded = np.vstack([starts, np.repeat(x_star[None], n_samples - len(starts), axis=0)])
-        ends = np.hstack(relax(network, padded[:, :n_f], padded[:, n_f:], t1=t, dt=dt))
-        out[name] = float(np.mean(np.linalg.norm(ends - x_star, axis=1)[: len(starts)] < 1e-3))
-    return out
+        return getattr(flat_regions, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

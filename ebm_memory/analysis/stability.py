@@ -43,9 +43,12 @@ import numpy as np
 from jaxtyping import Array, Float
 
 from ebm_memory._validation import as_float_array, check_integer, check_positive
+from ebm_memory.analysis._seeds import as_key
+from ebm_memory.analysis.modified_network import ModifiedNetwork
 from ebm_memory.dynamics.network import TwoLayerNetwork
 
 __all__ = [
+    "BasinSize",
     "ModifiedNetwork",
     "Stability",
     "basin_size",
@@ -243,31 +246,36 @@ def relax(network: TwoLayerNetwork, v, h, input=None, *, t1: float = 50.0, dt: f
     return out[..., : network.n_features], out[..., network.n_features :]
 
 
-def basin_size(
-    network: TwoLayerNetwork,
-    v_star,
-    h_star,
-    radii,
-    *,
-    n_samples: int = 200,
-    key: Array,
-    input=None,
-    t1: float = 50.0,
-    dt: float = 0.05,
-    tol: float = 1e-3,
-) -> dict[str, np.ndarray]:
-    """Fraction of perturbations of each radius from which the dynamics return.
+class BasinSize(NamedTuple):
+    """How far the basin of a fixed point reaches, by perturbation radius.
 
-    For each radius ``r``, ``n_samples`` states ``x* + r u`` with ``u`` uniform on the unit
-    sphere of the full ``(v, h)`` space are integrated to ``t1`` (:func:`relax`); a sample
-    has returned when it ends within ``tol`` of ``x* = (v_star, h_star)``.
+    Parameters
+    ----------
+    radii : ndarray of shape (n_radii,)
+        The perturbation radii.
+    fraction : ndarray of shape (n_radii,)
+        Fraction of perturbed states that returned.
+    standard_error : ndarray of shape (n_radii,)
+        Its binomial standard error.
+    final_distance : ndarray of shape (n_radii, n_samples)
+        Distance of each end state to the fixed point.
 
-    Returns
-    -------
-    dict of numpy arrays
-        ``radii`` (R,), ``fraction`` (R,) returned, ``standard_error`` (R,) binomial, and
-        ``final_distance`` (R, n_samples).
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ebm_memory.analysis.stability import BasinSize
+    >>> BasinSize(np.ones(1), np.ones(1), np.zeros(1), np.zeros((1, 2))).fraction.tolist()
+    [1.0]
     """
+
+    radii: np.ndarray
+    fraction: np.ndarray
+    standard_error: np.ndarray
+    final_distance: np.ndarray
+
+
+def _basin_size(network, v_star, h_star, radii, key, *, n_samples, input, t1, dt, tol):
+    """:func:`basin_size` with the perturbations drawn from the JAX ``key``."""
     n_samples = check_integer("n_samples", n_samples, minimum=1)
     check_positive("tol", tol)
     radii = np.asarray(radii, dtype=np.float64)
@@ -281,159 +289,76 @@ def basin_size(
     starts = (x_star + jnp.asarray(radii, x_star.dtype)[:, None, None] * directions).reshape(
         -1, x_star.size
     )
-    v, h = relax(
-        network,
-        starts[:, : network.n_features],
-        starts[:, network.n_features :],
-        input,
-        t1=t1,
-        dt=dt,
-    )
+    n_f = network.n_features
+    v, h = relax(network, starts[:, :n_f], starts[:, n_f:], input, t1=t1, dt=dt)
     distance = np.linalg.norm(np.concatenate([v, h], axis=1) - np.asarray(x_star), axis=1)
     distance = np.where(np.isfinite(distance), distance, np.inf).reshape(radii.size, n_samples)
     fraction = np.mean(distance < tol, axis=1)
-    return {
-        "radii": radii,
-        "fraction": fraction,
-        "standard_error": np.sqrt(fraction * (1 - fraction) / n_samples),
-        "final_distance": distance,
-    }
+    standard_error = np.sqrt(fraction * (1 - fraction) / n_samples)
+    return BasinSize(radii, fraction, standard_error, distance)
 
 
-def _modified_field(lagrangian_h, weights, gain, current, tau_f, tau_h, x):
-    """The field of :class:`ModifiedNetwork` at one concatenated state."""
-    v, h = x[: weights.shape[1]], x[weights.shape[1] :]
-    dv = (gain @ weights.T @ lagrangian_h.activation(weights @ v) + current - v) / tau_f
-    return jnp.concatenate([dv, (weights @ v - h) / tau_h])
+def basin_size(
+    network: TwoLayerNetwork,
+    v_star,
+    h_star,
+    radii,
+    *,
+    n_samples: int = 200,
+    random_state=None,
+    key=None,
+    input=None,
+    t1: float = 50.0,
+    dt: float = 0.05,
+    tol: float = 1e-3,
+) -> BasinSize:
+    """Fraction of perturbations of each radius from which the dynamics return.
 
-
-@functools.partial(jax.jit, static_argnames="n_steps")
-def _rk4(lagrangian_h, weights, gain, current, tau_f, tau_h, x0, dt, n_steps):
-    field = functools.partial(_modified_field, lagrangian_h, weights, gain, current, tau_f, tau_h)
-
-    def step(x, _):
-        k1 = field(x)
-        k2 = field(x + 0.5 * dt * k1)
-        k3 = field(x + 0.5 * dt * k2)
-        k4 = field(x + dt * k3)
-        x = x + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
-        return x, x
-
-    def one(x):
-        return jnp.concatenate([x[None], jax.lax.scan(step, x, None, length=n_steps)[1]])
-
-    return jax.vmap(one)(x0)
-
-
-class ModifiedNetwork:
-    """Two-layer dynamics altered so that Lyapunov functions without flat regions exist.
-
-    ``tau_f dv/dt = S W^T f(W v) + I - v`` and ``tau_h dh/dt = W v - h``: linear feature
-    neurons, feed-forward weights ``W`` (N_h, N_f), feedback ``S W^T`` with ``S`` symmetric
-    positive definite (non-symmetric feed-forward / feedback unless ``S = 1``). The features
-    see the hidden layer's equilibrium ``f(W v)`` instead of ``f(h)``. Fixed points are those
-    of the unaltered network ``tau_f dv/dt = S W^T f(h) + I - v``, ``tau_h dh/dt = W v - h``
-    (:meth:`original_field`): both say ``h = W v`` and ``v = S W^T f(h) + I``.
-
-    Lyapunov family, ``0 < c < c_max = 4 tau_f / (tau_h lambda_max(S) |W|_2^2)``
-    (:attr:`max_weight`): ``V_c = (v - I)^T S^-1 (v - I) / 2 - L_h(W v) + c |h - W v|^2 / 2``.
-    With ``e = h - W v``, ``dV_c/dt = -tau_f |dv/dt|^2_(S^-1) - c |e|^2 / tau_h - c e . W dv/dt``,
-    a negative definite form in ``(dv/dt, e)``: ``V_c`` decreases strictly away from fixed
-    points. Nothing needs ``L_h`` convex; ``V_c`` is strictly convex along ``h``, so dead
-    hidden neurons leave no flat directions. (This is this package's construction with the
-    properties the paper asks for; the paper's own altered system may differ in form.)
+    For each radius ``r``, ``n_samples`` states ``x* + r u`` with ``u`` uniform on the unit
+    sphere of the full ``(v, h)`` space are integrated to ``t1`` (:func:`relax`); a sample
+    has returned when it ends within ``tol`` of ``x* = (v_star, h_star)``.
 
     Parameters
     ----------
-    lagrangian_h : Lagrangian of the hidden layer.
-    feedforward : array (N_h, N_f), the weights ``W``.
-    feature_gain : array (N_f,) positive or (N_f, N_f) symmetric positive definite; default 1.
-    tau_f, tau_h : positive time constants.
-    input : array (N_f,), the current ``I``; default 0.
+    network : TwoLayerNetwork
+        The dynamics.
+    v_star : array-like of shape (n_features,)
+        Feature state of the fixed point.
+    h_star : array-like of shape (n_hidden,)
+        Hidden state of the fixed point.
+    radii : array-like of shape (n_radii,)
+        Non-negative perturbation radii.
+    n_samples : int, default=200
+        Perturbations per radius.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the perturbation directions.
+    key : JAX PRNG key, default=None
+        Former name of ``random_state``: a key is still used as given, with a
+        ``FutureWarning``.
+    input : array-like of shape (n_features,), default=None
+        The external current ``I``.
+    t1 : float, default=50.0
+        Integration time.
+    dt : float, default=0.05
+        Time step.
+    tol : float, default=1e-3
+        A sample has returned when it ends this close to the fixed point.
+
+    Returns
+    -------
+    basin : BasinSize
+        The fraction returned per radius, its standard error and the final distances.
 
     Examples
     --------
-    >>> import jax
-    >>> from ebm_memory import lagrangians
-    >>> from ebm_memory.analysis.stability import ModifiedNetwork
-    >>> net = ModifiedNetwork(lagrangians.relu(), [[1.0, 0.0], [0.0, -1.0]],
-    ...                       feature_gain=[0.5, 1.0], tau_h=0.5)
-    >>> times, v, h = net.integrate([[1.0, 1.0]], [[-2.0, 0.0]], t1=2.0, dt=0.01)
-    >>> values = jax.vmap(net.lyapunov, (0, 0, None))(v[0], h[0], 0.5 * net.max_weight)
-    >>> bool(jax.numpy.all(jax.numpy.diff(values) <= 1e-6))
-    True
+    >>> import numpy as np
+    >>> from ebm_memory import TwoLayerNetwork, lagrangians
+    >>> from ebm_memory.analysis import basin_size
+    >>> net = TwoLayerNetwork(lagrangians.quadratic(), lagrangians.quadratic(),
+    ...                       0.5 * np.eye(2), tau_f=1.0, tau_h=1.0)
+    >>> basin_size(net, np.zeros(2), np.zeros(2), [0.5], n_samples=4, random_state=0).fraction
+    array([1.])
     """
-
-    def __init__(
-        self, lagrangian_h, feedforward, *, feature_gain=None, tau_f=1.0, tau_h=0.1, input=None
-    ):
-        self.lagrangian_h = lagrangian_h
-        self.feedforward = as_float_array("feedforward", feedforward, ndim=(2,))
-        n_f = self.feedforward.shape[1]
-        gain = jnp.ones(n_f) if feature_gain is None else feature_gain
-        gain = as_float_array("feature_gain", gain, ndim=(1, 2))
-        gain = jnp.diag(gain) if gain.ndim == 1 else gain
-        if gain.shape != (n_f, n_f) or not bool(jnp.allclose(gain, gain.T)):
-            raise ValueError(f"feature_gain must be symmetric with shape {(n_f, n_f)}.")
-        if float(jnp.linalg.eigvalsh(gain).min()) <= 0:
-            raise ValueError("feature_gain must be positive definite.")
-        self.feature_gain = gain
-        self.tau_f = float(check_positive("tau_f", tau_f))
-        self.tau_h = float(check_positive("tau_h", tau_h))
-        current = jnp.zeros(n_f) if input is None else input
-        self.input = as_float_array("input", current, ndim=(1,))
-
-    @property
-    def feedback(self) -> Array:
-        """The feedback weights ``S W^T`` (N_f, N_h)."""
-        return self.feature_gain @ self.feedforward.T
-
-    @property
-    def max_weight(self) -> float:
-        """``c_max``: every ``V_c`` with ``0 < c < c_max`` is a strict Lyapunov function."""
-        gain = float(jnp.linalg.eigvalsh(self.feature_gain).max())
-        norm = float(jnp.linalg.norm(self.feedforward, 2))
-        bound = self.tau_h * gain * norm**2
-        return 4 * self.tau_f / bound if bound > 0 else np.inf
-
-    def _settings(self):
-        return self.feedforward, self.feature_gain, self.input, self.tau_f, self.tau_h
-
-    def field(self, v, h) -> tuple[Array, Array]:
-        """``(dv/dt, dh/dt)`` of the modified dynamics at one state."""
-        out = _modified_field(self.lagrangian_h, *self._settings(), jnp.concatenate([v, h]))
-        return out[: self.feedforward.shape[1]], out[self.feedforward.shape[1] :]
-
-    def original_field(self, v, h) -> tuple[Array, Array]:
-        """``(dv/dt, dh/dt)`` of the unaltered two-layer network with the same weights."""
-        target = self.feedback @ self.lagrangian_h.activation(h)
-        return (target + self.input - v) / self.tau_f, (self.feedforward @ v - h) / self.tau_h
-
-    def lyapunov(self, v, h, weight) -> Array:
-        """``V_c(v, h)`` for ``c = weight``, one state."""
-        shifted = v - self.input
-        error = h - self.feedforward @ v
-        return (
-            0.5 * shifted @ jnp.linalg.solve(self.feature_gain, shifted)
-            - self.lagrangian_h(self.feedforward @ v)
-            + 0.5 * weight * error @ error
-        )
-
-    def integrate(self, v0, h0, *, t1: float, dt: float):
-        """Classical Runge-Kutta from a batch ``v0`` (B, N_f), ``h0`` (B, N_h).
-
-        Returns ``(times (T,), v (B, T, N_f), h (B, T, N_h))``, ``T = round(t1 / dt) + 1``.
-        """
-        check_positive("t1", t1)
-        check_positive("dt", dt)
-        n_steps = max(1, int(round(t1 / dt)))
-        v0 = jnp.atleast_2d(as_float_array("v0", v0, ndim=(1, 2)))
-        h0 = jnp.atleast_2d(as_float_array("h0", h0, ndim=(1, 2)))
-        n_h, n_f = self.feedforward.shape
-        if v0.shape[1] != n_f or h0.shape != (v0.shape[0], n_h):
-            raise ValueError(
-                f"v0 and h0 must be (B, {n_f}) and (B, {n_h}), got {v0.shape} and {h0.shape}."
-            )
-        x0 = jnp.concatenate([v0, h0], axis=-1).astype(self.feedforward.dtype)
-        path = _rk4(self.lagrangian_h, *self._settings(), x0, dt, n_steps)
-        return np.arange(n_steps + 1) * dt, np.asarray(path[..., :n_f]), np.asarray(path[..., n_f:])
+    rng_key = as_key(random_state if key is None else key, "basin_size")
+    settings = {"n_samples": n_samples, "input": input, "t1": t1, "dt": dt, "tol": tol}
+    return _basin_size(network, v_star, h_star, radii, rng_key, **settings)

@@ -1,10 +1,7 @@
 """Dead neurons: flat regions found and classified; the altered dynamics' Lyapunov family."""
 
-import json
-
 import jax
 import jax.numpy as jnp
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -12,19 +9,14 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from ebm_memory import TwoLayerNetwork, lagrangians
+from ebm_memory.analysis.dead_neuron_study import dead_neuron_study, example_network
 from ebm_memory.analysis.dead_neurons import (
     classify_flat_region,
     flat_directions,
-    flat_region_convergence,
     recover_state,
     restricted_stability,
-    sample_flat_region,
 )
-from ebm_memory.analysis.dead_neurons_report import (
-    dead_neurons_markdown,
-    example_network,
-    reproduce_dead_neurons,
-)
+from ebm_memory.analysis.flat_regions import flat_region_convergence, sample_flat_region
 from ebm_memory.analysis.stability import ModifiedNetwork, find_fixed_point, jacobian
 from ebm_memory.energies import two_layer_energy
 
@@ -94,7 +86,7 @@ def test_flat_regions_of_the_example_are_found_and_classified(example):
 def test_energy_and_activations_are_constant_on_the_flat_region(example):
     net, kinds = example
     x = kinds["retrieval"][0]
-    v, h = sample_flat_region(net, x[:2], x[2:], jax.random.PRNGKey(1), 50, scale=5.0)
+    v, h = sample_flat_region(net, x[:2], x[2:], 1, 50, scale=5.0)
     assert len(v) > 20
     np.testing.assert_array_equal(v, np.repeat(x[None, :2], len(v), axis=0))
     np.testing.assert_allclose(net.energy(v, h), net.energy(x[:2], x[2:]), atol=1e-12)
@@ -106,13 +98,10 @@ def test_brute_force_agrees_with_the_classification(example):
     """Points of every flat region flow into the fixed point; perturbed ones stay there only
     when the fixed point is stable (label "basin")."""
     net, kinds = example
-    key = jax.random.PRNGKey(2)
-    retrieval = flat_region_convergence(
-        net, *np.split(kinds["retrieval"][0], [2]), key, n_samples=40
-    )
-    mixture = flat_region_convergence(net, *np.split(kinds["mixture"][0], [2]), key, n_samples=40)
-    assert retrieval["reached"] == retrieval["stayed"] == 1.0
-    assert mixture["reached"] == 1.0 and mixture["stayed"] == 0.0
+    retrieval = flat_region_convergence(net, *np.split(kinds["retrieval"][0], [2]), 2, n_samples=40)
+    mixture = flat_region_convergence(net, *np.split(kinds["mixture"][0], [2]), 2, n_samples=40)
+    assert retrieval.reached == retrieval.stayed == 1.0
+    assert mixture.reached == 1.0 and mixture.stayed == 0.0
 
 
 @given(shift=arrays(np.float64, 2, elements=st.floats(0.0, 10.0)), which=st.integers(0, 2))
@@ -248,15 +237,32 @@ def test_modified_network_validation():
     assert net.max_weight == pytest.approx(4 / (0.5 * 3.0 * 4.0))
 
 
-def test_quick_reproduction(tmp_path):
-    results = reproduce_dead_neurons(tmp_path, quick=True)
-    json.dumps(results)
-    assert (tmp_path / results["figure"]).exists()
-    labels = sorted(row["label"] for row in results["fixed_points"])
+def test_a_key_in_place_of_random_state_still_works_with_a_warning(example):
+    net, kinds = example
+    x = kinds["retrieval"][0]
+    key = jax.random.key(5)
+    with pytest.warns(FutureWarning, match="random_state"):
+        old = sample_flat_region(net, x[:2], x[2:], key, 10)
+    with pytest.warns(FutureWarning, match="random_state"):
+        flat_region_convergence(net, x[:2], x[2:], key, n_samples=4)
+    with pytest.warns(FutureWarning, match="random_state"):
+        again = sample_flat_region(net, x[:2], x[2:], key, 10)
+    np.testing.assert_array_equal(old[1], again[1])
+
+
+def test_the_brute_force_keeps_its_former_home():
+    from ebm_memory.analysis import dead_neurons, flat_regions
+
+    assert dead_neurons.flat_region_convergence is flat_regions.flat_region_convergence
+
+
+def test_study_of_the_example_finds_every_fixed_point_and_checks_it():
+    study = dead_neuron_study(n_samples=16, n_starts=32, n_networks=1)
+    labels = sorted(row["label"] for row in study.fixed_points)
     assert labels == ["basin"] * 3 + ["kink"] + ["unstable"] * 3
-    assert all(
-        len(row["basin_fraction"]) == len(results["radii"]) for row in results["fixed_points"]
-    )
-    lines = dead_neurons_markdown(results)
-    assert sum(line.startswith("| ") for line in lines) > 10
-    plt.close("all")
+    assert all(len(row["basin_fraction"]) == len(study.radii) for row in study.fixed_points)
+    assert study.converged["distinct_end_states"] == study.converged["stable"] == 3
+    assert study.modified["monotone_fraction"] == 1.0
+    assert study.plane.energy.shape == (61, 61) and len(study.plane.dead) == 2
+    assert set(study.traces.paths) == {0.05, 0.3, 0.9}
+    assert study.ensemble["networks"] == 1 and study.ensemble["fixed_points"] > 0

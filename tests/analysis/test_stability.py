@@ -121,14 +121,23 @@ def test_basin_of_linear_dynamics_is_everything_or_nothing(memories, seed):
         np.zeros(3),
         [0.1, 1.0, 10.0],
         n_samples=50,
-        key=jax.random.PRNGKey(seed),
+        random_state=seed,
         t1=80.0,
         dt=0.1,
     )
     expected = 1.0 if singular < 0.8 else 0.0
-    np.testing.assert_array_equal(result["fraction"], expected)
-    assert result["final_distance"].shape == (3, 50)
-    np.testing.assert_array_equal(result["standard_error"], 0.0)
+    np.testing.assert_array_equal(result.fraction, expected)
+    assert result.final_distance.shape == (3, 50)
+    np.testing.assert_array_equal(result.standard_error, 0.0)
+
+
+def test_a_key_in_place_of_random_state_still_works_with_a_warning():
+    net = _linear(0.5 * np.eye(2), 1.0, 1.0)
+    settings = {"n_samples": 4, "t1": 5.0}
+    with pytest.warns(FutureWarning, match="random_state"):
+        old = basin_size(net, np.zeros(2), np.zeros(2), [0.5], key=jax.random.key(3), **settings)
+    new = basin_size(net, np.zeros(2), np.zeros(2), [0.5], random_state=3, **settings)
+    np.testing.assert_array_equal(old.final_distance, new.final_distance)
 
 
 def test_relax_matches_the_network_integrator_and_fields():
@@ -156,6 +165,6 @@ def test_validation():
     with pytest.raises(ValueError, match="one state"):
         jacobian(net, np.zeros((2, 2)), np.zeros((2, 2)))
     with pytest.raises(ValueError, match="radii"):
-        basin_size(net, np.zeros(2), np.zeros(2), [-1.0], key=jax.random.PRNGKey(0))
+        basin_size(net, np.zeros(2), np.zeros(2), [-1.0], random_state=0)
     with pytest.raises(TypeError, match="TwoLayerNetwork"):
         fixed_point_stability("network", np.zeros(2), np.zeros(2))

@@ -13,7 +13,14 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ebm_memory._validation import check_integer
 
-__all__ = ["DEPRECATED", "OLD_DEFAULT", "MemoryEstimator", "renamed", "sample_options"]
+__all__ = [
+    "DEPRECATED",
+    "OLD_DEFAULT",
+    "MeanScoreMixin",
+    "MemoryEstimator",
+    "renamed",
+    "sample_options",
+]
 
 DEPRECATED = "deprecated"
 """Default of a renamed parameter: set to anything else, its value is used with a warning."""
@@ -87,6 +94,37 @@ class MemoryEstimator(BaseEstimator):
     @property
     def _n_features_out(self) -> int:
         return self.memories_.shape[0]
+
+
+class MeanScoreMixin:
+    """``score`` as the mean log-likelihood per row (as :class:`sklearn.mixture.GaussianMixture`),
+    for the estimators whose ``score_samples`` is a normalised log density."""
+
+    def score(self, X, y=None):
+        """Mean log-likelihood per row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Held-out rows.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            Mean ``log p(x)`` over the rows.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_blobs
+        >>> from ebm_memory import AssociativeClustering
+        >>> train, _ = make_blobs(20, n_features=3, centers=2, random_state=1)
+        >>> model = AssociativeClustering(2, random_state=0).fit(train[:15])
+        >>> float(model.score(train[15:])) == float(model.score_samples(train[15:]).mean())
+        True
+        """
+        return float(np.mean(self.score_samples(X)))
 
 
 def sample_options(

@@ -9,6 +9,7 @@ import numpy as np
 from ebm_memory._blocks import map_blocks
 from ebm_memory._random import float64
 from ebm_memory.energies.crp import crp_energy, memory_log_weights, seating_log_weights
+from ebm_memory.estimators._base import MeanScoreMixin
 from ebm_memory.learning.nonparametric import with_capacity
 
 __all__ = ["CRPDensityMixin"]
@@ -31,8 +32,8 @@ def _block_energy(X, tables, prior):
     return jax.vmap(lambda x: crp_energy(x, tables, prior))(X)
 
 
-class CRPDensityMixin:
-    """``transform``, ``score_samples``, ``score`` and ``energy`` of the nonparametric memory
+class CRPDensityMixin(MeanScoreMixin):
+    """``transform``, ``score_samples`` and ``energy`` of the nonparametric memory
     (uses its ``_validate``, ``_tables``, ``_crp_prior`` and ``n_memories_``)."""
 
     @float64
@@ -48,7 +49,7 @@ class CRPDensityMixin:
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            The rows.
+            Rows to assign.
 
         Returns
         -------
@@ -57,11 +58,11 @@ class CRPDensityMixin:
 
         Examples
         --------
-        >>> import numpy as np
         >>> from ebm_memory import NonparametricMemory
-        >>> X = np.repeat(np.eye(2, 16) * 10, 4, axis=0)
-        >>> NonparametricMemory(beta=4.0, random_state=0).fit(X).transform(X).shape
-        (8, 2)
+        >>> memory = NonparametricMemory(beta=4.0, shuffle=False).fit([[0.0], [0.1], [9.0]])
+        >>> memory.transform([[0.0], [9.0]]).round(2)
+        array([[1., 0.],
+               [0., 1.]])
         """
         return self._map(_block_posterior, X)[:, : self.n_memories_].astype(np.float64)
 
@@ -74,7 +75,7 @@ class CRPDensityMixin:
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            The rows.
+            Points to score under the posterior predictive.
 
         Returns
         -------
@@ -91,39 +92,13 @@ class CRPDensityMixin:
         """
         return self._map(_block_log_density, X).astype(np.float64)
 
-    def score(self, X, y=None):
-        """Mean log-likelihood per row.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The rows.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        score : float
-            Mean ``log p(x)`` over the rows.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from ebm_memory import NonparametricMemory
-        >>> X = np.repeat(np.eye(2, 16) * 10, 4, axis=0)
-        >>> memory = NonparametricMemory(beta=4.0, random_state=0).fit(X)
-        >>> bool(np.isclose(memory.score(X), memory.score_samples(X).mean()))
-        True
-        """
-        return float(np.mean(self.score_samples(X)))
-
     def energy(self, X):
         """The energy of :mod:`ebm_memory.energies.crp` of each row.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            The rows.
+            Points of the data space.
 
         Returns
         -------
@@ -134,7 +109,7 @@ class CRPDensityMixin:
         --------
         >>> import numpy as np
         >>> from ebm_memory import NonparametricMemory
-        >>> X = np.repeat(np.eye(2, 16) * 10, 4, axis=0)
+        >>> X = np.concatenate([np.zeros((3, 2)), np.full((3, 2), 8.0)])
         >>> memory = NonparametricMemory(beta=4.0, random_state=0).fit(X)
         >>> log_p = -memory.beta * memory.energy(X) - memory.log_partition_
         >>> bool(np.allclose(log_p, memory.score_samples(X)))

@@ -140,7 +140,7 @@ class DensityMethodsMixin:
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            The rows.
+            States (binary models: binarised at ``threshold_``).
 
         Returns
         -------
@@ -170,12 +170,13 @@ class DensityMethodsMixin:
 
         Examples
         --------
-        >>> import numpy as np
+        >>> import warnings
         >>> from ebm_memory import DenseAssociativeMemory
-        >>> X = np.random.default_rng(0).normal(size=(8, 16))
-        >>> memory = DenseAssociativeMemory(beta=1.0).fit(X)
-        >>> memory.log_partition_error_
-        0.0
+        >>> memory = DenseAssociativeMemory(beta=1.0).fit([[0.0, 1.0], [1.0, 0.0]])
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore", FutureWarning)
+        ...     memory.log_partition() == (memory.log_partition_, memory.log_partition_error_)
+        True
         """
         warnings.warn(
             "`log_partition()` is deprecated since 0.2 and will be removed in 0.3: read the "
@@ -196,7 +197,7 @@ class DensityMethodsMixin:
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            The rows.
+            Points: of R^D (softmax), directions (spherical) or binarised states.
 
         Returns
         -------
@@ -205,11 +206,11 @@ class DensityMethodsMixin:
 
         Examples
         --------
-        >>> import numpy as np
         >>> from ebm_memory import DenseAssociativeMemory
-        >>> X = np.random.default_rng(0).normal(size=(8, 16))
-        >>> DenseAssociativeMemory(similarity="euclidean", beta=1.0).fit(X).score_samples(X).shape
-        (8,)
+        >>> memory = DenseAssociativeMemory("classical").fit([[1.0, -1.0, 1.0]])
+        >>> log_p = memory.score_samples([[1.0, -1.0, 1.0], [1.0, 1.0, 1.0]])
+        >>> bool(log_p[0] > log_p[1])  # the stored pattern is the more probable
+        True
         """
         states = self._validate(X)
         if self._kind == "binary":
@@ -231,7 +232,7 @@ class DensityMethodsMixin:
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            The rows.
+            Held-out rows.
         y : None
             Ignored.
 
@@ -244,9 +245,9 @@ class DensityMethodsMixin:
         --------
         >>> import numpy as np
         >>> from ebm_memory import DenseAssociativeMemory
-        >>> X = np.random.default_rng(0).normal(size=(8, 16))
-        >>> memory = DenseAssociativeMemory(similarity="euclidean", beta=1.0).fit(X)
-        >>> bool(np.isclose(memory.score(X), memory.score_samples(X).sum()))
+        >>> train, test = np.random.default_rng(1).normal(size=(2, 10, 3))
+        >>> memory = DenseAssociativeMemory(similarity="euclidean", beta=1.0).fit(train)
+        >>> float(memory.score(test)) == float(memory.score_samples(test).sum())
         True
         """
         return float(np.sum(self.score_samples(X)))
@@ -261,7 +262,7 @@ class DensityMethodsMixin:
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            The rows.
+            Queries.
 
         Returns
         -------
@@ -270,11 +271,11 @@ class DensityMethodsMixin:
 
         Examples
         --------
-        >>> import numpy as np
         >>> from ebm_memory import DenseAssociativeMemory
-        >>> X = np.random.default_rng(0).choice([-1.0, 1.0], size=(8, 16))
-        >>> DenseAssociativeMemory().fit(X).transform(X).shape
-        (8, 8)
+        >>> memories = [[1.0, 1.0, -1.0, -1.0], [-1.0, 1.0, 1.0, -1.0]]
+        >>> memory = DenseAssociativeMemory(beta=4.0).fit(memories)
+        >>> memory.transform([[1.0, 1.0, -1.0, 0.0]]).round(3)
+        array([[1., 0.]])
         """
         states = self._validate(X)
         return map_blocks(batch_responsibilities, states, self.memories_, self.beta_, self._spec())

@@ -13,6 +13,7 @@ from ebm_memory._blocks import map_blocks
 from ebm_memory._random import float64
 from ebm_memory.dynamics.mixture import clam_retrieve, elbo_retrieve
 from ebm_memory.energies.mixture import MixtureParams, clam_energy, log_joint
+from ebm_memory.estimators._base import MeanScoreMixin
 
 __all__ = ["MixtureDensityMixin", "batch_labels"]
 
@@ -52,8 +53,8 @@ def batch_labels(X, params, log_normaliser, similarity, dynamics, step_size, tol
     return jnp.argmax(final, axis=1)
 
 
-class MixtureDensityMixin:
-    """``transform``, ``energy``, ``score_samples`` and ``score`` of the clusterer (uses its
+class MixtureDensityMixin(MeanScoreMixin):
+    """``transform``, ``energy`` and ``score_samples`` of the clusterer (uses its
     ``_validate``, ``similarity`` and fitted ``memories_``, ``weights_``, ``beta_`` and
     ``log_partition_``)."""
 
@@ -75,7 +76,7 @@ class MixtureDensityMixin:
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            The rows.
+            Rows to assign (cosine: their directions).
 
         Returns
         -------
@@ -84,11 +85,11 @@ class MixtureDensityMixin:
 
         Examples
         --------
-        >>> import numpy as np
+        >>> from sklearn.datasets import make_blobs
         >>> from ebm_memory import AssociativeClustering
-        >>> X = np.random.default_rng(0).normal(size=(8, 16))
-        >>> AssociativeClustering(2, random_state=0).fit(X).transform(X).shape
-        (8, 2)
+        >>> X, _ = make_blobs(8, n_features=4, centers=2, random_state=0)
+        >>> AssociativeClustering(2, random_state=0).fit(X).transform(X).sum(axis=1).round(6)
+        array([1., 1., 1., 1., 1., 1., 1., 1.])
         """
         return self._posterior(self._validate(X))
 
@@ -102,7 +103,7 @@ class MixtureDensityMixin:
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            The rows.
+            Points of the data space.
 
         Returns
         -------
@@ -129,7 +130,7 @@ class MixtureDensityMixin:
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            The rows.
+            Rows to score; cosine reads only their directions.
 
         Returns
         -------
@@ -138,37 +139,10 @@ class MixtureDensityMixin:
 
         Examples
         --------
-        >>> import numpy as np
         >>> from ebm_memory import AssociativeClustering
-        >>> X = np.random.default_rng(0).normal(size=(8, 16))
+        >>> X = [[0.0, 0.1], [0.2, 0.0], [5.0, 5.1], [5.2, 4.9]]
         >>> AssociativeClustering(2, random_state=0).fit(X).score_samples(X).shape
-        (8,)
+        (4,)
         """
         X = self._validate(X)
         return self._map(_batch_log_evidence, X).astype(np.float64)
-
-    def score(self, X, y=None):
-        """Mean log-likelihood per row (as :class:`sklearn.mixture.GaussianMixture`).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            The rows.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        score : float
-            Mean ``log p(x)`` over the rows.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from ebm_memory import AssociativeClustering
-        >>> X = np.random.default_rng(0).normal(size=(8, 16))
-        >>> model = AssociativeClustering(2, random_state=0).fit(X)
-        >>> bool(np.isclose(model.score(X), model.score_samples(X).mean()))
-        True
-        """
-        return float(np.mean(self.score_samples(X)))

@@ -183,22 +183,22 @@ class AssociativeClustering(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training rows.
+            Rows to cluster (cosine: only their directions count).
         y : None
-            Ignored.
+            Not used, present for API consistency.
 
         Returns
         -------
         self : AssociativeClustering
-            The fitted estimator.
+            Fitted, with ``labels_`` of the training rows.
 
         Examples
         --------
-        >>> import numpy as np
         >>> from ebm_memory import AssociativeClustering
-        >>> X = np.random.default_rng(0).normal(size=(8, 16))
-        >>> AssociativeClustering(2, random_state=0).fit(X).memories_.shape
-        (2, 16)
+        >>> X = [[0.0, 0.0], [0.1, 0.0], [4.0, 4.0], [4.1, 4.0]]
+        >>> labels = AssociativeClustering(2, random_state=0).fit(X).labels_
+        >>> bool(labels[0] == labels[1] != labels[2] == labels[3])
+        True
         """
         self._warn_renamed()
         X = self._prepare(validate_data(self, X, dtype=np.float64))
@@ -276,7 +276,7 @@ class AssociativeClustering(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            The rows.
+            Rows to label.
 
         Returns
         -------
@@ -285,11 +285,12 @@ class AssociativeClustering(
 
         Examples
         --------
-        >>> import numpy as np
+        >>> from sklearn.datasets import make_blobs
         >>> from ebm_memory import AssociativeClustering
-        >>> X = np.random.default_rng(0).normal(size=(8, 16))
-        >>> AssociativeClustering(2, random_state=0).fit(X).predict(X).shape
-        (8,)
+        >>> X, _ = make_blobs(30, centers=3, random_state=0)
+        >>> model = AssociativeClustering(3, random_state=0).fit(X)
+        >>> bool((model.predict(X) == model.labels_).all())
+        True
         """
         return self._labels(self._validate(X))
 

@@ -242,22 +242,24 @@ default="auto"
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training rows.
+            Training rows: the memories themselves (``n_memories=None``), or the data that
+            ``n_memories`` memories are learned from.
         y : None
             Ignored.
 
         Returns
         -------
         self : DenseAssociativeMemory
-            The fitted estimator.
+            The estimator, with ``memories_``, ``beta_`` and ``log_partition_`` set.
 
         Examples
         --------
         >>> import numpy as np
         >>> from ebm_memory import DenseAssociativeMemory
-        >>> X = np.random.default_rng(0).normal(size=(8, 16))
-        >>> DenseAssociativeMemory(n_memories=2, random_state=0).fit(X).memories_.shape
-        (2, 16)
+        >>> data = np.random.default_rng(1).normal(size=(12, 3))
+        >>> memory = DenseAssociativeMemory(n_memories=2, random_state=0).fit(data)
+        >>> memory.memories_.shape, memory.n_iter_ >= 1
+        ((2, 3), True)
         """
         rule = resolve_learning_rule(self.learning_rule, self.model, self.n_memories)
         X = validate_data(self, X, dtype=np.float64)

@@ -200,14 +200,14 @@ class NonparametricMemory(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training rows.
+            Training rows, seated in a random order when ``shuffle`` is True.
         y : None
-            Ignored.
+            Unused (the estimator API's place for targets).
 
         Returns
         -------
         self : NonparametricMemory
-            The fitted estimator.
+            Fitted, with as many memories (``n_memories_``) as the data required.
 
         Examples
         --------
@@ -277,12 +277,11 @@ class NonparametricMemory(
 
         Examples
         --------
-        >>> import numpy as np
         >>> from ebm_memory import NonparametricMemory
-        >>> X = np.repeat(np.eye(2, 16) * 10, 4, axis=0)
-        >>> memory = NonparametricMemory(beta=4.0).partial_fit(X[:4]).partial_fit(X[4:])
+        >>> memory = NonparametricMemory(beta=4.0, prior_mean=[0.0], prior_scale=25.0)
+        >>> memory = memory.partial_fit([[0.0], [0.2]]).partial_fit([[9.0], [9.1]])
         >>> memory.n_memories_, memory.counts_.tolist()
-        (2, [4.0, 4.0])
+        (2, [2.0, 2.0])
         """
         first = not hasattr(self, "counts_")
         if first:
@@ -309,7 +308,7 @@ class NonparametricMemory(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            The rows.
+            Points to assign to a memory.
 
         Returns
         -------
@@ -318,10 +317,9 @@ class NonparametricMemory(
 
         Examples
         --------
-        >>> import numpy as np
         >>> from ebm_memory import NonparametricMemory
-        >>> X = np.repeat(np.eye(2, 16) * 10, 4, axis=0)
-        >>> NonparametricMemory(beta=4.0, random_state=0).fit(X).predict(X[:3]).shape
-        (3,)
+        >>> memory = NonparametricMemory(beta=4.0, shuffle=False)
+        >>> memory.fit([[0.0, 0.0], [0.1, 0.0], [7.0, 7.0]]).predict([[6.9, 7.1]]).tolist()
+        [1]
         """
         return hard_assign(self._validate(X), self._tables(), self._crp_prior())

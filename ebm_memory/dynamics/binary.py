@@ -94,9 +94,9 @@ def decide_unknown_bits(
     state : jax.Array of shape (D,)
         A partial +-1 state, 0 where a bit is unknown.
     memories : jax.Array of shape (K, D)
-        The stored patterns.
+        The stored patterns, one a row.
     interaction : Interaction
-        The interaction ``F`` of the energy ``-sum_mu F(xi_mu . s)``.
+        The interaction ``F``: the energy is ``-sum_mu F(xi_mu . s)``.
     chunk_size : int, optional
         Stream the memories in chunks of this many rows.
 
@@ -143,9 +143,9 @@ def asynchronous_sweep(
     Parameters
     ----------
     state : jax.Array of shape (D,)
-        One +-1 state.
+        The +-1 state to sweep.
     memories : jax.Array of shape (K, D)
-        The stored patterns.
+        The stored patterns ``xi``, one a row.
     interaction : Interaction
         The interaction ``F`` of the energy ``-sum_mu F(xi_mu . s)``.
     clamped : jax.Array of bool of shape (D,), optional
@@ -159,11 +159,10 @@ def asynchronous_sweep(
     Examples
     --------
     >>> import jax.numpy as jnp
-    >>> from ebm_memory.energies import interactions
-    >>> memories = jnp.array([[1.0, 1.0, -1.0, -1.0]])
-    >>> asynchronous_sweep(jnp.array([1.0, 1.0, -1.0, 1.0]), memories,
-    ...                    interactions.polynomial(3)).tolist()
-    [1.0, 1.0, -1.0, -1.0]
+    >>> from ebm_memory.energies.interactions import exponential
+    >>> state = asynchronous_sweep(-jnp.ones(3), jnp.array([[1.0, -1.0, 1.0]]), exponential())
+    >>> state.tolist()
+    [1.0, -1.0, 1.0]
     """
     if clamped is None:
         clamped = jnp.zeros(state.shape, bool)

@@ -58,11 +58,11 @@ def spherical_step(
     state : jax.Array of shape (D,)
         One non-zero state.
     memories : jax.Array of shape (K, D)
-        The stored patterns.
+        The memories ``xi``.
     interaction : Interaction
-        The interaction ``F`` of the energy ``-sum_mu F(xi_mu . v_hat)``.
+        ``F``, the interaction of the energy ``-sum_mu F(xi_mu . v_hat)``.
     chunk_size : int, optional
-        Stream the memories in chunks of this many rows.
+        Stream the memories, this many at a time (None: all at once).
 
     Returns
     -------

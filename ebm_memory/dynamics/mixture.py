@@ -54,19 +54,13 @@ def _elbo_dynamics(x, params, similarity, step_size, log_normaliser):
 
 
 @functools.partial(jax.jit, static_argnames=("dynamics", "similarity", "trace_length"))
-def _retrieve(
-    dynamics,
-    rows,
-    starts,
-    params,
-    log_normaliser,
-    similarity,
-    step_size,
-    max_iter,
-    tol,
-    trace_length,
-):
-    """Iterate ``dynamics`` from each start; ``trace_length`` records that many energies."""
+def _retrieve(dynamics, similarity, trace_length, arrays):
+    """Iterate ``dynamics`` from each start; ``trace_length`` records that many energies.
+
+    ``arrays`` holds the rows, starts, parameters, log normaliser, step size, ``max_iter``
+    and ``tol``.
+    """
+    rows, starts, params, log_normaliser, step_size, max_iter, tol = arrays
 
     def one(x, start):
         step, energy = dynamics(x, params, similarity, step_size, log_normaliser)
@@ -91,16 +85,8 @@ class _Settings(NamedTuple):
 
 def _run(dynamics, rows, starts, params, log_normaliser, similarity, settings) -> Retrieval:
     trace_length = settings.max_iter if settings.record_energy else None
-    return _retrieve(
-        dynamics,
-        rows,
-        starts,
-        params,
-        log_normaliser,
-        similarity,
-        *settings[:3],
-        trace_length,
-    )
+    arrays = (rows, starts, params, log_normaliser, *settings[:3])
+    return _retrieve(dynamics, similarity, trace_length, arrays)
 
 
 def clam_retrieve(
@@ -172,21 +158,15 @@ def elbo_retrieve(
     X : array of shape (B, D)
         Data rows (fixed; the state is their assignment).
     params : MixtureParams
-        The mixture's memories of shape (K, D), log weights of shape (K,) and beta.
+        The mixture, as for :func:`clam_retrieve`.
     log_normaliser : float
         The components' log normaliser (enters ``log p(x, z)``).
     similarity : {"euclidean", "cosine"}, default="euclidean"
         The mixture's similarity.
     logits : array of shape (B, K), optional
         Starting logits; None starts from the uniform assignment.
-    step_size : float, default=1.0
-        Eta in (0, 1].
-    max_iter : int, default=100
-        The most updates per row.
-    tol : float, default=1e-6
-        Stop once an update moves the logits by at most ``tol`` (relative).
-    record_energy : bool, default=False
-        Also return the energy after every update.
+    step_size, max_iter, tol, record_energy
+        As for :func:`clam_retrieve`, the state being the logits.
 
     Returns
     -------
@@ -199,9 +179,8 @@ def elbo_retrieve(
     --------
     >>> import jax.numpy as jnp
     >>> from ebm_memory.energies.mixture import MixtureParams
-    >>> params = MixtureParams(jnp.array([[0.0, 0.0], [6.0, 0.0]]),
-    ...                        jnp.log(jnp.array([0.5, 0.5])), jnp.array(2.0))
-    >>> result = elbo_retrieve(jnp.array([[0.5, 0.0]]), params, 0.0)
+    >>> params = MixtureParams(4 * jnp.eye(2), jnp.full(2, -jnp.log(2.0)), jnp.array(1.0))
+    >>> result = elbo_retrieve(jnp.array([[3.5, 0.5]]), params, 0.0)
     >>> jnp.argmax(result.states, axis=1).tolist()
     [0]
     """

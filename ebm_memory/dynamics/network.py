@@ -59,13 +59,12 @@ class Trajectory(NamedTuple):
 
     Examples
     --------
-    >>> import jax.numpy as jnp
-    >>> from ebm_memory import TwoLayerNetwork, lagrangians
-    >>> xi = jnp.array([[1.0, -1.0, 1.0], [1.0, 1.0, -1.0]])
-    >>> net = TwoLayerNetwork(lagrangians.quadratic(), lagrangians.softmax(4.0), xi)
-    >>> path = net.integrate(jnp.array([0.9, -0.7, 0.8]), t1=1.0, dt=0.1)
+    >>> from ebm_memory import TwoLayerNetwork
+    >>> from ebm_memory.lagrangians import quadratic, relu
+    >>> net = TwoLayerNetwork(quadratic(), relu(), [[1.0, -1.0, 1.0]], tau_h=0.5)
+    >>> path = net.integrate([0.9, -0.7, 0.8], t1=1.0, dt=0.1)
     >>> path.times.shape, path.v.shape, path.h.shape, path.energy.shape
-    ((11,), (11, 3), (11, 2), (11,))
+    ((11,), (11, 3), (11, 1), (11,))
     """
 
     times: Float[Array, " T"]
@@ -150,41 +149,27 @@ class TwoLayerNetwork:
 
     @property
     def n_features(self) -> int:
-        """N_f, the number of feature neurons.
-
-        Returns
-        -------
-        int
-            The number of columns of the memories.
+        """N_f, the number of feature neurons: the columns of ``memories``.
 
         Examples
         --------
-        >>> import jax.numpy as jnp
         >>> from ebm_memory import TwoLayerNetwork, lagrangians
-        >>> xi = jnp.array([[1.0, -1.0, 1.0], [1.0, 1.0, -1.0]])
-        >>> net = TwoLayerNetwork(lagrangians.quadratic(), lagrangians.softmax(4.0), xi)
+        >>> net = TwoLayerNetwork(lagrangians.quadratic(), lagrangians.softmax(1.0), [[1.0, 0.0]])
         >>> net.n_features
-        3
+        2
         """
         return self.memories.shape[1]
 
     @property
     def n_hidden(self) -> int:
-        """N_h, the number of hidden (memory) neurons.
-
-        Returns
-        -------
-        int
-            The number of rows of the memories.
+        """N_h, the number of hidden (memory) neurons: the rows of ``memories``.
 
         Examples
         --------
-        >>> import jax.numpy as jnp
-        >>> from ebm_memory import TwoLayerNetwork, lagrangians
-        >>> xi = jnp.array([[1.0, -1.0, 1.0], [1.0, 1.0, -1.0]])
-        >>> net = TwoLayerNetwork(lagrangians.quadratic(), lagrangians.softmax(4.0), xi)
-        >>> net.n_hidden
-        2
+        >>> from ebm_memory import TwoLayerNetwork as Network
+        >>> from ebm_memory.lagrangians import quadratic, softmax
+        >>> Network(quadratic(), softmax(2.0), [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]).n_hidden
+        3
         """
         return self.memories.shape[0]
 
@@ -216,12 +201,11 @@ class TwoLayerNetwork:
 
         Examples
         --------
-        >>> import jax.numpy as jnp
+        >>> import numpy as np
         >>> from ebm_memory import TwoLayerNetwork, lagrangians
-        >>> xi = jnp.array([[1.0, -1.0, 1.0], [1.0, 1.0, -1.0]])
-        >>> net = TwoLayerNetwork(lagrangians.quadratic(), lagrangians.softmax(4.0), xi)
-        >>> net.hidden_equilibrium(jnp.array([1.0, 0.0, 0.0])).tolist()
-        [1.0, 1.0]
+        >>> net = TwoLayerNetwork(lagrangians.quadratic(), lagrangians.softmax(4.0), np.eye(3)[:2])
+        >>> net.hidden_equilibrium([0.5, 2.0, 0.0]).tolist()
+        [0.5, 2.0]
         """
         v = as_float_array("v", v, ndim=(1, 2))
         check_feature_match("v", v, self.memories)
@@ -249,11 +233,11 @@ class TwoLayerNetwork:
         Examples
         --------
         >>> import jax.numpy as jnp
-        >>> from ebm_memory import TwoLayerNetwork, lagrangians
-        >>> xi = jnp.array([[1.0, -1.0, 1.0], [1.0, 1.0, -1.0]])
-        >>> net = TwoLayerNetwork(lagrangians.quadratic(), lagrangians.softmax(4.0), xi)
+        >>> from ebm_memory import TwoLayerNetwork
+        >>> from ebm_memory.lagrangians import quadratic, relu
+        >>> net = TwoLayerNetwork(quadratic(), relu(), jnp.array([[1.0, -1.0, 1.0]]), tau_h=0.0)
         >>> v = jnp.array([[1.0, -1.0, 1.0], [0.0, 0.0, 0.0]])
-        >>> net.energy(v, net.hidden_equilibrium(v)).shape
+        >>> net.energy(v, jnp.zeros((2, 1))).shape
         (2,)
         """
         v = as_float_array("v", v, ndim=(1, 2))

@@ -131,20 +131,12 @@ def _spherical_dynamics(state, clamped, memories, interaction, option, chunk_siz
 @functools.partial(
     jax.jit, static_argnames=("dynamics", "option", "chunk_size", "trace_length", "sharding")
 )
-def _batch(
-    dynamics,
-    states,
-    memories,
-    mask,
-    params,
-    tol,
-    max_iter,
-    option,
-    chunk_size,
-    trace_length,
-    sharding,
-):
-    """``vmap`` of one model's dynamics; ``trace_length`` records that many energies."""
+def _batch(dynamics, option, chunk_size, trace_length, sharding, arrays):
+    """``vmap`` of one model's dynamics; ``trace_length`` records that many energies.
+
+    ``arrays`` holds the states, memories, mask, model parameters, ``tol`` and ``max_iter``.
+    """
+    states, memories, mask, params, tol, max_iter = arrays
     memories = constrain_memories(memories, sharding)
 
     def one(state, clamped):
@@ -180,19 +172,9 @@ def _retriever(dynamics):
             states, memories, options.mask, options.max_iter, options.chunk_size
         )
         trace_length = options.max_iter if options.record_energy else None
-        result = _batch(
-            dynamics,
-            states,
-            memories,
-            mask,
-            params,
-            tol,
-            options.max_iter,
-            option,
-            options.chunk_size,
-            trace_length,
-            options.sharding,
-        )
+        arrays = (states, memories, mask, params, tol, options.max_iter)
+        settings = (option, options.chunk_size, trace_length, options.sharding)
+        result = _batch(dynamics, *settings, arrays)
         return result if batch else jax.tree.map(lambda leaf: leaf[0], result)
 
     return retrieve
@@ -203,9 +185,22 @@ _softmax = _retriever(_softmax_dynamics)
 _spherical = _retriever(_spherical_dynamics)
 
 
+_STATES = """states : array-like of shape (D,) or (B, D)
+        One starting state or a batch.
+    memories : array-like of shape (K, D)
+        The stored patterns."""
+_RETURNS = """Returns
+    -------
+    Retrieval
+        States of the shape of ``states``, with energies, step counts and convergence.
+
+    Examples
+    --------"""
 _MAX_ITER = """max_iter : int, default=100
         The most iterations (traced: a new value does not compile again unless
         ``record_energy``)."""
+_TOL = """tol : float, default=1e-6
+        The convergence threshold."""
 _OPTIONS = """mask : array-like of bool of shape (D,) or (B, D), optional
         True marks known entries that stay clamped to their initial values.
     chunk_size : int, optional
@@ -217,6 +212,23 @@ _OPTIONS = """mask : array-like of bool of shape (D,) or (B, D), optional
         (:func:`~ebm_memory.energies.streaming.memory_sharding`)."""
 
 
+_SECTIONS = {
+    "{settings}": f"{_MAX_ITER}\n    {_TOL}\n    {_OPTIONS}",
+    "{states}": _STATES,
+    "{max_iter}": _MAX_ITER,
+    "{options}": _OPTIONS,
+    "{returns}": _RETURNS,
+}
+
+
+def _documented(function):
+    """``function`` with the shared docstring sections filled in."""
+    for field, text in _SECTIONS.items():
+        function.__doc__ = function.__doc__.replace(field, text)
+    return function
+
+
+@_documented
 def retrieve_binary(
     states,
     memories,
@@ -239,10 +251,7 @@ def retrieve_binary(
 
     Parameters
     ----------
-    states : array-like of shape (D,) or (B, D)
-        One starting state or a batch.
-    memories : array-like of shape (K, D)
-        The stored patterns.
+    {states}
     interaction : Interaction
         The interaction ``F`` of the energy ``-sum_mu F(xi_mu . s)``.
     update : {"async", "sync"}, default="async"
@@ -250,13 +259,7 @@ def retrieve_binary(
     {max_iter}
     {options}
 
-    Returns
-    -------
-    Retrieval
-        States of the shape of ``states``, with energies, step counts and convergence.
-
-    Examples
-    --------
+    {returns}
     >>> import numpy as np
     >>> from ebm_memory.energies import interactions
     >>> memories = np.array([[1.0, 1.0, -1.0, -1.0], [1.0, -1.0, 1.0, -1.0]])
@@ -275,6 +278,7 @@ def retrieve_binary(
     return _binary(states, memories, interaction, 0.0, update, options)
 
 
+@_documented
 def retrieve_softmax(
     states,
     memories,
@@ -295,26 +299,14 @@ def retrieve_softmax(
 
     Parameters
     ----------
-    states : array-like of shape (D,) or (B, D)
-        One starting state or a batch.
-    memories : array-like of shape (K, D)
-        The stored patterns.
+    {states}
     beta : float
         The inverse temperature.
     similarity : {"dot", "euclidean"}, default="dot"
         The similarity of the attention scores.
-    {max_iter}
-    tol : float, default=1e-6
-        The convergence threshold.
-    {options}
+    {settings}
 
-    Returns
-    -------
-    Retrieval
-        States of the shape of ``states``, with energies, step counts and convergence.
-
-    Examples
-    --------
+    {returns}
     >>> import numpy as np
     >>> memories = np.array([[1.0, 1.0, -1.0, -1.0], [1.0, -1.0, 1.0, -1.0]])
     >>> result = retrieve_softmax([0.9, 0.6, -1.0, -0.8], memories, beta=4.0)
@@ -329,6 +321,7 @@ def retrieve_softmax(
     return _softmax(states, memories, beta, tol, similarity, options)
 
 
+@_documented
 def retrieve_spherical(
     states,
     memories,
@@ -348,24 +341,12 @@ def retrieve_spherical(
 
     Parameters
     ----------
-    states : array-like of shape (D,) or (B, D)
-        One non-zero starting state or a batch.
-    memories : array-like of shape (K, D)
-        The stored patterns.
+    {states}
     interaction : Interaction
         The interaction ``F`` of the energy ``-sum_mu F(xi_mu . v_hat)``.
-    {max_iter}
-    tol : float, default=1e-6
-        The convergence threshold.
-    {options}
+    {settings}
 
-    Returns
-    -------
-    Retrieval
-        Unit states of the shape of ``states``, with energies, step counts and convergence.
-
-    Examples
-    --------
+    {returns}
     >>> import numpy as np
     >>> from ebm_memory.energies import interactions
     >>> memories = np.array([[1.0, 0.0], [0.0, 1.0]])
@@ -380,9 +361,3 @@ def retrieve_spherical(
         raise ValueError("Model C states must be non-zero: the energy depends on v / |v|.")
     options = _Options(mask, max_iter, chunk_size, record_energy, memory_sharding)
     return _spherical(states, memories, interaction, tol, None, options)
-
-
-for _function in (retrieve_binary, retrieve_softmax, retrieve_spherical):
-    _function.__doc__ = _function.__doc__.replace("{max_iter}", _MAX_ITER).replace(
-        "{options}", _OPTIONS
-    )

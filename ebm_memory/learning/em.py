@@ -266,12 +266,10 @@ def direction_m_step(
     ----------
     memories : jax.Array of shape (K, D)
         The current unit memories.
-    mass : jax.Array of shape (K,)
-        The masses ``R_k``.
-    moment : jax.Array of shape (K, D)
-        The first moments ``S_k``.
+    mass, moment : jax.Array of shape (K,) and (K, D)
+        The E-step sums ``R_k`` and ``S_k``.
     n_samples : float
-        The total weight of the rows.
+        ``N``, the total weight of the rows (defines an empty component).
 
     Returns
     -------

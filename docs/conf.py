@@ -47,6 +47,7 @@ exclude_patterns = [
 ]
 templates_path = ["_templates"]
 html_static_path = ["_static"]
+html_css_files = ["custom.css"]
 
 # API reference: autosummary writes one page per public name into api/generated/
 autosummary_generate = True

@@ -235,6 +235,19 @@ def test_learned_memories():
         DenseAssociativeMemory(n_memories=100).fit(PATTERNS)
 
 
+def test_retrieval_iterations_are_separate_from_learning_and_follow_max_iter_by_default():
+    queries = noisy(PATTERNS, 0.3, 1)
+    traced = {"return_info": True, "trace_energy": True}
+    default = DenseAssociativeMemory("exponential").fit(PATTERNS)
+    assert default.retrieve(queries, **traced)[1]["energy_trace"].shape == (16, 101)
+    coupled = DenseAssociativeMemory("exponential", max_iter=7).fit(PATTERNS)  # as before 0.2
+    assert coupled.retrieve(queries, **traced)[1]["energy_trace"].shape == (16, 8)
+    settings = {"max_iter": 300, "max_retrieval_iter": 3, "retrieval_tol": 0.5}
+    separate = DenseAssociativeMemory(n_memories=4, random_state=0, **settings).fit(CONTINUOUS)
+    states, info = separate.retrieve(CONTINUOUS, **traced)
+    assert info["energy_trace"].shape == (30, 4) and separate.n_iter_ > 3
+
+
 PROTOTYPE_COPIES = noisy(np.repeat(PATTERNS[:3], 10, 0), 0.1, 5)
 
 

@@ -4,6 +4,7 @@ one-step retrieval and the kinds of fixed points of modern Hopfield networks, th
 capacity of kernel density estimators) and the stability tools (Jacobians, basins, dead
 neurons' flat regions)."""
 
+from ebm_memory.analysis.basins import basin_size
 from ebm_memory.analysis.capacity import capacity_curve, fit_growth, retrieval_errors
 from ebm_memory.analysis.dead_neurons import (
     classify_flat_region,
@@ -32,7 +33,6 @@ from ebm_memory.analysis.one_step import (
 )
 from ebm_memory.analysis.stability import (
     ModifiedNetwork,
-    basin_size,
     find_fixed_point,
     fixed_point_stability,
     jacobian,

@@ -13,12 +13,7 @@ import numpy as np
 
 from ebm_memory import lagrangians
 from ebm_memory.analysis.dead_neurons import recover_state
-from ebm_memory.analysis.modified_network import (
-    ModifiedNetwork,
-    lyapunov_paths,
-    lyapunov_slice,
-    polish_fixed_point,
-)
+from ebm_memory.analysis.modified_network import ModifiedNetwork, _lyapunov, _modified_field
 from ebm_memory.energies.two_layer import two_layer_energy
 
 __all__ = ["EnergyPlane", "LyapunovTraces"]
@@ -28,6 +23,40 @@ PLANE_STARTS = np.array(
     [[-2.8, -1.0], [-1.0, -2.8], [-2.5, -2.5], [1.5, -2.0], [1.8, 1.5], [-2.0, 1.5]]
 )
 WEIGHT_FRACTIONS = (0.05, 0.3, 0.9)  # c / c_max of the Lyapunov functions checked
+
+
+_paths = jax.jit(
+    jax.vmap(jax.vmap(_lyapunov, (None,) * 4 + (0, 0, None)), (None,) * 4 + (0, 0, None)),
+    static_argnums=0,
+)
+_slice = jax.jit(jax.vmap(_lyapunov, (None,) * 4 + (None, 0, None)), static_argnums=0)
+
+
+def _lyapunov_paths(network: ModifiedNetwork, v, h, weight) -> np.ndarray:
+    """``V_c`` (P, T) along trajectories ``v`` (P, T, N_f), ``h`` (P, T, N_h)."""
+    return np.asarray(_paths(network.lagrangian_h, *network._settings()[:3], v, h, weight))
+
+
+def _lyapunov_slice(network: ModifiedNetwork, v, h, weight) -> np.ndarray:
+    """``V_c`` (B,) at one feature state ``v`` (N_f,) and hidden states ``h`` (B, N_h)."""
+    return np.asarray(_slice(network.lagrangian_h, *network._settings()[:3], v, h, weight))
+
+
+@functools.partial(jax.jit, static_argnames=("lagrangian_h", "n_iter"))
+def _newton(lagrangian_h, weights, gain, current, tau_f, tau_h, x, n_iter):
+    field = functools.partial(_modified_field, lagrangian_h, weights, gain, current, tau_f, tau_h)
+
+    def step(_, x):
+        return x - jnp.linalg.solve(jax.jacfwd(field)(x), field(x))
+
+    return jax.lax.fori_loop(0, n_iter, step, x)
+
+
+def _polish_fixed_point(network: ModifiedNetwork, v, h, n_iter: int = 20):
+    """Newton's method on the altered field from one nearly converged state ``(v, h)``."""
+    x = _newton(network.lagrangian_h, *network._settings(), jnp.concatenate([v, h]), n_iter)
+    n_f = network.feedforward.shape[1]
+    return x[:n_f], x[n_f:]
 
 
 @functools.partial(jax.jit, static_argnums=(0, 1))
@@ -187,7 +216,7 @@ def _flat_slice(weights, settings, v, h):
         slice_h,
     )
     slices = {
-        f: lyapunov_slice(symmetric, v_star, slice_h, f * symmetric.max_weight)
+        f: _lyapunov_slice(symmetric, v_star, slice_h, f * symmetric.max_weight)
         for f in WEIGHT_FRACTIONS
     }
     return shifts, np.asarray(energy), slices, dead
@@ -202,9 +231,9 @@ def _modified_dynamics(n_starts, key) -> tuple[dict, LyapunovTraces]:
     skew = ModifiedNetwork(lagrangians.relu(), weights, feature_gain=[1.5, 0.6], **settings)
     starts = 2.0 * np.asarray(jax.random.normal(key, (n_starts, 5)))
     times, v, h = skew.integrate(starts[:, :2], starts[:, 2:], t1=20.0, dt=0.01)
-    paths = {f: lyapunov_paths(skew, v, h, f * skew.max_weight) for f in WEIGHT_FRACTIONS}
+    paths = {f: _lyapunov_paths(skew, v, h, f * skew.max_weight) for f in WEIGHT_FRACTIONS}
     increases = np.stack([np.diff(p, axis=1) / (1 + np.abs(p[:, :-1])) for p in paths.values()])
-    v_fixed, h_fixed = polish_fixed_point(skew, v[0, -1], h[0, -1])
+    v_fixed, h_fixed = _polish_fixed_point(skew, v[0, -1], h[0, -1])
     original = jnp.concatenate(skew.original_field(v_fixed, h_fixed))
     shifts, energy, slices, dead = _flat_slice(weights, settings, v[0, -1], h[0, -1])
     flat = shifts <= 0

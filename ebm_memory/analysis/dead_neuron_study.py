@@ -33,10 +33,10 @@ from ebm_memory.analysis._dead_neuron_checks import (
     _recovery,
 )
 from ebm_memory.analysis._seeds import as_seed
+from ebm_memory.analysis.basins import _basin_size
 from ebm_memory.analysis.dead_neurons import classify_flat_region, lagrangian_hessian
 from ebm_memory.analysis.flat_regions import _flat_region_convergence
 from ebm_memory.analysis.stability import (
-    _basin_size,
     find_fixed_point,
     fixed_point_stability,
     jacobian,

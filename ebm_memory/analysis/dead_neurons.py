@@ -79,7 +79,30 @@ def _hessian(lagrangian, x):
 
 
 def flat_directions(lagrangian, x: Float[Array, " n"], *, tol: float = 1e-8) -> np.ndarray:
-    """Orthonormal basis (n, k) of the null space of ``Hess L(x)``: the dead directions."""
+    """Orthonormal basis of the null space of ``Hess L(x)``: the dead directions.
+
+    Parameters
+    ----------
+    lagrangian : Lagrangian
+        A Lagrangian of one layer.
+    x : array-like of shape (n,)
+        The state of the layer.
+    tol : float, default=1e-8
+        Hessian eigenvalues below ``tol`` times the largest count as zero.
+
+    Returns
+    -------
+    basis : ndarray of shape (n, k)
+        Orthonormal columns spanning the ``k`` flat directions.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ebm_memory import lagrangians
+    >>> from ebm_memory.analysis import flat_directions
+    >>> flat_directions(lagrangians.relu(), np.array([1.0, -2.0])).shape
+    (2, 1)
+    """
     x = as_float_array("x", x, ndim=(1,))
     return _split(_hessian(lagrangian, x), tol)[1]
 
@@ -137,7 +160,37 @@ class RestrictedStability(NamedTuple):
 
 
 def restricted_stability(network: TwoLayerNetwork, v, h, input=None, *, tol: float = 1e-8):
-    """Eigenvalues of the Jacobian at ``(v, h)`` in the range and null space of the Hessian."""
+    """Eigenvalues of the Jacobian at ``(v, h)`` in the range and null space of the Hessian.
+
+    Parameters
+    ----------
+    network : TwoLayerNetwork
+        The dynamics, with ``tau_h > 0``.
+    v : array-like of shape (n_features,)
+        The feature state.
+    h : array-like of shape (n_hidden,)
+        The hidden state.
+    input : array-like of shape (n_features,), default=None
+        The external current ``I``.
+    tol : float, default=1e-8
+        Hessian eigenvalues below ``tol`` times the largest count as zero.
+
+    Returns
+    -------
+    stability : RestrictedStability
+        The restricted spectra, the coupling between the blocks and the verdict.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ebm_memory.analysis.dead_neuron_study import example_network
+    >>> from ebm_memory.analysis.dead_neurons import restricted_stability
+    >>> net = example_network()
+    >>> v, h = np.array([0.0, 2.195]), np.array([1.463, -0.732, -0.732])  # a retrieval state
+    >>> result = restricted_stability(net, v, h, tol=1e-6)
+    >>> result.flat_dimension, result.stable
+    (2, True)
+    """
     x = joint_state(network, v, h)
     range_basis, null_basis = _split(lagrangian_hessian(network, v, h), tol)
     matrix = np.asarray(jacobian(network, v, h, input), dtype=np.float64)
@@ -176,6 +229,35 @@ def recover_state(network: TwoLayerNetwork, v, h, input=None, *, tol: float = 1e
     the null space of ``H``, the flat directions, so ``x* = x + P_null r`` changes only
     coordinates the energy cannot see and solves ``x* = W g(x*) + I`` whenever the
     activations stay put (checked by ``residual``).
+
+    Parameters
+    ----------
+    network : TwoLayerNetwork
+        The dynamics, with ``tau_h > 0``.
+    v : array-like of shape (n_features,)
+        The feature state.
+    h : array-like of shape (n_hidden,)
+        The hidden state.
+    input : array-like of shape (n_features,), default=None
+        The external current ``I``.
+    tol : float, default=1e-8
+        Hessian eigenvalues below ``tol`` times the largest count as zero.
+
+    Returns
+    -------
+    recovery : Recovery
+        The recovered state, the energy gradient at the given one and the residual.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ebm_memory.analysis.dead_neuron_study import example_network
+    >>> from ebm_memory.analysis.dead_neurons import recover_state
+    >>> net = example_network()
+    >>> v, h = np.array([0.0, 2.195]), np.array([1.463, -0.732, -0.732])  # a retrieval state
+    >>> recovered = recover_state(net, v, h + np.array([0.0, -1.0, -0.5]), tol=1e-6)
+    >>> recovered.h.round(3).tolist()
+    [1.463, -0.732, -0.732]
     """
     x = joint_state(network, v, h)
     field = field_function(network, input, x.dtype)
@@ -204,7 +286,43 @@ class FlatRegion(NamedTuple):
 
 
 def classify_flat_region(network: TwoLayerNetwork, v, h, input=None, *, tol: float = 1e-8):
-    """Find and label the flat region touching the fixed point ``(v, h)``."""
+    """Find and label the flat region touching the fixed point ``(v, h)``.
+
+    Parameters
+    ----------
+    network : TwoLayerNetwork
+        The dynamics, with ``tau_h > 0``.
+    v : array-like of shape (n_features,)
+        The feature state.
+    h : array-like of shape (n_hidden,)
+        The hidden state.
+    input : array-like of shape (n_features,), default=None
+        The external current ``I``.
+    tol : float, default=1e-8
+        Hessian eigenvalues below ``tol`` times the largest count as zero.
+
+    Returns
+    -------
+    region : FlatRegion
+        Its basis, dimension, restricted stability and label.
+
+    Raises
+    ------
+    ValueError
+        When ``(v, h)`` is not a fixed point.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ebm_memory.analysis.dead_neuron_study import example_network
+    >>> from ebm_memory.analysis.dead_neurons import classify_flat_region
+    >>> from ebm_memory.analysis.stability import find_fixed_point
+    >>> net = example_network()
+    >>> v, h, _ = find_fixed_point(net, [0.0, 1.5], [2.0, -1.0, -1.0])  # a retrieval state
+    >>> region = classify_flat_region(net, v, h, tol=1e-6)
+    >>> region.dimension, region.label
+    (2, 'basin')
+    """
     x = joint_state(network, v, h)
     residual = float(jnp.linalg.norm(field_function(network, input, x.dtype)(x)))
     if residual > 1e-6 * (1.0 + float(jnp.linalg.norm(x))):

@@ -3,9 +3,7 @@
 :class:`ModifiedNetwork` has non-symmetric feed-forward / feedback weights and the same
 fixed points as the unaltered network, and carries a family of strict Lyapunov functions
 ``V_c`` (Fanaskov & Oseledets ask for such a family without the flat regions of dead
-neurons; see :mod:`ebm_memory.analysis.dead_neurons`). :func:`lyapunov_paths`,
-:func:`lyapunov_slice` and :func:`polish_fixed_point` evaluate and refine it, compiled once
-per Lagrangian.
+neurons; see :mod:`ebm_memory.analysis.dead_neurons`).
 
 Examples
 --------
@@ -27,7 +25,7 @@ from jaxtyping import Array
 
 from ebm_memory._validation import as_float_array, check_positive
 
-__all__ = ["ModifiedNetwork", "lyapunov_paths", "lyapunov_slice", "polish_fixed_point"]
+__all__ = ["ModifiedNetwork"]
 
 
 def _lyapunov(lagrangian_h, weights, gain, current, v, h, weight):
@@ -86,11 +84,18 @@ class ModifiedNetwork:
 
     Parameters
     ----------
-    lagrangian_h : Lagrangian of the hidden layer.
-    feedforward : array (N_h, N_f), the weights ``W``.
-    feature_gain : array (N_f,) positive or (N_f, N_f) symmetric positive definite; default 1.
-    tau_f, tau_h : positive time constants.
-    input : array (N_f,), the current ``I``; default 0.
+    lagrangian_h : Lagrangian
+        Lagrangian of the hidden layer.
+    feedforward : array-like of shape (n_hidden, n_features)
+        The weights ``W``.
+    feature_gain : array-like of shape (n_features,) or (n_features, n_features), default=None
+        ``S``: positive entries of a diagonal, or symmetric positive definite; None is 1.
+    tau_f : float, default=1.0
+        Time constant of the features.
+    tau_h : float, default=0.1
+        Time constant of the hidden layer.
+    input : array-like of shape (n_features,), default=None
+        The current ``I``; None is 0.
 
     Examples
     --------
@@ -126,12 +131,29 @@ class ModifiedNetwork:
 
     @property
     def feedback(self) -> Array:
-        """The feedback weights ``S W^T`` (N_f, N_h)."""
+        """The feedback weights ``S W^T``, an array of shape (n_features, n_hidden).
+
+        Examples
+        --------
+        >>> from ebm_memory import lagrangians
+        >>> from ebm_memory.analysis import ModifiedNetwork
+        >>> net = ModifiedNetwork(lagrangians.relu(), [[1.0, 2.0]], feature_gain=[2.0, 1.0])
+        >>> net.feedback.tolist()
+        [[2.0], [2.0]]
+        """
         return self.feature_gain @ self.feedforward.T
 
     @property
     def max_weight(self) -> float:
-        """``c_max``: every ``V_c`` with ``0 < c < c_max`` is a strict Lyapunov function."""
+        """``c_max``: every ``V_c`` with ``0 < c < c_max`` is a strict Lyapunov function.
+
+        Examples
+        --------
+        >>> from ebm_memory import lagrangians
+        >>> from ebm_memory.analysis import ModifiedNetwork
+        >>> ModifiedNetwork(lagrangians.relu(), [[1.0, 0.0]], tau_h=0.5).max_weight
+        8.0
+        """
         gain = float(jnp.linalg.eigvalsh(self.feature_gain).max())
         norm = float(jnp.linalg.norm(self.feedforward, 2))
         bound = self.tau_h * gain * norm**2
@@ -141,23 +163,122 @@ class ModifiedNetwork:
         return self.feedforward, self.feature_gain, self.input, self.tau_f, self.tau_h
 
     def field(self, v, h) -> tuple[Array, Array]:
-        """``(dv/dt, dh/dt)`` of the modified dynamics at one state."""
+        """``(dv/dt, dh/dt)`` of the modified dynamics at one state.
+
+        Parameters
+        ----------
+        v : array-like of shape (n_features,)
+            The feature state.
+        h : array-like of shape (n_hidden,)
+            The hidden state.
+
+        Returns
+        -------
+        dv : Array of shape (n_features,)
+            The feature velocity.
+        dh : Array of shape (n_hidden,)
+            The hidden velocity.
+
+        Examples
+        --------
+        >>> import jax.numpy as jnp
+        >>> from ebm_memory import lagrangians
+        >>> from ebm_memory.analysis import ModifiedNetwork
+        >>> net = ModifiedNetwork(lagrangians.relu(), [[1.0, 0.0]], input=[0.5, 0.0])
+        >>> [d.tolist() for d in net.field(jnp.zeros(2), jnp.zeros(1))]
+        [[0.5, 0.0], [0.0]]
+        """
         out = _modified_field(self.lagrangian_h, *self._settings(), jnp.concatenate([v, h]))
         return out[: self.feedforward.shape[1]], out[self.feedforward.shape[1] :]
 
     def original_field(self, v, h) -> tuple[Array, Array]:
-        """``(dv/dt, dh/dt)`` of the unaltered two-layer network with the same weights."""
+        """``(dv/dt, dh/dt)`` of the unaltered two-layer network with the same weights.
+
+        Parameters
+        ----------
+        v : array-like of shape (n_features,)
+            The feature state.
+        h : array-like of shape (n_hidden,)
+            The hidden state.
+
+        Returns
+        -------
+        dv : Array of shape (n_features,)
+            The feature velocity.
+        dh : Array of shape (n_hidden,)
+            The hidden velocity.
+
+        Examples
+        --------
+        >>> import jax.numpy as jnp
+        >>> from ebm_memory import lagrangians
+        >>> from ebm_memory.analysis import ModifiedNetwork
+        >>> net = ModifiedNetwork(lagrangians.relu(), [[1.0, 0.0]], tau_h=0.5)
+        >>> [d.tolist() for d in net.original_field(jnp.zeros(2), jnp.ones(1))]
+        [[1.0, 0.0], [-2.0]]
+        """
         target = self.feedback @ self.lagrangian_h.activation(h)
         return (target + self.input - v) / self.tau_f, (self.feedforward @ v - h) / self.tau_h
 
     def lyapunov(self, v, h, weight) -> Array:
-        """``V_c(v, h)`` for ``c = weight``, one state."""
+        """``V_c(v, h)`` for ``c = weight``, one state.
+
+        Parameters
+        ----------
+        v : array-like of shape (n_features,)
+            The feature state.
+        h : array-like of shape (n_hidden,)
+            The hidden state.
+        weight : float
+            ``c``, in ``(0, max_weight)`` for a strict Lyapunov function.
+
+        Returns
+        -------
+        value : Array of shape ()
+            ``V_c(v, h)``.
+
+        Examples
+        --------
+        >>> import jax.numpy as jnp
+        >>> from ebm_memory import lagrangians
+        >>> from ebm_memory.analysis import ModifiedNetwork
+        >>> net = ModifiedNetwork(lagrangians.relu(), [[1.0, 0.0]])
+        >>> float(net.lyapunov(jnp.zeros(2), jnp.ones(1), 2.0))
+        1.0
+        """
         return _lyapunov(self.lagrangian_h, *self._settings()[:3], v, h, weight)
 
     def integrate(self, v0, h0, *, t1: float, dt: float):
-        """Classical Runge-Kutta from a batch ``v0`` (B, N_f), ``h0`` (B, N_h).
+        """Classical Runge-Kutta from a batch of states.
 
-        Returns ``(times (T,), v (B, T, N_f), h (B, T, N_h))``, ``T = round(t1 / dt) + 1``.
+        Parameters
+        ----------
+        v0 : array-like of shape (n_paths, n_features)
+            Initial feature states.
+        h0 : array-like of shape (n_paths, n_hidden)
+            Initial hidden states.
+        t1 : float
+            Final time.
+        dt : float
+            Time step.
+
+        Returns
+        -------
+        times : ndarray of shape (n_times,)
+            ``n_times = round(t1 / dt) + 1``.
+        v : ndarray of shape (n_paths, n_times, n_features)
+            Feature states along each path.
+        h : ndarray of shape (n_paths, n_times, n_hidden)
+            Hidden states along each path.
+
+        Examples
+        --------
+        >>> from ebm_memory import lagrangians
+        >>> from ebm_memory.analysis import ModifiedNetwork
+        >>> net = ModifiedNetwork(lagrangians.relu(), [[1.0, 0.0]])
+        >>> times, v, h = net.integrate([[1.0, 1.0]], [[0.0]], t1=1.0, dt=0.1)
+        >>> times.shape, v.shape, h.shape
+        ((11,), (1, 11, 2), (1, 11, 1))
         """
         check_positive("t1", t1)
         check_positive("dt", dt)
@@ -172,117 +293,3 @@ class ModifiedNetwork:
         x0 = jnp.concatenate([v0, h0], axis=-1).astype(self.feedforward.dtype)
         path = _rk4(self.lagrangian_h, *self._settings(), x0, dt, n_steps)
         return np.arange(n_steps + 1) * dt, np.asarray(path[..., :n_f]), np.asarray(path[..., n_f:])
-
-
-_paths = jax.jit(
-    jax.vmap(jax.vmap(_lyapunov, (None,) * 4 + (0, 0, None)), (None,) * 4 + (0, 0, None)),
-    static_argnums=0,
-)
-_slice = jax.jit(jax.vmap(_lyapunov, (None,) * 4 + (None, 0, None)), static_argnums=0)
-
-
-def lyapunov_paths(network: ModifiedNetwork, v, h, weight) -> np.ndarray:
-    """``V_c`` along a batch of trajectories.
-
-    Parameters
-    ----------
-    network : ModifiedNetwork
-        The altered dynamics.
-    v : array-like of shape (n_paths, n_times, n_features)
-        Feature states along each trajectory.
-    h : array-like of shape (n_paths, n_times, n_hidden)
-        Hidden states along each trajectory.
-    weight : float
-        ``c``, in ``(0, max_weight)`` for a strict Lyapunov function.
-
-    Returns
-    -------
-    values : ndarray of shape (n_paths, n_times)
-        ``V_c`` at every state.
-
-    Examples
-    --------
-    >>> from ebm_memory import lagrangians
-    >>> from ebm_memory.analysis.modified_network import ModifiedNetwork, lyapunov_paths
-    >>> net = ModifiedNetwork(lagrangians.relu(), [[1.0, 0.0], [0.0, -1.0]], tau_h=0.5)
-    >>> _, v, h = net.integrate([[1.0, 1.0]], [[-2.0, 0.0]], t1=1.0, dt=0.1)
-    >>> lyapunov_paths(net, v, h, 1.0).shape
-    (1, 11)
-    """
-    return np.asarray(_paths(network.lagrangian_h, *network._settings()[:3], v, h, weight))
-
-
-def lyapunov_slice(network: ModifiedNetwork, v, h, weight) -> np.ndarray:
-    """``V_c`` at one feature state and a batch of hidden states.
-
-    Parameters
-    ----------
-    network : ModifiedNetwork
-        The altered dynamics.
-    v : array-like of shape (n_features,)
-        The feature state.
-    h : array-like of shape (n_states, n_hidden)
-        Hidden states.
-    weight : float
-        ``c``.
-
-    Returns
-    -------
-    values : ndarray of shape (n_states,)
-        ``V_c`` at each ``(v, h)``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from ebm_memory import lagrangians
-    >>> from ebm_memory.analysis.modified_network import ModifiedNetwork, lyapunov_slice
-    >>> net = ModifiedNetwork(lagrangians.relu(), [[1.0, 0.0], [0.0, -1.0]], tau_h=0.5)
-    >>> lyapunov_slice(net, np.zeros(2), np.zeros((3, 2)), 1.0).tolist()
-    [0.0, 0.0, 0.0]
-    """
-    return np.asarray(_slice(network.lagrangian_h, *network._settings()[:3], v, h, weight))
-
-
-@functools.partial(jax.jit, static_argnames=("lagrangian_h", "n_iter"))
-def _newton(lagrangian_h, weights, gain, current, tau_f, tau_h, x, n_iter):
-    field = functools.partial(_modified_field, lagrangian_h, weights, gain, current, tau_f, tau_h)
-
-    def step(_, x):
-        return x - jnp.linalg.solve(jax.jacfwd(field)(x), field(x))
-
-    return jax.lax.fori_loop(0, n_iter, step, x)
-
-
-def polish_fixed_point(network: ModifiedNetwork, v, h, *, n_iter: int = 20):
-    """Newton's method on the altered field from one nearly converged state.
-
-    Parameters
-    ----------
-    network : ModifiedNetwork
-        The altered dynamics.
-    v : array-like of shape (n_features,)
-        The feature state to start from.
-    h : array-like of shape (n_hidden,)
-        The hidden state to start from.
-    n_iter : int, default=20
-        Newton steps.
-
-    Returns
-    -------
-    v, h : ndarray of shape (n_features,) and (n_hidden,)
-        The polished fixed point.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from ebm_memory import lagrangians
-    >>> from ebm_memory.analysis.modified_network import ModifiedNetwork, polish_fixed_point
-    >>> net = ModifiedNetwork(lagrangians.relu(), 0.5 * np.eye(2), input=[0.3, 0.5], tau_h=0.5)
-    >>> v, h = polish_fixed_point(net, [0.3, 0.6], [0.2, 0.3])
-    >>> np.round(v, 3).tolist()
-    [0.4, 0.667]
-    """
-    x = jnp.concatenate([jnp.asarray(v), jnp.asarray(h)])
-    x = _newton(network.lagrangian_h, *network._settings(), x, n_iter)
-    n_f = network.feedforward.shape[1]
-    return x[:n_f], x[n_f:]

@@ -12,10 +12,10 @@ part. With quadratic Lagrangians the dynamics are linear and ``J`` is constant; 
 ``s_k`` of ``xi`` (and ``-1 / tau`` for the remaining dimensions), so the origin is stable
 iff ``|xi|_2 < 1``.
 
-:func:`basin_size` estimates how far the basin reaches: the fraction of random perturbations
+:func:`~ebm_memory.analysis.basins.basin_size` estimates how far the basin reaches: the fraction of random perturbations
 of each radius from which the dynamics return to the fixed point.
 
-:class:`ModifiedNetwork` is a two-layer system with non-symmetric feed-forward / feedback
+:class:`~ebm_memory.analysis.modified_network.ModifiedNetwork` is a two-layer system with non-symmetric feed-forward / feedback
 weights and the same fixed points as the unaltered one, which carries a family of strict
 Lyapunov functions (Fanaskov & Oseledets ask for such a family without the flat regions of
 dead neurons; see :mod:`ebm_memory.analysis.dead_neurons`).
@@ -43,15 +43,12 @@ import numpy as np
 from jaxtyping import Array, Float
 
 from ebm_memory._validation import as_float_array, check_integer, check_positive
-from ebm_memory.analysis._seeds import as_key
 from ebm_memory.analysis.modified_network import ModifiedNetwork
 from ebm_memory.dynamics.network import TwoLayerNetwork
 
 __all__ = [
-    "BasinSize",
     "ModifiedNetwork",
     "Stability",
-    "basin_size",
     "field_function",
     "joint_state",
     "find_fixed_point",
@@ -65,9 +62,23 @@ __all__ = [
 class Stability(NamedTuple):
     """Linear stability of one state.
 
-    ``eigenvalues`` (N,) of the Jacobian (complex), their largest real part ``max_real``,
-    ``stable`` (``max_real < 0``) and ``residual``, the norm of the vector field at the state
-    (zero at a fixed point).
+    Parameters
+    ----------
+    eigenvalues : ndarray of shape (n_states,)
+        Eigenvalues of the Jacobian (complex), ``n_states = N_f + N_h``.
+    max_real : float
+        Their largest real part.
+    stable : bool
+        ``max_real < 0``.
+    residual : float
+        The norm of the vector field at the state (zero at a fixed point).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ebm_memory.analysis.stability import Stability
+    >>> Stability(np.array([-1.0 + 0j]), -1.0, True, 0.0).stable
+    True
     """
 
     eigenvalues: np.ndarray
@@ -146,6 +157,32 @@ def jacobian(network: TwoLayerNetwork, v, h, input=None) -> Float[Array, "N N"]:
     """Jacobian of the vector field with respect to the concatenated state ``(v, h)``.
 
     Forward-mode differentiation of :func:`vector_field`; ``N = N_f + N_h``.
+
+    Parameters
+    ----------
+    network : TwoLayerNetwork
+        The dynamics, with ``tau_h > 0``.
+    v : array-like of shape (n_features,)
+        The feature state.
+    h : array-like of shape (n_hidden,)
+        The hidden state.
+    input : array-like of shape (n_features,), default=None
+        The external current ``I``.
+
+    Returns
+    -------
+    jacobian : Array of shape (n_features + n_hidden, n_features + n_hidden)
+        ``dF / dx`` at ``x = (v, h)``.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from ebm_memory import TwoLayerNetwork, lagrangians
+    >>> from ebm_memory.analysis import jacobian
+    >>> net = TwoLayerNetwork(lagrangians.quadratic(), lagrangians.quadratic(), jnp.eye(2),
+    ...                       tau_f=1.0, tau_h=1.0)
+    >>> jacobian(net, jnp.zeros(2), jnp.zeros(2)).shape
+    (4, 4)
     """
     x = joint_state(network, v, h)
     if x.ndim != 1:
@@ -159,6 +196,32 @@ def fixed_point_stability(network: TwoLayerNetwork, v, h, input=None) -> Stabili
 
     ``residual`` tells whether ``(v, h)`` is a fixed point at all; the verdict is only
     meaningful where it is close to zero and the activations are differentiable there.
+
+    Parameters
+    ----------
+    network : TwoLayerNetwork
+        The dynamics, with ``tau_h > 0``.
+    v : array-like of shape (n_features,)
+        The feature state.
+    h : array-like of shape (n_hidden,)
+        The hidden state.
+    input : array-like of shape (n_features,), default=None
+        The external current ``I``.
+
+    Returns
+    -------
+    stability : Stability
+        The spectrum, its largest real part, the verdict and the residual.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from ebm_memory import TwoLayerNetwork, lagrangians
+    >>> from ebm_memory.analysis import fixed_point_stability
+    >>> net = TwoLayerNetwork(lagrangians.quadratic(), lagrangians.quadratic(),
+    ...                       2.0 * jnp.eye(2), tau_f=1.0, tau_h=1.0)
+    >>> fixed_point_stability(net, jnp.zeros(2), jnp.zeros(2)).stable
+    False
     """
     x = joint_state(network, v, h)
     matrix = np.asarray(jacobian(network, v, h, input), dtype=np.float64)
@@ -186,9 +249,41 @@ def _newton(lagrangian_v, lagrangian_h, memories, current, tau_f, tau_h, x, n_it
 def find_fixed_point(network: TwoLayerNetwork, v, h, input=None, *, n_iter: int = 50):
     """Newton's method on the vector field from ``(v, h)`` (one state or a batch).
 
-    Finds unstable fixed points too, which integration cannot. Returns ``(v, h, residual)``
-    as numpy arrays; a start has converged where ``residual`` (the norm of the field) is
-    close to zero.
+    Finds unstable fixed points too, which integration cannot. A start has converged where
+    ``residual`` (the norm of the field) is close to zero.
+
+    Parameters
+    ----------
+    network : TwoLayerNetwork
+        The dynamics, with ``tau_h > 0``.
+    v : array-like of shape (n_features,) or (n_starts, n_features)
+        Feature states to start from.
+    h : array-like of shape (n_hidden,) or (n_starts, n_hidden)
+        Hidden states to start from.
+    input : array-like of shape (n_features,), default=None
+        The external current ``I``.
+    n_iter : int, default=50
+        Newton steps.
+
+    Returns
+    -------
+    v : ndarray of shape (n_features,) or (n_starts, n_features)
+        Feature states reached.
+    h : ndarray of shape (n_hidden,) or (n_starts, n_hidden)
+        Hidden states reached.
+    residual : float or ndarray of shape (n_starts,)
+        Norm of the vector field there.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from ebm_memory import TwoLayerNetwork, lagrangians
+    >>> from ebm_memory.analysis import find_fixed_point
+    >>> net = TwoLayerNetwork(lagrangians.quadratic(), lagrangians.quadratic(),
+    ...                       0.5 * jnp.eye(2), tau_f=1.0, tau_h=1.0)
+    >>> v, h, residual = find_fixed_point(net, jnp.ones(2), jnp.ones(2))
+    >>> v.round(6).tolist(), bool(residual < 1e-6)
+    ([0.0, 0.0], True)
     """
     n_iter = check_integer("n_iter", n_iter, minimum=1)
     x = joint_state(network, v, h)
@@ -246,119 +341,9 @@ def relax(network: TwoLayerNetwork, v, h, input=None, *, t1: float = 50.0, dt: f
     return out[..., : network.n_features], out[..., network.n_features :]
 
 
-class BasinSize(NamedTuple):
-    """How far the basin of a fixed point reaches, by perturbation radius.
+def __getattr__(name: str):
+    if name in ("BasinSize", "basin_size"):
+        from ebm_memory.analysis import basins
 
-    Parameters
-    ----------
-    radii : ndarray of shape (n_radii,)
-        The perturbation radii.
-    fraction : ndarray of shape (n_radii,)
-        Fraction of perturbed states that returned.
-    standard_error : ndarray of shape (n_radii,)
-        Its binomial standard error.
-    final_distance : ndarray of shape (n_radii, n_samples)
-        Distance of each end state to the fixed point.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from ebm_memory.analysis.stability import BasinSize
-    >>> BasinSize(np.ones(1), np.ones(1), np.zeros(1), np.zeros((1, 2))).fraction.tolist()
-    [1.0]
-    """
-
-    radii: np.ndarray
-    fraction: np.ndarray
-    standard_error: np.ndarray
-    final_distance: np.ndarray
-
-
-def _basin_size(network, v_star, h_star, radii, key, *, n_samples, input, t1, dt, tol):
-    """:func:`basin_size` with the perturbations drawn from the JAX ``key``."""
-    n_samples = check_integer("n_samples", n_samples, minimum=1)
-    check_positive("tol", tol)
-    radii = np.asarray(radii, dtype=np.float64)
-    if radii.ndim != 1 or np.any(radii < 0):
-        raise ValueError(f"radii must be a 1-D array of non-negative numbers, got {radii}.")
-    x_star = joint_state(network, v_star, h_star)
-    if x_star.ndim != 1:
-        raise ValueError("basin_size takes one fixed point.")
-    directions = jax.random.normal(key, (radii.size, n_samples, x_star.size), x_star.dtype)
-    directions = directions / jnp.linalg.norm(directions, axis=-1, keepdims=True)
-    starts = (x_star + jnp.asarray(radii, x_star.dtype)[:, None, None] * directions).reshape(
-        -1, x_star.size
-    )
-    n_f = network.n_features
-    v, h = relax(network, starts[:, :n_f], starts[:, n_f:], input, t1=t1, dt=dt)
-    distance = np.linalg.norm(np.concatenate([v, h], axis=1) - np.asarray(x_star), axis=1)
-    distance = np.where(np.isfinite(distance), distance, np.inf).reshape(radii.size, n_samples)
-    fraction = np.mean(distance < tol, axis=1)
-    standard_error = np.sqrt(fraction * (1 - fraction) / n_samples)
-    return BasinSize(radii, fraction, standard_error, distance)
-
-
-def basin_size(
-    network: TwoLayerNetwork,
-    v_star,
-    h_star,
-    radii,
-    *,
-    n_samples: int = 200,
-    random_state=None,
-    key=None,
-    input=None,
-    t1: float = 50.0,
-    dt: float = 0.05,
-    tol: float = 1e-3,
-) -> BasinSize:
-    """Fraction of perturbations of each radius from which the dynamics return.
-
-    For each radius ``r``, ``n_samples`` states ``x* + r u`` with ``u`` uniform on the unit
-    sphere of the full ``(v, h)`` space are integrated to ``t1`` (:func:`relax`); a sample
-    has returned when it ends within ``tol`` of ``x* = (v_star, h_star)``.
-
-    Parameters
-    ----------
-    network : TwoLayerNetwork
-        The dynamics.
-    v_star : array-like of shape (n_features,)
-        Feature state of the fixed point.
-    h_star : array-like of shape (n_hidden,)
-        Hidden state of the fixed point.
-    radii : array-like of shape (n_radii,)
-        Non-negative perturbation radii.
-    n_samples : int, default=200
-        Perturbations per radius.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the perturbation directions.
-    key : JAX PRNG key, default=None
-        Former name of ``random_state``: a key is still used as given, with a
-        ``FutureWarning``.
-    input : array-like of shape (n_features,), default=None
-        The external current ``I``.
-    t1 : float, default=50.0
-        Integration time.
-    dt : float, default=0.05
-        Time step.
-    tol : float, default=1e-3
-        A sample has returned when it ends this close to the fixed point.
-
-    Returns
-    -------
-    basin : BasinSize
-        The fraction returned per radius, its standard error and the final distances.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from ebm_memory import TwoLayerNetwork, lagrangians
-    >>> from ebm_memory.analysis import basin_size
-    >>> net = TwoLayerNetwork(lagrangians.quadratic(), lagrangians.quadratic(),
-    ...                       0.5 * np.eye(2), tau_f=1.0, tau_h=1.0)
-    >>> basin_size(net, np.zeros(2), np.zeros(2), [0.5], n_samples=4, random_state=0).fraction
-    array([1.])
-    """
-    rng_key = as_key(random_state if key is None else key, "basin_size")
-    settings = {"n_samples": n_samples, "input": input, "t1": t1, "dt": dt, "tol": tol}
-    return _basin_size(network, v_star, h_star, radii, rng_key, **settings)
+        return getattr(basins, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -12,13 +12,14 @@ part. With quadratic Lagrangians the dynamics are linear and ``J`` is constant; 
 ``s_k`` of ``xi`` (and ``-1 / tau`` for the remaining dimensions), so the origin is stable
 iff ``|xi|_2 < 1``.
 
-:func:`~ebm_memory.analysis.basins.basin_size` estimates how far the basin reaches: the fraction of random perturbations
-of each radius from which the dynamics return to the fixed point.
+:func:`~ebm_memory.analysis.basins.basin_size` estimates how far the basin reaches: the
+fraction of random perturbations of each radius from which the dynamics return to the fixed
+point.
 
-:class:`~ebm_memory.analysis.modified_network.ModifiedNetwork` is a two-layer system with non-symmetric feed-forward / feedback
-weights and the same fixed points as the unaltered one, which carries a family of strict
-Lyapunov functions (Fanaskov & Oseledets ask for such a family without the flat regions of
-dead neurons; see :mod:`ebm_memory.analysis.dead_neurons`).
+:class:`~ebm_memory.analysis.modified_network.ModifiedNetwork` is a two-layer system with
+non-symmetric feed-forward / feedback weights and the same fixed points as the unaltered
+one, which carries a family of strict Lyapunov functions (Fanaskov & Oseledets ask for such a
+family without the flat regions of dead neurons; see :mod:`ebm_memory.analysis.dead_neurons`).
 
 Examples
 --------

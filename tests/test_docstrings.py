@@ -29,6 +29,8 @@ PUBLIC_MODULES = (
     "ebm_memory.experiments",
     "ebm_memory.datasets",
     "ebm_memory.plotting",
+    "ebm_memory.demo",
+    "ebm_memory.cli",
 )
 
 ENFORCED = {

@@ -63,9 +63,9 @@ class Lagrangian(NamedFunction):
     Parameters
     ----------
     name : str
-        Factory name, e.g. ``"softmax"``.
-    params : tuple of (str, value)
-        The settings. Integer settings are static; the others are traced leaves.
+        The factory's name, such as ``"softmax"``; part of the repr and of the identity.
+    params : tuple of (str, value) pairs
+        Named settings like ``(("beta", 2.0),)``: integers are static, floats traced leaves.
     convex : bool
         Whether the Hessian is positive semi-definite everywhere, the condition under which
         the two-layer energy is a Lyapunov function.

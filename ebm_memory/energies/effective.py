@@ -298,12 +298,12 @@ def softmax_energy(
     similarity : {"dot", "euclidean"}, default "dot"
         Bias ``b`` of the scores (see :func:`attention_scores`).
     chunk_size : int, optional
-        Memories per streamed block (memory cost O(chunk_size x D)).
+        Memories per streamed block; None reduces them in one pass.
 
     Returns
     -------
     array of shape ()
-        The energy.
+        ``E(v)``, finite for finite inputs.
 
     Examples
     --------

@@ -165,7 +165,7 @@ def rectified_polynomial(n: int) -> Interaction:
     Parameters
     ----------
     n : int
-        Power of the rectified overlap, an integer ``>= 1`` (static).
+        Exponent of the positive part of each overlap, at least 1.
 
     Returns
     -------
@@ -191,7 +191,7 @@ def exponential(beta: float = 1.0) -> Interaction:
     Parameters
     ----------
     beta : float, default 1.0
-        Gain ``> 0`` of the exponent.
+        Sharpness ``> 0``: the overlap is multiplied by it inside the exponential.
 
     Returns
     -------

@@ -50,6 +50,7 @@ def test_score_samples_is_the_normalised_posterior_predictive():
     assert abs(total - 1) < 1e-6 + error
     energy = memory.energy(X)
     log_total = np.log(memory.counts_.sum() + memory.alpha)
+    assert memory.log_partition_ == pytest.approx(log_total, rel=1e-12)
     np.testing.assert_allclose(-memory.beta * energy - log_total, memory.score_samples(X))
     assert np.allclose(memory.transform(X).sum(axis=1), 1)
 

@@ -151,9 +151,9 @@ def exact_partition(
     memories : array of shape (n_memories, n_features)
         The patterns ``xi``; ``n_features <= 20``.
     interaction : Interaction
-        The interaction function ``F``.
+        ``F`` in ``E(s) = -sum_mu F(xi_mu . s)``.
     temperature : float
-        ``T > 0``.
+        Temperature ``T > 0`` of ``exp(-E / T)``.
     block_size : int
         States per jitted block: at most ``block_size x K`` overlaps exist at once.
     max_dim : int
@@ -253,14 +253,14 @@ def sample_binary_exact(
 
     Parameters
     ----------
-    key : jax.Array
-        PRNG key.
+    key : PRNG key
+        Source of the uniforms.
     memories : array of shape (n_memories, n_features)
         The patterns ``xi``; ``n_features <= 20``.
     interaction : Interaction
-        The interaction function ``F``.
+        The interaction ``F`` of the sampled energy.
     temperature : float
-        ``T > 0``.
+        ``T > 0``; lower concentrates the samples on the minima.
     n_samples : int
         Number of independent samples.
 

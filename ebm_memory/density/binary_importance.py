@@ -291,9 +291,9 @@ def binary_log_partition_estimate(
     memories : array of shape (n_memories, n_features)
         The patterns ``xi``.
     interaction : Interaction
-        The interaction function ``F``.
+        The interaction ``F`` of the energy.
     temperature : float
-        ``T > 0``.
+        Temperature, ``> 0``.
     n_samples : int
         Draws of the final estimate (rounded up to a multiple of 256); each adaptation
         round draws as many.

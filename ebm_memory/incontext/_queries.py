@@ -76,10 +76,11 @@ class ContextQueries:
         --------
         >>> import numpy as np
         >>> from ebm_memory import InContextEnergy
-        >>> model = InContextEnergy.pretrained()
-        >>> context = np.random.default_rng(0).normal(size=(16, 2))
-        >>> model.energy(np.zeros((3, 2)), context).shape
-        (3,)
+        >>> rng = np.random.default_rng(0)
+        >>> context = np.concatenate([rng.normal(-2, 0.3, (16, 2)), rng.normal(2, 0.3, (16, 2))])
+        >>> energies = InContextEnergy.pretrained().energy([[-2.0, -2.0], [0.0, 0.0]], context)
+        >>> bool(energies[0] < energies[1])  # a mode is lower than the gap between modes
+        True
         """
         from ebm_memory.incontext.inference import context_energies
 
@@ -104,11 +105,11 @@ class ContextQueries:
 
         Examples
         --------
-        >>> import numpy as np
         >>> from ebm_memory import InContextEnergy
-        >>> model = InContextEnergy.pretrained()
+        >>> import numpy as np
         >>> context = np.random.default_rng(0).normal(size=(16, 2))
-        >>> bool(np.isfinite(model.log_partition(context, grid_size=32)))
+        >>> log_z = InContextEnergy.pretrained().log_partition(context, grid_size=32)
+        >>> bool(np.isfinite(log_z))
         True
         """
         return self.density_grid(context, grid_size=grid_size)[2]
@@ -131,10 +132,8 @@ class ContextQueries:
         Examples
         --------
         >>> import warnings
-        >>> import numpy as np
         >>> from ebm_memory import InContextEnergy
-        >>> model = InContextEnergy.pretrained()
-        >>> context = np.random.default_rng(0).normal(size=(16, 2))
+        >>> model, context = InContextEnergy.pretrained(), [[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
         >>> with warnings.catch_warnings(record=True):
         ...     warnings.simplefilter("always")
         ...     old = model.log_normaliser(context, grid_size=32)
@@ -173,13 +172,12 @@ class ContextQueries:
 
         Examples
         --------
-        >>> import numpy as np
         >>> from ebm_memory import InContextEnergy
-        >>> model = InContextEnergy.pretrained()
-        >>> context = np.random.default_rng(0).normal(size=(16, 2))
-        >>> axes, log_density, log_z = model.density_grid(context, grid_size=32)
-        >>> log_density.shape
-        (32, 32)
+        >>> axes, log_density, log_z = InContextEnergy.pretrained().density_grid(
+        ...     [[0.0, 0.0], [1.0, 2.0], [2.0, 0.5]], grid_size=32
+        ... )
+        >>> log_density.shape, axes[0].shape
+        ((32, 32), (32,))
         """
         from ebm_memory.incontext.inference import density_grid
 
@@ -203,12 +201,10 @@ class ContextQueries:
 
         Examples
         --------
-        >>> import numpy as np
         >>> from ebm_memory import InContextEnergy
-        >>> model = InContextEnergy.pretrained()
-        >>> context = np.random.default_rng(0).normal(size=(16, 2))
-        >>> model.memories(context)["centres"].shape
-        (16, 2)
+        >>> memories = InContextEnergy.pretrained().memories([[0.0, 0.0], [3.0, 3.0], [3.0, 0.0]])
+        >>> memories["centres"].shape, memories["weights"].shape
+        ((3, 2), (3,))
         """
         from ebm_memory.incontext.inference import context_memories
 
@@ -233,12 +229,12 @@ class ContextQueries:
 
         Examples
         --------
-        >>> import numpy as np
         >>> from ebm_memory import InContextEnergy
-        >>> model = InContextEnergy.pretrained()
-        >>> context = np.random.default_rng(0).normal(size=(16, 2))
-        >>> model.score_samples(np.zeros((2, 2)), context).shape
-        (2,)
+        >>> import numpy as np
+        >>> points = np.random.default_rng(1).normal(size=(10, 2))
+        >>> scores = InContextEnergy.pretrained().score_samples(points[:2], points[2:])
+        >>> scores.shape, scores.dtype
+        ((2,), dtype('float64'))
         """
         scores = -self.energy(X, context)
         if normalise:

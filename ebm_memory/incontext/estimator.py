@@ -15,7 +15,7 @@ Examples
 >>> energies = model.energy(np.array([[-2.0, -2.0], [0.0, 0.0]]), context)
 >>> bool(energies[0] < energies[1])  # a mode is lower than the gap between modes
 True
->>> model.sample(context, n_samples=8, random_state=0, n_warmup=50).shape
+>>> model.sample(context, n_samples=8, random_state=0, n_warmup=20, n_chains=4).shape
 (8, 2)
 
 Training a model of your own (the GPU recipe: ``width=128, context_layers=3,
@@ -251,11 +251,11 @@ class InContextEnergy(ContextQueries, Persistence, BaseEstimator):
         Examples
         --------
         >>> from ebm_memory import InContextEnergy
-        >>> model = InContextEnergy(width=8, n_heads=2, context_layers=1, max_iter=1,
-        ...                         tasks_per_step=2, queries_per_task=2, max_context=6,
-        ...                         langevin_steps=1, random_state=0)
+        >>> model = InContextEnergy(width=16, n_heads=2, context_layers=1, max_iter=2,
+        ...                         chunk_size=1, tasks_per_step=2, queries_per_task=4,
+        ...                         max_context=8, langevin_steps=2, random_state=1)
         >>> model.fit("mixture_2d").history_["loss"].shape
-        (1,)
+        (2,)
         """
         from ebm_memory.incontext.fitting import fit_estimator
 

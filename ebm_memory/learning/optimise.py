@@ -157,9 +157,11 @@ class Minimised(NamedTuple):
         Examples
         --------
         >>> import jax.numpy as jnp
+        >>> import numpy as np
         >>> from ebm_memory.learning.optimise import minimise
-        >>> minimise(lambda x: jnp.sum(x**2), jnp.ones(2), max_iter=3).as_learned(5).objective
-        array([2.    , 1.8   , 1.62..., nan, nan])
+        >>> learned = minimise(lambda x: jnp.sum(x**2), jnp.ones(2), max_iter=3).as_learned(5)
+        >>> learned.objective.shape, int(np.isnan(learned.objective).sum())
+        ((5,), 2)
         """
         objective = np.pad(self.objective, (0, max_iter - self.n_iter), constant_values=np.nan)
         return LearnedMemories(self.params, self.n_iter, self.converged, objective)

@@ -1,14 +1,14 @@
 """``ebm-memory train-in-context`` when its checkpoint cannot be written at the end."""
 
 from ebm_memory.cli import main
-from ebm_memory.incontext import estimator
+from ebm_memory.incontext import checkpoint
 
 
 def test_a_checkpoint_that_fails_to_write_exits_1_with_the_reason(tmp_path, monkeypatch, capsys):
     def full_disk(path, *args):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(estimator, "save_checkpoint", full_disk)
+    monkeypatch.setattr(checkpoint, "save_checkpoint", full_disk)
     out = tmp_path / "model.npz"
     argv = ["train-in-context", "--steps", "2", "--width", "8", "--context-layers", "1"]
     assert main([*argv, "--tasks-per-step", "2", "--out", str(out)]) == 1

@@ -125,7 +125,7 @@ class ContinualTrainingMixin:
             buffer=buffer,
             optimizer=self._optimizer(),
             max_iter=self.max_iter,
-            progress_bar=self._param("verbose") > 0,
+            verbose=self._param("verbose"),
             description=f"task {self.n_tasks_ + 1} ({self.strategy})",
         )
         self.memories_ = np.asarray(fit.params, dtype=np.float64)

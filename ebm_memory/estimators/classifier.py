@@ -324,7 +324,8 @@ class DenseAssociativeClassifier(ContinualTrainingMixin, ClassifierMixin, Memory
         >>> clf.fit(X, [0, 1, 2]).predict_proba(X).sum(axis=1).round(6)
         array([1., 1., 1.])
         """
-        logits = 2 * self.sharpness_ * self._drives(X)
+        drives = self._drives(X)
+        logits = 2 * self.sharpness_ * drives
         return np.asarray(_softmax(logits), dtype=np.float64)
 
     def predict_log_proba(self, X):
@@ -372,4 +373,5 @@ class DenseAssociativeClassifier(ContinualTrainingMixin, ClassifierMixin, Memory
         >>> clf.predict(X).tolist()
         ['a', 'b', 'c', 'd']
         """
-        return self.classes_[np.argmax(self._drives(X), axis=1)]
+        drives = self._drives(X)
+        return self.classes_[np.argmax(drives, axis=1)]

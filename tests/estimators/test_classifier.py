@@ -61,6 +61,17 @@ def test_training_lowers_the_loss_and_is_deterministic(digits):
     assert np.abs(first.memories_).max() <= 1
 
 
+def test_progress_bar_was_renamed_verbose(digits):
+    X_train, _, y_train, _ = digits
+    settings = {**SMALL, "max_iter": 5}
+    new = DenseAssociativeClassifier(**settings, verbose=0).fit(X_train[:50], y_train[:50])
+    old = DenseAssociativeClassifier(**settings, progress_bar=False)
+    with pytest.warns(FutureWarning, match="`progress_bar` was renamed `verbose` in 0.2") as caught:
+        old.fit(X_train[:50], y_train[:50])
+    assert [warning.filename for warning in caught] == [__file__]
+    np.testing.assert_array_equal(old.memories_, new.memories_)
+
+
 def _sequence(strategy, tasks, **settings):
     memory = DenseAssociativeClassifier(strategy=strategy, **{**SMALL, **settings})
     memory.partial_fit(tasks[0].X_train, tasks[0].y_train, classes=np.arange(10))
@@ -168,7 +179,6 @@ def test_pickle_round_trip_continues_the_sequence(two_tasks):
     for model in (memory, clone):
         model.partial_fit(two_tasks[1].X_train, two_tasks[1].y_train)
     np.testing.assert_array_equal(clone.memories_, memory.memories_)
-
 
 
 @pytest.mark.parametrize(

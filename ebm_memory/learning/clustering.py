@@ -42,7 +42,6 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 from jaxtyping import Array, Float
 
 from ebm_memory._blocks import bucket_size, pad_rows
@@ -131,14 +130,25 @@ def mixture_log_normaliser(similarity: str, n_features: int, beta) -> float:
     return 0.5 * n_features * float(np.log(float(beta) / (2 * np.pi)))
 
 
+def _float32_pair(value: float) -> np.ndarray:
+    """``value`` as two float32 whose float64 sum is ``value`` to about 1e-14 (relative)."""
+    high = np.float32(value)
+    return np.array([high, np.float32(value - np.float64(high))], dtype=np.float32)
+
+
 def _traced_log_normaliser(similarity: str, n_features: int, beta):
-    """:func:`mixture_log_normaliser` inside a jitted loop (SciPy's Bessel by callback)."""
+    """:func:`mixture_log_normaliser` inside a jitted loop (SciPy's Bessel by callback).
+
+    A callback's result is canonicalised in a thread where 64-bit mode may be off, so the
+    value crosses as a float32 pair and is summed in ``beta``'s precision.
+    """
     if similarity == "cosine":
-        return jax.pure_callback(
-            lambda b: np.asarray(vmf_log_normaliser(n_features, float(b)), beta.dtype),
-            jax.ShapeDtypeStruct((), beta.dtype),
+        pair = jax.pure_callback(
+            lambda b: _float32_pair(vmf_log_normaliser(n_features, float(b))),
+            jax.ShapeDtypeStruct((2,), jnp.float32),
             beta,
         )
+        return jnp.sum(pair.astype(beta.dtype))
     return 0.5 * n_features * jnp.log(beta / (2 * jnp.pi))
 
 
@@ -259,6 +269,8 @@ class _ClamStep:
 
     def __call__(self, state, data):
         memories, opt_state = state
+        import optax
+
         value, gradient = jax.value_and_grad(self.loss)(memories, data)
         updates, opt_state = optax.adam(self.learning_rate).update(gradient, opt_state)
         return -value, (optax.apply_updates(memories, updates), opt_state)
@@ -369,6 +381,8 @@ def fit_clam_backprop(
     >>> bool(fit.objective[-1] < fit.objective[0])
     True
     """
+    import optax
+
     X, weights, params = _start(X, initial_memories, similarity, beta)
     step = _ClamStep(similarity, n_steps, learning_rate)
     state = (params.memories, optax.adam(learning_rate).init(params.memories))

@@ -1,4 +1,6 @@
 import pickle
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -160,3 +162,16 @@ def test_bad_input_and_settings_are_refused_clearly():
         model.predict(X_BLOBS[:, :1])
     with pytest.raises(ValueError, match="step_size"):
         AssociativeClustering(3, step_size=1.5).fit(X_BLOBS)
+
+
+def test_cosine_fit_without_global_64_bit_mode():
+    """The suite turns 64-bit mode on globally; users do not. The vMF normaliser is computed
+    by a callback that runs where the estimator's float64 context does not reach."""
+    code = (
+        "import numpy as np; from ebm_memory import AssociativeClustering; "
+        "X = np.random.RandomState(0).randn(40, 4); "
+        "print(AssociativeClustering(2, similarity='cosine', random_state=0).fit(X).beta_)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert float(done.stdout) > 0

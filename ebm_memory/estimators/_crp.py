@@ -98,7 +98,7 @@ class CRPDensityMixin(MeanScoreMixin):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Points of the data space.
+            Query points.
 
         Returns
         -------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import NamedTuple
 
 import jax
 import numpy as np
@@ -28,6 +29,7 @@ from ebm_memory.estimators._kernels import (
 
 __all__ = [
     "DensityMethodsMixin",
+    "FittedModel",
     "NormaliserWarning",
     "binary_log_density",
     "fit_partition",
@@ -103,16 +105,19 @@ def binary_log_density(
     return relative - np.maximum(log_relative_partition, relative)
 
 
-def sample_exact(
-    spec: ModelSpec,
-    memories: np.ndarray,
-    beta: float,
-    temperature: float,
-    n_samples: int,
-    rng: np.random.RandomState,
-) -> np.ndarray:
+class FittedModel(NamedTuple):
+    """What a sampler needs of a fitted memory estimator."""
+
+    spec: ModelSpec
+    memories: np.ndarray
+    beta: float
+    temperature: float
+
+
+def sample_exact(model: FittedModel, n_samples: int, rng: np.random.RandomState) -> np.ndarray:
     """Exact draws: ancestral sampling of the Gaussian or vMF mixture, or enumeration of the
     2^D binary states (``n_features <= MAX_EXACT_DIM``)."""
+    spec, memories, beta, temperature = model
     if spec.kind == "spherical":
         return gaussian.sample_von_mises_fisher_mixture(rng, memories, beta, n_samples)
     key = key_from(rng)
@@ -202,7 +207,8 @@ class DensityMethodsMixin:
         Returns
         -------
         log_density : ndarray of shape (n_samples,)
-            ``log p(x)``, float64.
+            Normalised log density ``log p(x)`` of each row, float64 (binary models: the log
+            probability of the binarised row).
 
         Examples
         --------
@@ -232,9 +238,9 @@ class DensityMethodsMixin:
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Held-out rows.
+            Rows whose log-likelihoods are summed.
         y : None
-            Ignored.
+            Not used.
 
         Returns
         -------

@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 from ebm_memory._random import float64, key_from
 from ebm_memory.energies.effective import softmax_energy
 from ebm_memory.estimators._base import DEPRECATED, sample_options
-from ebm_memory.estimators._density import sample_exact
+from ebm_memory.estimators._density import FittedModel, sample_exact
 from ebm_memory.estimators._kernels import ModelSpec
 from ebm_memory.samplers import METHODS, SamplingResult, sample
 from ebm_memory.samplers.diagnostics import summarise
@@ -57,10 +57,7 @@ def _check_method(spec: ModelSpec, method: str) -> None:
 
 
 def sample_mcmc(
-    spec: ModelSpec,
-    memories: np.ndarray,
-    beta: float,
-    temperature: float,
+    model: FittedModel,
     n_samples: int,
     rng: np.random.RandomState,
     *,
@@ -76,6 +73,7 @@ def sample_mcmc(
     randomly chosen memories. Binary: Gibbs sweeps at ``temperature`` from uniformly random
     spins.
     """
+    spec, memories, beta, temperature = model
     _check_method(spec, method)
     per_chain = max(MIN_DRAWS_PER_CHAIN, -(-n_samples // n_chains))
     key = key_from(rng)
@@ -202,7 +200,7 @@ default="exact"
 
     @float64
     def _draw(self, n_samples, rng, method, options):
-        model = (self._spec(), self.memories_, self.beta_, self.temperature, n_samples, rng)
+        model = FittedModel(self._spec(), self.memories_, self.beta_, self.temperature)
         if method == "exact":
-            return sample_exact(*model), None
-        return sample_mcmc(*model, method=method, **options)
+            return sample_exact(model, n_samples, rng), None
+        return sample_mcmc(model, n_samples, rng, method=method, **options)

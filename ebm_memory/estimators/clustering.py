@@ -116,9 +116,9 @@ class AssociativeClustering(
         Mean log-likelihood (EM) or minus the reconstruction loss (back-propagation) of the
         kept initialisation.
     n_features_in_ : int
-        Number of features seen at fit.
+        Features of the training rows.
     feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of the features, when X had string column names.
+        Their names; defined only when X had string column names.
 
     Examples
     --------

@@ -101,9 +101,9 @@ class NonparametricMemory(
     n_iter_ : int
         Final assignment rounds run by ``fit``.
     n_features_in_ : int
-        Number of features seen at fit.
+        Number of features, fixed by the first ``fit`` or ``partial_fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of the features, when X had string column names.
+        The column names of that first X, when they were all strings.
 
     Examples
     --------

@@ -9,9 +9,9 @@ from ebm_memory.analysis.capacity import capacity_curve, fit_growth, retrieval_e
 from ebm_memory.analysis.dead_neurons import (
     classify_flat_region,
     flat_directions,
-    recover_state,
     restricted_stability,
 )
+from ebm_memory.analysis.flat_regions import recover_state
 from ebm_memory.analysis.forgetting import (
     ContinualMetrics,
     SequenceResult,
@@ -31,12 +31,8 @@ from ebm_memory.analysis.one_step import (
     fixed_point_census,
     one_step_errors,
 )
-from ebm_memory.analysis.stability import (
-    ModifiedNetwork,
-    find_fixed_point,
-    fixed_point_stability,
-    jacobian,
-)
+from ebm_memory.analysis.relaxation import find_fixed_point
+from ebm_memory.analysis.stability import ModifiedNetwork, fixed_point_stability, jacobian
 
 __all__ = [
     "ContinualMetrics",

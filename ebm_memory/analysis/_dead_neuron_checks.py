@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ebm_memory import lagrangians
-from ebm_memory.analysis.dead_neurons import recover_state
+from ebm_memory.analysis.flat_regions import recover_state
 from ebm_memory.analysis.modified_network import ModifiedNetwork, _lyapunov, _modified_field
 from ebm_memory.energies.two_layer import two_layer_energy
 
@@ -85,7 +85,8 @@ def _energy_descent(lagrangian_v, lagrangian_h, memories, x0, rate, n_steps):
 
 
 def _recovery(network, key, n_starts, fixed) -> dict:
-    """Energy descent from random starts, then :func:`recover_state` on its end points."""
+    """Energy descent from random starts, then
+    :func:`~ebm_memory.analysis.flat_regions.recover_state` on its end points."""
     x0 = 1.5 * jax.random.normal(key, (n_starts, fixed.shape[1]))
     lag_v, lag_h = network.lagrangian_v, network.lagrangian_h
     ends, gradient = _energy_descent(lag_v, lag_h, network.memories, x0, 0.2, 10_000)

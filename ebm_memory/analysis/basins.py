@@ -1,7 +1,7 @@
 """How far the basin of a fixed point of two-layer dynamics reaches.
 
 :func:`basin_size` integrates random perturbations of each radius
-(:func:`~ebm_memory.analysis.stability.relax`) and counts those that return.
+(:func:`~ebm_memory.analysis.relaxation.relax`) and counts those that return.
 
 Examples
 --------
@@ -24,7 +24,8 @@ import numpy as np
 
 from ebm_memory._validation import check_integer, check_positive
 from ebm_memory.analysis._seeds import as_key
-from ebm_memory.analysis.stability import joint_state, relax
+from ebm_memory.analysis.relaxation import relax
+from ebm_memory.analysis.stability import joint_state
 from ebm_memory.dynamics.network import TwoLayerNetwork
 
 __all__ = ["BasinSize", "basin_size"]
@@ -99,8 +100,9 @@ def basin_size(
     """Fraction of perturbations of each radius from which the dynamics return.
 
     For each radius ``r``, ``n_samples`` states ``x* + r u`` with ``u`` uniform on the unit
-    sphere of the full ``(v, h)`` space are integrated to ``t1`` (:func:`relax`); a sample
-    has returned when it ends within ``tol`` of ``x* = (v_star, h_star)``.
+    sphere of the full ``(v, h)`` space are integrated to ``t1``
+    (:func:`~ebm_memory.analysis.relaxation.relax`); a sample has returned when it ends
+    within ``tol`` of ``x* = (v_star, h_star)``.
 
     Parameters
     ----------

@@ -36,12 +36,8 @@ from ebm_memory.analysis._seeds import as_seed
 from ebm_memory.analysis.basins import _basin_size
 from ebm_memory.analysis.dead_neurons import classify_flat_region, lagrangian_hessian
 from ebm_memory.analysis.flat_regions import _flat_region_convergence
-from ebm_memory.analysis.stability import (
-    find_fixed_point,
-    fixed_point_stability,
-    jacobian,
-    relax,
-)
+from ebm_memory.analysis.relaxation import find_fixed_point, relax
+from ebm_memory.analysis.stability import fixed_point_stability, jacobian
 from ebm_memory.dynamics.network import TwoLayerNetwork
 from ebm_memory.energies.two_layer import two_layer_energy
 

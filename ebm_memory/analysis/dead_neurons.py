@@ -10,7 +10,8 @@ neither locate the state nor decide stability. The dynamics resolve it; with ``r
 the unscaled field (``W`` the block coupling, ``T`` the time constants, ``dx/dt = T^-1 r``):
 
 - (i) ``grad E = -H r``: a stationary point of the energy fixes the range part of ``r``, the
-  fixed-point equation fixes the rest, ``x* = x + P_null r`` (:func:`recover_state`).
+  fixed-point equation fixes the rest, ``x* = x + P_null r``
+  (:func:`~ebm_memory.analysis.flat_regions.recover_state`).
 - (ii) ``J = T^-1 (W H - 1)`` sends every null direction ``n`` of ``H`` to ``-T^-1 n``, again
   in the null space, so ``J`` is block triangular in a (range, null) basis: its eigenvalues are
   those of ``Q_R^T J Q_R`` and ``-1 / tau`` on the null space. Stability is decided in the
@@ -56,12 +57,10 @@ from ebm_memory.dynamics.network import TwoLayerNetwork
 
 __all__ = [
     "FlatRegion",
-    "Recovery",
     "RestrictedStability",
     "classify_flat_region",
     "flat_directions",
     "lagrangian_hessian",
-    "recover_state",
     "restricted_stability",
 ]
 
@@ -128,7 +127,30 @@ def _activations(lagrangian_v, lagrangian_h, n_f, points):
 
 
 def lagrangian_hessian(network: TwoLayerNetwork, v, h) -> np.ndarray:
-    """Block-diagonal Hessian (N, N) of ``L_v(v) + L_h(h)`` at the state ``(v, h)``."""
+    """Block-diagonal Hessian of ``L_v(v) + L_h(h)`` at the state ``(v, h)``.
+
+    Parameters
+    ----------
+    network : TwoLayerNetwork
+        The dynamics.
+    v : array-like of shape (n_features,)
+        The feature state.
+    h : array-like of shape (n_hidden,)
+        The hidden state.
+
+    Returns
+    -------
+    hessian : ndarray of shape (n_features + n_hidden, n_features + n_hidden)
+        Zero rows and columns along dead neurons.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ebm_memory.analysis.dead_neuron_study import example_network
+    >>> from ebm_memory.analysis.dead_neurons import lagrangian_hessian
+    >>> np.diag(lagrangian_hessian(example_network(), np.zeros(2), [1.0, -1.0, -1.0])).tolist()
+    [1.0, 1.0, 1.0, 0.0, 0.0]
+    """
     return np.asarray(_network_hessian(network, joint_state(network, v, h)))
 
 
@@ -143,11 +165,29 @@ def _smooth(network: TwoLayerNetwork, x) -> bool:
 class RestrictedStability(NamedTuple):
     """Stability decided in the range of the Hessian of the Lagrangians.
 
-    ``eigenvalues``: of the Jacobian restricted to the range (``Q_R^T J Q_R``);
-    ``flat_eigenvalues``: on the null space (``-1 / tau`` of the layer); ``coupling``:
-    ``|Q_R^T J Q_N|``, zero when the null space is invariant (the block-triangular form);
-    ``smooth``: no neuron sits on a kink of its activation, so the linearisation is valid;
-    ``stable``: smooth and every restricted eigenvalue has a negative real part.
+    Parameters
+    ----------
+    eigenvalues : ndarray of shape (n_range,)
+        Of the Jacobian restricted to the range (``Q_R^T J Q_R``).
+    flat_eigenvalues : ndarray of shape (n_flat,)
+        On the null space (``-1 / tau`` of the layer).
+    max_real : float
+        The largest real part of ``eigenvalues``.
+    stable : bool
+        Smooth, and every restricted eigenvalue has a negative real part.
+    flat_dimension : int
+        ``n_flat``, the dimension of the null space.
+    coupling : float
+        ``|Q_R^T J Q_N|``, zero when the null space is invariant (the block-triangular form).
+    smooth : bool
+        No neuron sits on a kink of its activation, so the linearisation is valid.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ebm_memory.analysis.dead_neurons import RestrictedStability
+    >>> RestrictedStability(np.array([-1.0]), np.array([]), -1.0, True, 0, 0.0, True).stable
+    True
     """
 
     eigenvalues: np.ndarray
@@ -208,76 +248,29 @@ def restricted_stability(network: TwoLayerNetwork, v, h, input=None, *, tol: flo
     )
 
 
-class Recovery(NamedTuple):
-    """A state moved along its flat directions onto the fixed-point equation.
-
-    ``energy_gradient``: ``|grad E|`` at the given state (should be ~0: a stationary point of
-    the energy); ``residual``: ``|dx/dt|`` at the recovered state, ~0 iff a fixed point touches
-    this flat region.
-    """
-
-    v: np.ndarray
-    h: np.ndarray
-    energy_gradient: float
-    residual: float
-
-
-def recover_state(network: TwoLayerNetwork, v, h, input=None, *, tol: float = 1e-8) -> Recovery:
-    """The fixed point touching the flat region of an energy-stationary state ``(v, h)``.
-
-    ``grad E = -H r`` with ``r = T dx/dt``: at a stationary point of the energy ``r`` lies in
-    the null space of ``H``, the flat directions, so ``x* = x + P_null r`` changes only
-    coordinates the energy cannot see and solves ``x* = W g(x*) + I`` whenever the
-    activations stay put (checked by ``residual``).
+class FlatRegion(NamedTuple):
+    """The flat region through a fixed point.
 
     Parameters
     ----------
-    network : TwoLayerNetwork
-        The dynamics, with ``tau_h > 0``.
-    v : array-like of shape (n_features,)
-        The feature state.
-    h : array-like of shape (n_hidden,)
-        The hidden state.
-    input : array-like of shape (n_features,), default=None
-        The external current ``I``.
-    tol : float, default=1e-8
-        Hessian eigenvalues below ``tol`` times the largest count as zero.
-
-    Returns
-    -------
-    recovery : Recovery
-        The recovered state, the energy gradient at the given one and the residual.
+    basis : ndarray of shape (n_states, n_flat)
+        Orthonormal directions of the region.
+    dimension : int
+        ``n_flat``.
+    stability : RestrictedStability
+        The stability there.
+    label : str
+        ``"basin"`` (stable: the whole region lies in the basin), ``"unstable"`` (the
+        region flows into a saddle: stable set only) or ``"kink"`` (a neuron on a kink:
+        linearisation undecided).
 
     Examples
     --------
     >>> import numpy as np
-    >>> from ebm_memory.analysis.dead_neuron_study import example_network
-    >>> from ebm_memory.analysis.dead_neurons import recover_state
-    >>> net = example_network()
-    >>> v, h = np.array([0.0, 2.195]), np.array([1.463, -0.732, -0.732])  # a retrieval state
-    >>> recovered = recover_state(net, v, h + np.array([0.0, -1.0, -0.5]), tol=1e-6)
-    >>> recovered.h.round(3).tolist()
-    [1.463, -0.732, -0.732]
+    >>> from ebm_memory.analysis.dead_neurons import FlatRegion
+    >>> FlatRegion(np.zeros((5, 0)), 0, None, "kink").label
+    'kink'
     """
-    x = joint_state(network, v, h)
-    field = field_function(network, input, x.dtype)
-    scale = jnp.concatenate(
-        [jnp.full(network.n_features, network.tau_f), jnp.full(network.n_hidden, network.tau_h)]
-    )
-    r = np.asarray(scale * field(x))
-    hessian = lagrangian_hessian(network, v, h)
-    null_basis = _split(hessian, tol)[1]
-    recovered = np.asarray(x) + null_basis @ (null_basis.T @ r)
-    residual = float(jnp.linalg.norm(field(jnp.asarray(recovered, x.dtype))))
-    n_f = network.n_features
-    return Recovery(recovered[:n_f], recovered[n_f:], float(np.linalg.norm(hessian @ r)), residual)
-
-
-class FlatRegion(NamedTuple):
-    """The flat region through a fixed point: ``basis`` (N, k) of its directions, its
-    ``dimension`` k, the :class:`RestrictedStability` there and the ``label``: ``"basin"``
-    (stable: the whole region lies in the basin), ``"unstable"`` (the region flows into a
-    saddle: stable set only) or ``"kink"`` (a neuron on a kink: linearisation undecided)."""
 
     basis: np.ndarray
     dimension: int
@@ -316,7 +309,7 @@ def classify_flat_region(network: TwoLayerNetwork, v, h, input=None, *, tol: flo
     >>> import numpy as np
     >>> from ebm_memory.analysis.dead_neuron_study import example_network
     >>> from ebm_memory.analysis.dead_neurons import classify_flat_region
-    >>> from ebm_memory.analysis.stability import find_fixed_point
+    >>> from ebm_memory.analysis.relaxation import find_fixed_point
     >>> net = example_network()
     >>> v, h, _ = find_fixed_point(net, [0.0, 1.5], [2.0, -1.0, -1.0])  # a retrieval state
     >>> region = classify_flat_region(net, v, h, tol=1e-6)
@@ -334,7 +327,8 @@ def classify_flat_region(network: TwoLayerNetwork, v, h, input=None, *, tol: flo
 
 
 def __getattr__(name: str):
-    if name in ("FlatRegionConvergence", "flat_region_convergence", "sample_flat_region"):
+    moved = ("FlatRegionConvergence", "Recovery", "flat_region_convergence", "recover_state")
+    if name in (*moved, "sample_flat_region"):
         from ebm_memory.analysis import flat_regions
 
         return getattr(flat_regions, name)

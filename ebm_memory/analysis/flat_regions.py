@@ -4,13 +4,14 @@ A flat region through a fixed point ``x*`` is ``x* + Q_N z`` along the null spac
 of the Hessian of the Lagrangians, where the activations do not move
 (:mod:`ebm_memory.analysis.dead_neurons`). :func:`sample_flat_region` draws points of it and
 :func:`flat_region_convergence` checks by integration that they flow into ``x*`` and, when
-``x*`` is stable in the range, that perturbed points return too.
+``x*`` is stable in the range, that perturbed points return too. :func:`recover_state` moves
+a stationary point of the energy along its flat directions onto the fixed point.
 
 Examples
 --------
 >>> from ebm_memory.analysis.flat_regions import flat_region_convergence
 >>> from ebm_memory.analysis.dead_neuron_study import example_network
->>> from ebm_memory.analysis.stability import find_fixed_point
+>>> from ebm_memory.analysis.relaxation import find_fixed_point
 >>> net = example_network()
 >>> v, h, _ = find_fixed_point(net, [0.0, 1.5], [2.0, -1.0, -1.0])  # a retrieval state
 >>> result = flat_region_convergence(net, v, h, 0, n_samples=8)
@@ -29,9 +30,17 @@ import numpy as np
 from ebm_memory._validation import check_integer
 from ebm_memory.analysis._seeds import as_key
 from ebm_memory.analysis.dead_neurons import _activations, _split, lagrangian_hessian
-from ebm_memory.analysis.stability import joint_state, relax
+from ebm_memory.analysis.relaxation import relax
+from ebm_memory.analysis.stability import field_function, joint_state
+from ebm_memory.dynamics.network import TwoLayerNetwork
 
-__all__ = ["FlatRegionConvergence", "flat_region_convergence", "sample_flat_region"]
+__all__ = [
+    "FlatRegionConvergence",
+    "Recovery",
+    "flat_region_convergence",
+    "recover_state",
+    "sample_flat_region",
+]
 
 
 def _sample_flat_region(network, v, h, key, n_samples, *, scale=3.0, tol=1e-8):
@@ -193,7 +202,7 @@ def flat_region_convergence(
     --------
     >>> from ebm_memory.analysis.flat_regions import flat_region_convergence
     >>> from ebm_memory.analysis.dead_neuron_study import example_network
-    >>> from ebm_memory.analysis.stability import find_fixed_point
+    >>> from ebm_memory.analysis.relaxation import find_fixed_point
     >>> net = example_network()
     >>> v, h, _ = find_fixed_point(net, [0.0, 1.5], [2.0, -1.0, -1.0])  # a retrieval state
     >>> flat_region_convergence(net, v, h, 0, n_samples=4).reached
@@ -202,3 +211,82 @@ def flat_region_convergence(
     key = as_key(random_state, "flat_region_convergence")
     settings = {"n_samples": n_samples, "scale": scale, "perturbation": perturbation}
     return _flat_region_convergence(network, v, h, key, t1=t1, dt=dt, **settings)
+
+
+class Recovery(NamedTuple):
+    """A state moved along its flat directions onto the fixed-point equation.
+
+    Parameters
+    ----------
+    v : ndarray of shape (n_features,)
+        The recovered feature state.
+    h : ndarray of shape (n_hidden,)
+        The recovered hidden state.
+    energy_gradient : float
+        ``|grad E|`` at the given state (~0 at a stationary point of the energy).
+    residual : float
+        ``|dx/dt|`` at the recovered state, ~0 iff a fixed point touches this flat region.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ebm_memory.analysis.flat_regions import Recovery
+    >>> Recovery(np.zeros(2), np.zeros(3), 0.0, 0.0).residual
+    0.0
+    """
+
+    v: np.ndarray
+    h: np.ndarray
+    energy_gradient: float
+    residual: float
+
+
+def recover_state(network: TwoLayerNetwork, v, h, input=None, *, tol: float = 1e-8) -> Recovery:
+    """The fixed point touching the flat region of an energy-stationary state ``(v, h)``.
+
+    ``grad E = -H r`` with ``r = T dx/dt``: at a stationary point of the energy ``r`` lies in
+    the null space of ``H``, the flat directions, so ``x* = x + P_null r`` changes only
+    coordinates the energy cannot see and solves ``x* = W g(x*) + I`` whenever the
+    activations stay put (checked by ``residual``).
+
+    Parameters
+    ----------
+    network : TwoLayerNetwork
+        The dynamics, with ``tau_h > 0``.
+    v : array-like of shape (n_features,)
+        The feature state.
+    h : array-like of shape (n_hidden,)
+        The hidden state.
+    input : array-like of shape (n_features,), default=None
+        The external current ``I``.
+    tol : float, default=1e-8
+        Hessian eigenvalues below ``tol`` times the largest count as zero.
+
+    Returns
+    -------
+    recovery : Recovery
+        The recovered state, the energy gradient at the given one and the residual.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ebm_memory.analysis.dead_neuron_study import example_network
+    >>> from ebm_memory.analysis.flat_regions import recover_state
+    >>> net = example_network()
+    >>> v, h = np.array([0.0, 2.195]), np.array([1.463, -0.732, -0.732])  # a retrieval state
+    >>> recovered = recover_state(net, v, h + np.array([0.0, -1.0, -0.5]), tol=1e-6)
+    >>> recovered.h.round(3).tolist()
+    [1.463, -0.732, -0.732]
+    """
+    x = joint_state(network, v, h)
+    field = field_function(network, input, x.dtype)
+    scale = jnp.concatenate(
+        [jnp.full(network.n_features, network.tau_f), jnp.full(network.n_hidden, network.tau_h)]
+    )
+    r = np.asarray(scale * field(x))
+    hessian = lagrangian_hessian(network, v, h)
+    null_basis = _split(hessian, tol)[1]
+    recovered = np.asarray(x) + null_basis @ (null_basis.T @ r)
+    residual = float(jnp.linalg.norm(field(jnp.asarray(recovered, x.dtype))))
+    n_f = network.n_features
+    return Recovery(recovered[:n_f], recovered[n_f:], float(np.linalg.norm(hessian @ r)), residual)

@@ -169,8 +169,8 @@ class OneStepErrors:
     beta_delta: np.ndarray
     beyond: np.ndarray
     exact_error: np.ndarray
-    sphere_error: np.ndarray
     exact_bound: np.ndarray
+    sphere_error: np.ndarray
     sphere_bound: np.ndarray
     max_norm: float
     n_patterns: int

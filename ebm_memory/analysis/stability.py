@@ -43,7 +43,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
-from ebm_memory._validation import as_float_array, check_integer, check_positive
+from ebm_memory._validation import as_float_array
 from ebm_memory.analysis.modified_network import ModifiedNetwork
 from ebm_memory.dynamics.network import TwoLayerNetwork
 
@@ -52,10 +52,8 @@ __all__ = [
     "Stability",
     "field_function",
     "joint_state",
-    "find_fixed_point",
     "fixed_point_stability",
     "jacobian",
-    "relax",
     "vector_field",
 ]
 
@@ -105,7 +103,32 @@ def _settings(network: TwoLayerNetwork, input, dtype):
 
 
 def joint_state(network: TwoLayerNetwork, v, h) -> Array:
-    """Concatenate ``v`` (..., N_f) and ``h`` (..., N_h) into (..., N_f + N_h)."""
+    """Concatenate ``v`` and ``h`` into one state ``x = (v, h)``.
+
+    Parameters
+    ----------
+    network : TwoLayerNetwork
+        The dynamics, which fix ``N_f`` and ``N_h``.
+    v : array-like of shape (n_features,) or (n_states, n_features)
+        Feature states.
+    h : array-like of shape (n_hidden,) or (n_states, n_hidden)
+        Hidden states.
+
+    Returns
+    -------
+    x : Array of shape (n_features + n_hidden,) or (n_states, n_features + n_hidden)
+        The joint states, in their common floating type.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from ebm_memory import TwoLayerNetwork, lagrangians
+    >>> from ebm_memory.analysis.stability import joint_state
+    >>> net = TwoLayerNetwork(lagrangians.quadratic(), lagrangians.quadratic(),
+    ...                       0.5 * jnp.eye(2), tau_f=1.0, tau_h=1.0)
+    >>> joint_state(net, jnp.zeros(2), jnp.ones(2)).tolist()
+    [0.0, 0.0, 1.0, 1.0]
+    """
     if not isinstance(network, TwoLayerNetwork):
         raise TypeError(f"network must be a TwoLayerNetwork, got {type(network).__name__}.")
     v = as_float_array("v", v, ndim=(1, 2))
@@ -140,13 +163,67 @@ def _jacobian(lagrangian_v, lagrangian_h, memories, current, tau_f, tau_h, x):
 
 
 def field_function(network: TwoLayerNetwork, input, dtype):
-    """``x -> F(x)`` with the network's settings closed over (compiled once per network kind)."""
+    """``x -> F(x)`` with the network's settings bound (compiled once per network kind).
+
+    Parameters
+    ----------
+    network : TwoLayerNetwork
+        The dynamics, with ``tau_h > 0``.
+    input : array-like of shape (n_features,) or None
+        The external current ``I``.
+    dtype : dtype
+        Floating type of the settings.
+
+    Returns
+    -------
+    field : callable
+        Maps one joint state of shape (n_features + n_hidden,) to its velocity.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from ebm_memory import TwoLayerNetwork, lagrangians
+    >>> from ebm_memory.analysis.stability import field_function
+    >>> net = TwoLayerNetwork(lagrangians.quadratic(), lagrangians.quadratic(),
+    ...                       0.5 * jnp.eye(2), tau_f=1.0, tau_h=1.0)
+    >>> field_function(net, None, jnp.float32)(jnp.ones(4)).tolist()
+    [-0.5, -0.5, -0.5, -0.5]
+    """
     settings = _settings(network, input, dtype)
     return functools.partial(_jit_field, network.lagrangian_v, network.lagrangian_h, *settings)
 
 
 def vector_field(network: TwoLayerNetwork, v, h, input=None) -> tuple[Array, Array]:
-    """``(dv/dt, dh/dt)`` of one state, time constants included."""
+    """``(dv/dt, dh/dt)`` of one state, time constants included.
+
+    Parameters
+    ----------
+    network : TwoLayerNetwork
+        The dynamics, with ``tau_h > 0``.
+    v : array-like of shape (n_features,)
+        The feature state.
+    h : array-like of shape (n_hidden,)
+        The hidden state.
+    input : array-like of shape (n_features,), default=None
+        The external current ``I``.
+
+    Returns
+    -------
+    dv : Array of shape (n_features,)
+        The feature velocity.
+    dh : Array of shape (n_hidden,)
+        The hidden velocity.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from ebm_memory import TwoLayerNetwork, lagrangians
+    >>> from ebm_memory.analysis.stability import vector_field
+    >>> net = TwoLayerNetwork(lagrangians.quadratic(), lagrangians.quadratic(),
+    ...                       0.5 * jnp.eye(2), tau_f=1.0, tau_h=1.0)
+    >>> [d.tolist() for d in vector_field(net, jnp.ones(2), jnp.zeros(2))]
+    [[-1.0, -1.0], [0.5, 0.5]]
+    """
     x = joint_state(network, v, h)
     if x.ndim != 1:
         raise ValueError("vector_field takes one state; batch with jax.vmap.")
@@ -232,119 +309,13 @@ def fixed_point_stability(network: TwoLayerNetwork, v, h, input=None) -> Stabili
     return Stability(eigenvalues, max_real, bool(max_real < 0), residual)
 
 
-@functools.partial(jax.jit, static_argnames="n_iter")
-def _newton(lagrangian_v, lagrangian_h, memories, current, tau_f, tau_h, x, n_iter):
-    field = functools.partial(_field, lagrangian_v, lagrangian_h, memories, current, tau_f, tau_h)
-
-    def step(x, _):
-        update = jnp.linalg.solve(jax.jacfwd(field)(x), field(x))
-        return jnp.where(jnp.all(jnp.isfinite(update)), x - update, x), None
-
-    def one(x):
-        x, _ = jax.lax.scan(step, x, None, length=n_iter)
-        return x, jnp.linalg.norm(field(x))
-
-    return jax.vmap(one)(x)
-
-
-def find_fixed_point(network: TwoLayerNetwork, v, h, input=None, *, n_iter: int = 50):
-    """Newton's method on the vector field from ``(v, h)`` (one state or a batch).
-
-    Finds unstable fixed points too, which integration cannot. A start has converged where
-    ``residual`` (the norm of the field) is close to zero.
-
-    Parameters
-    ----------
-    network : TwoLayerNetwork
-        The dynamics, with ``tau_h > 0``.
-    v : array-like of shape (n_features,) or (n_starts, n_features)
-        Feature states to start from.
-    h : array-like of shape (n_hidden,) or (n_starts, n_hidden)
-        Hidden states to start from.
-    input : array-like of shape (n_features,), default=None
-        The external current ``I``.
-    n_iter : int, default=50
-        Newton steps.
-
-    Returns
-    -------
-    v : ndarray of shape (n_features,) or (n_starts, n_features)
-        Feature states reached.
-    h : ndarray of shape (n_hidden,) or (n_starts, n_hidden)
-        Hidden states reached.
-    residual : float or ndarray of shape (n_starts,)
-        Norm of the vector field there.
-
-    Examples
-    --------
-    >>> import jax.numpy as jnp
-    >>> from ebm_memory import TwoLayerNetwork, lagrangians
-    >>> from ebm_memory.analysis import find_fixed_point
-    >>> net = TwoLayerNetwork(lagrangians.quadratic(), lagrangians.quadratic(),
-    ...                       0.5 * jnp.eye(2), tau_f=1.0, tau_h=1.0)
-    >>> v, h, residual = find_fixed_point(net, jnp.ones(2), jnp.ones(2))
-    >>> v.round(6).tolist(), bool(residual < 1e-6)
-    ([0.0, 0.0], True)
-    """
-    n_iter = check_integer("n_iter", n_iter, minimum=1)
-    x = joint_state(network, v, h)
-    batch = x.ndim == 2
-    settings = _settings(network, input, x.dtype)
-    x, residual = _newton(
-        network.lagrangian_v, network.lagrangian_h, *settings, jnp.atleast_2d(x), n_iter
-    )
-    x, residual = np.asarray(x), np.asarray(residual)
-    if not batch:
-        x, residual = x[0], residual[0]
-    return x[..., : network.n_features], x[..., network.n_features :], residual
-
-
-@functools.partial(jax.jit, static_argnames="n_steps")
-def _relax(lagrangian_v, lagrangian_h, memories, current, tau_f, tau_h, x, dt, n_steps):
-    """The semi-implicit scheme of :class:`TwoLayerNetwork`, final states only."""
-    n_f = memories.shape[1]
-    rate_v, rate_h = jnp.minimum(dt / tau_f, 1.0), jnp.minimum(dt / tau_h, 1.0)
-
-    def step(_, x):
-        v, h = x[:n_f], x[n_f:]
-        v = v + rate_v * (memories.T @ lagrangian_h.activation(h) + current - v)
-        h = h + rate_h * (memories @ lagrangian_v.activation(v) - h)
-        return jnp.concatenate([v, h])
-
-    return jax.vmap(lambda x: jax.lax.fori_loop(0, n_steps, step, x))(x)
-
-
-def relax(network: TwoLayerNetwork, v, h, input=None, *, t1: float = 50.0, dt: float = 0.05):
-    """Integrate a batch (B, ·) of states to time ``t1`` with the network's own scheme.
-
-    Keeps only the final states, so large batches of long runs stay cheap. Returns
-    ``(v, h)`` as numpy arrays (B, N_f), (B, N_h).
-    """
-    check_positive("t1", t1)
-    check_positive("dt", dt)
-    if dt > min(network.tau_f, network.tau_h):
-        raise ValueError(
-            f"dt={dt} exceeds a time constant (tau_f={network.tau_f}, tau_h={network.tau_h}): "
-            "the scheme would then change the dynamics."
-        )
-    x = joint_state(network, v, h)
-    settings = _settings(network, input, x.dtype)
-    n_steps = max(1, int(round(t1 / dt)))
-    out = _relax(
-        network.lagrangian_v,
-        network.lagrangian_h,
-        *settings,
-        jnp.atleast_2d(x),
-        jnp.asarray(dt, x.dtype),
-        n_steps,
-    )
-    out = np.asarray(out).reshape(x.shape)
-    return out[..., : network.n_features], out[..., network.n_features :]
-
-
 def __getattr__(name: str):
     if name in ("BasinSize", "basin_size"):
         from ebm_memory.analysis import basins
 
         return getattr(basins, name)
+    if name in ("find_fixed_point", "relax"):
+        from ebm_memory.analysis import relaxation
+
+        return getattr(relaxation, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

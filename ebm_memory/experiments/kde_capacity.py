@@ -16,7 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 
 from ebm_memory.analysis.kde_capacity import KDECapacity, kde_capacity
-from ebm_memory.analysis.kde_capacity_theory import merge_distance, regime_fits
+from ebm_memory.analysis.kde_capacity_fits import regime_fits
+from ebm_memory.analysis.kde_capacity_theory import merge_distance
 
 __all__ = ["FULL", "QUICK", "Result", "figure", "run", "table"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ebm_memory.analysis.kde_capacity_theory import regime_fits
+from ebm_memory.analysis.kde_capacity_fits import regime_fits
 
 __all__ = ["plot_kde_capacity"]
 

@@ -16,7 +16,7 @@ Examples
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -30,6 +30,7 @@ from ebm_memory.analysis.capacity_theory import (
     exponential_snr_rate,
 )
 from ebm_memory.energies import interactions
+from ebm_memory.experiments._result import FIGURE_ONLY, JsonResult
 
 __all__ = ["MODELS", "Result", "figure", "run", "table"]
 
@@ -48,7 +49,7 @@ MODELS = (  # title, interaction, (full, quick) N, (full, quick) trials, sweeps
 
 
 @dataclass(frozen=True)
-class Result:
+class Result(JsonResult):
     """The capacities of every model of :data:`MODELS`.
 
     Parameters
@@ -77,23 +78,7 @@ class Result:
     ags_load_at_threshold: float
     classical_loads: dict
     models: list
-    curves: dict = field(default_factory=dict, repr=False, metadata={"json": False})
-
-    def to_dict(self) -> dict:
-        """The result as plain JSON types (without the curves).
-
-        Returns
-        -------
-        result : dict
-            Field name -> value.
-
-        Examples
-        --------
-        >>> from ebm_memory.experiments.capacity import Result
-        >>> sorted(Result(0.01, 0.135, {}, []).to_dict())
-        ['ags_load_at_threshold', 'classical_loads', 'error_threshold', 'models']
-        """
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.metadata.get("json", 1)}
+    curves: dict = field(default_factory=dict, repr=False, metadata=FIGURE_ONLY)
 
 
 def _local_slope(curve: CapacityCurve) -> float:

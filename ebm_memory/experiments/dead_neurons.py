@@ -13,11 +13,12 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ebm_memory.analysis.dead_neuron_study import dead_neuron_study, fixed_point_kind
+from ebm_memory.experiments._result import FIGURE_ONLY, JsonResult
 
 __all__ = ["SIZES", "Result", "figure", "run", "table"]
 
@@ -26,7 +27,7 @@ SIZES = {False: (400, 256, 60), True: (100, 64, 2)}
 
 
 @dataclass(frozen=True)
-class Result:
+class Result(JsonResult):
     """The dead-neuron study of the worked example, beside the paper's claims.
 
     Parameters
@@ -60,23 +61,7 @@ class Result:
     converged: dict
     recovery: dict
     modified: dict
-    study: object = field(default=None, repr=False, metadata={"json": False})
-
-    def to_dict(self) -> dict:
-        """The result as plain JSON types (without the study drawn by :func:`figure`).
-
-        Returns
-        -------
-        result : dict
-            Field name -> value.
-
-        Examples
-        --------
-        >>> from ebm_memory.experiments.dead_neurons import Result
-        >>> len(Result("net", 0.5, [], [], {}, {}, {}, {}).to_dict())
-        8
-        """
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.metadata.get("json", 1)}
+    study: object = field(default=None, repr=False, metadata=FIGURE_ONLY)
 
 
 def run(quick: bool = False, random_state: int = 0, *, sizes=None) -> Result:

@@ -13,11 +13,12 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 from ebm_memory.analysis.kde_capacity import KDECapacity, kde_capacity
 from ebm_memory.analysis.kde_capacity_fits import regime_fits
 from ebm_memory.analysis.kde_capacity_theory import merge_distance
+from ebm_memory.experiments._result import FIGURE_ONLY, JsonResult
 
 __all__ = ["FULL", "QUICK", "Result", "figure", "run", "table"]
 
@@ -36,7 +37,7 @@ QUICK = {
 
 
 @dataclass(frozen=True)
-class Result:
+class Result(JsonResult):
     """Capacities of Gaussian KDEs against ``D`` and against the bandwidth.
 
     Parameters
@@ -74,23 +75,7 @@ class Result:
     sigma_sweep: dict
     bound_violations: int
     max_undecided: float
-    sweeps: tuple = field(default=(), repr=False, metadata={"json": False})
-
-    def to_dict(self) -> dict:
-        """The result as plain JSON types (without the sweeps drawn by :func:`figure`).
-
-        Returns
-        -------
-        result : dict
-            Field name -> value.
-
-        Examples
-        --------
-        >>> from ebm_memory.experiments.kde_capacity import Result
-        >>> len(Result(8, 16, 64, 0.9, 0.5, 2.1, [], {}, 0, 0.0).to_dict())
-        10
-        """
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.metadata.get("json", 1)}
+    sweeps: tuple = field(default=(), repr=False, metadata=FIGURE_ONLY)
 
 
 def _rows(sweep: KDECapacity) -> list[dict]:

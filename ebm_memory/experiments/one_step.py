@@ -15,7 +15,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -28,6 +28,7 @@ from ebm_memory.analysis.one_step import (
 )
 from ebm_memory.dynamics.diagnostics import separation_report, theorem_beta
 from ebm_memory.dynamics.separation import pattern_separation
+from ebm_memory.experiments._result import FIGURE_ONLY, JsonResult
 
 __all__ = ["CRITERION", "Result", "figure", "run", "table"]
 
@@ -36,7 +37,7 @@ CRITERION = 1e-3
 
 
 @dataclass(frozen=True)
-class Result:
+class Result(JsonResult):
     """One-step errors and fixed-point censuses of the random patterns and the digits.
 
     Parameters
@@ -69,24 +70,8 @@ class Result:
     fixed_points: dict
     separation_reports: dict
     passed: bool
-    errors: dict = field(default_factory=dict, repr=False, metadata={"json": False})
-    census: dict = field(default_factory=dict, repr=False, metadata={"json": False})
-
-    def to_dict(self) -> dict:
-        """The result as plain JSON types (without the arrays drawn by :func:`figure`).
-
-        Returns
-        -------
-        result : dict
-            Field name -> value.
-
-        Examples
-        --------
-        >>> from ebm_memory.experiments.one_step import Result
-        >>> sorted(Result(1e-3, {}, {}, {}, True).to_dict())
-        ['criterion', 'fixed_points', 'one_step', 'passed', 'separation_reports']
-        """
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.metadata.get("json", 1)}
+    errors: dict = field(default_factory=dict, repr=False, metadata=FIGURE_ONLY)
+    census: dict = field(default_factory=dict, repr=False, metadata=FIGURE_ONLY)
 
 
 def _query_summary(result, query: str) -> dict:

@@ -1,4 +1,6 @@
-"""Renamed parameters: the old name keeps working for one release, with a ``FutureWarning``.
+"""Renamed names: the old one keeps working for one release, with a ``FutureWarning``.
+
+One message everywhere: "`old` was renamed `new` in 0.2 and will be removed in 0.3."
 
 Examples
 --------
@@ -9,8 +11,8 @@ Examples
 ...     return random_state
 >>> with warnings.catch_warnings(record=True) as caught:
 ...     warnings.simplefilter("always")
-...     draw(seed=3), caught[0].category.__name__
-(3, 'FutureWarning')
+...     draw(seed=3), str(caught[0].message)
+(3, 'draw: `seed` was renamed `random_state` in 0.2 and will be removed in 0.3.')
 """
 
 from __future__ import annotations
@@ -18,7 +20,28 @@ from __future__ import annotations
 import functools
 import warnings
 
-__all__ = ["renamed_parameters"]
+__all__ = ["DEPRECATED", "renamed_parameters", "renamed_value", "warn_renamed"]
+
+DEPRECATED = "deprecated"
+"""Default of a renamed ``__init__`` parameter: set to anything else, its value is used."""
+
+
+def warn_renamed(old: str, new: str, owner: str | None = None, stacklevel: int = 3) -> None:
+    """Warn that ``old`` (a parameter, attribute or method of ``owner``) is now ``new``."""
+    prefix = f"{owner}: " if owner else ""
+    warnings.warn(
+        f"{prefix}`{old}` was renamed `{new}` in 0.2 and will be removed in 0.3.",
+        FutureWarning,
+        stacklevel=stacklevel + 1,
+    )
+
+
+def renamed_value(old: str, new: str, old_value, new_value, owner=None, stacklevel: int = 3):
+    """``new_value``, or ``old_value`` with the warning when the old name was set."""
+    if isinstance(old_value, str) and old_value == DEPRECATED:
+        return new_value
+    warn_renamed(old, new, owner, stacklevel + 1)
+    return old_value
 
 
 def renamed_parameters(**renames: str):
@@ -32,12 +55,7 @@ def renamed_parameters(**renames: str):
                     continue
                 if new in kwargs:
                     raise TypeError(f"{function.__name__}() got both {old!r} and {new!r}.")
-                warnings.warn(
-                    f"{function.__name__}: the parameter {old!r} is renamed {new!r}; "
-                    f"{old!r} will be removed in the next release.",
-                    FutureWarning,
-                    stacklevel=2,
-                )
+                warn_renamed(old, new, function.__name__, stacklevel=2)
                 kwargs[new] = kwargs.pop(old)
             return function(*args, **kwargs)
 

@@ -51,6 +51,7 @@ def _train_in_context(args: argparse.Namespace) -> int:
         tasks_per_step=args.tasks_per_step,
         checkpoint_path=out,
         random_state=args.seed,
+        verbose=1,
     )
     try:
         model.fit(list(TRAINING_FAMILIES))

@@ -34,7 +34,7 @@ def test_an_interrupted_rerun_keeps_the_previous_report_and_figures(tmp_path, mo
 
 
 def test_seed_is_the_former_name_of_random_state(tmp_path):
-    with pytest.warns(FutureWarning, match="'seed' is renamed 'random_state'"):
+    with pytest.warns(FutureWarning, match="`seed` was renamed `random_state`"):
         with pytest.raises(ValueError, match="n_queries must be >= 1"):
             demo.run_demo(tmp_path / "demo", n_queries=0, seed=1)
 

@@ -1,7 +1,8 @@
 """numpydoc's own validation over every public name, with the sections users read.
 
 Public names are those in the ``__all__`` of the public modules, and the public methods
-and properties their classes define (inherited scikit-learn methods are scikit-learn's).
+and properties their classes define or inherit from ebm_memory mixins (inherited
+scikit-learn methods are scikit-learn's).
 Each must have a summary, every parameter documented with a description, a Returns section
 when it returns something, and an Examples section (run by ``--doctest-modules``). An
 array parameter or return states its shape ("of shape (n_samples, n_features)").
@@ -47,10 +48,23 @@ ENFORCED = {
 
 ARRAY_WORDS = ("array", "ndarray")
 
+PROTOCOL_HOOKS = {"tree_flatten", "tree_unflatten"}
+"""JAX's pytree protocol, called by JAX and documented there."""
 
-def _defined_here(cls, attribute: str) -> bool:
-    value = vars(cls)[attribute]
-    return inspect.isfunction(value) or isinstance(value, (property, classmethod, staticmethod))
+
+def _documented_methods(cls) -> set[str]:
+    """Public methods and properties that ``cls`` or its ebm_memory bases define."""
+    names = set()
+    for base in cls.__mro__:
+        if not base.__module__.startswith("ebm_memory"):
+            continue
+        for attribute, value in vars(base).items():
+            routine = inspect.isfunction(value) or isinstance(
+                value, (property, classmethod, staticmethod)
+            )
+            if routine and not attribute.startswith("_") and attribute not in PROTOCOL_HOOKS:
+                names.add(attribute)
+    return names
 
 
 def public_names() -> list[str]:
@@ -65,9 +79,7 @@ def public_names() -> list[str]:
             home = f"{value.__module__}.{value.__qualname__}"
             names.add(home if home.startswith("ebm_memory") else f"{module_name}.{name}")
             if inspect.isclass(value):
-                for attribute in vars(value):
-                    if not attribute.startswith("_") and _defined_here(value, attribute):
-                        names.add(f"{home}.{attribute}")
+                names.update(f"{home}.{attribute}" for attribute in _documented_methods(value))
     return sorted(names)
 
 

@@ -29,8 +29,14 @@ def _code_lines(source: str, node: ast.AST) -> int:
     code = set()
     try:
         for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            if token.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE,
-                                  tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER):
+            if token.type not in (
+                tokenize.COMMENT,
+                tokenize.NL,
+                tokenize.NEWLINE,
+                tokenize.INDENT,
+                tokenize.DEDENT,
+                tokenize.ENDMARKER,
+            ):
                 code.update(range(token.start[0], token.end[0] + 1))
     except (tokenize.TokenError, IndentationError):
         return len([line for line in lines if line.strip()])

@@ -99,11 +99,11 @@ if importlib.util.find_spec("arviz"):
 
 # %% [markdown]
 # ## The estimator samples too
-# `DenseAssociativeMemory.sample` takes the same methods; `return_diagnostics=True` adds the
+# `DenseAssociativeMemory.sample` takes the same methods; `return_info=True` adds the
 # run with its diagnostics.
 
 # %%
-draws, run = memory.sample(1000, random_state=0, method="hmc", return_diagnostics=True)
+draws, run = memory.sample(1000, random_state=0, method="hmc", return_info=True)
 print(draws.shape, run.summary())
 
 # %% [markdown]
@@ -145,7 +145,7 @@ for h in (0.05, 0.2, 0.8):
 # %%
 digits = load_binary_digits().patterns[:100]
 binary = DenseAssociativeMemory("exponential", beta=0.2, temperature=2.0).fit(digits)
-draws = binary.sample(8, random_state=0, method="gibbs", num_warmup=200, num_chains=8)
+draws = binary.sample(8, random_state=0, method="gibbs", n_warmup=200, n_chains=8)
 figure, axes = plt.subplots(1, 8, figsize=(8, 1.2))
 for axis, image in zip(axes, draws, strict=True):
     axis.imshow(image.reshape(8, 8), cmap="gray_r")

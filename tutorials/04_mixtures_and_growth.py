@@ -147,8 +147,9 @@ plt.show()
 
 # %%
 elbo = AssociativeClustering(4, dynamics="elbo", random_state=0).fit(X)
-elbo.set_params(step_size=0.5, max_steps=60)
-posterior, info = elbo.retrieve(X, return_info=True, trace_energy=True)
+elbo.set_params(step_size=0.5, max_retrieval_iter=60)
+_, info = elbo.retrieve(X, return_info=True, trace_energy=True)
+posterior = info["responsibilities"]
 print("max |q* - p(z|x)|:", np.abs(posterior - elbo.transform(X)).max())
 print("max |E* + log p(x)|:", np.abs(info["energy"] + elbo.score_samples(X)).max())
 print("mean steps:", info["n_steps"].mean(), " all converged:", info["converged"].all())

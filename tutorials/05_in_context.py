@@ -44,7 +44,7 @@ from ebm_memory.plotting import plot_contours, plot_sharpening
 # %%
 figure, axes = plt.subplots(1, 4, figsize=(12, 3))
 for axis, family in zip(axes, [*TRAINING_FAMILIES, *HELD_OUT_FAMILIES], strict=True):
-    _, points, _ = draw_context(family, 256, seed=3)
+    _, points, _ = draw_context(family, 256, random_state=3)
     axis.scatter(*points.T, s=3)
     axis.set_title(family)
     axis.set_aspect("equal")
@@ -78,7 +78,7 @@ print(tiny.n_iter_, "steps; losses", np.round(tiny.history_["loss"][-5:], 3))
 
 # %%
 model = InContextEnergy.pretrained()
-task, context, test = draw_context("mixture_2d", 32, seed=12_345)
+task, context, test = draw_context("mixture_2d", 32, random_state=12_345)
 energies = model.energy(test[:5], context)
 print("energies of five fresh task points:", np.round(energies, 2))
 print("log Z by quadrature:", round(model.log_partition(context), 3))
@@ -108,12 +108,12 @@ print("  KDE on the same context", round(mean_true_log_lik(kde.sample(200, rando
 # reproduce in_context` runs the full measurement).
 
 # %%
-results = sharpening(model, sizes=(4, 16, 64), n_contexts=3, n_samples=64, seed=77)
+results = sharpening(model, sizes=(4, 16, 64), n_contexts=3, n_samples=64, random_state=77)
 for size, rows in results.items():
     mean, error = summarise(rows, "memory_width")
     print(f"n={size:3d}: memory width {mean:.3f} ± {error:.3f}")
 figure = plot_sharpening(results)
 
 # %%
-_, growing, _ = draw_context("mixture_2d", 64, seed=10_007)
+_, growing, _ = draw_context("mixture_2d", 64, random_state=10_007)
 figure = plot_contours(model, [(f"n={n}", growing[:n]) for n in (4, 16, 64)])

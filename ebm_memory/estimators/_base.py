@@ -3,7 +3,6 @@ arguments (see ``docs/vocabulary.md``)."""
 
 from __future__ import annotations
 
-import warnings
 from numbers import Integral
 
 import numpy as np
@@ -11,6 +10,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Hidden, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ebm_memory._renamed import DEPRECATED, renamed_value
 from ebm_memory._validation import check_integer
 
 __all__ = [
@@ -21,9 +21,6 @@ __all__ = [
     "renamed",
     "sample_options",
 ]
-
-DEPRECATED = "deprecated"
-"""Default of a renamed parameter: set to anything else, its value is used with a warning."""
 
 OLD_DEFAULT = Hidden(StrOptions({DEPRECATED}))
 """The constraint a renamed parameter adds to those of its new name."""
@@ -46,14 +43,7 @@ def renamed(old: str, new: str, old_value, new_value, stacklevel: int = 3):
     value : object
         The value in effect.
     """
-    if isinstance(old_value, str) and old_value == DEPRECATED:
-        return new_value
-    warnings.warn(
-        f"`{old}` was renamed `{new}` in 0.2 and will be removed in 0.3.",
-        FutureWarning,
-        stacklevel=stacklevel,
-    )
-    return old_value
+    return renamed_value(old, new, old_value, new_value, stacklevel=stacklevel)
 
 
 class MemoryEstimator(BaseEstimator):

@@ -4,13 +4,11 @@ density on a grid, the memory read-out and samples (the query methods of
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from ebm_memory._random import key_from
-from ebm_memory._renamed import renamed_parameters
+from ebm_memory._renamed import renamed_parameters, warn_renamed
 from ebm_memory._validation import check_integer
 
 __all__ = ["ContextQueries"]
@@ -140,12 +138,7 @@ class ContextQueries:
         >>> old == model.log_partition(context, grid_size=32)
         True
         """
-        warnings.warn(
-            "InContextEnergy.log_normaliser is renamed log_partition; log_normaliser will "
-            "be removed in the next release.",
-            FutureWarning,
-            stacklevel=2,
-        )
+        warn_renamed("log_normaliser", "log_partition", "InContextEnergy", stacklevel=2)
         return self.log_partition(context, grid_size=grid_size)
 
     def density_grid(self, context, *, grid_size: int = 256):

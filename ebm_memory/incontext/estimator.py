@@ -31,21 +31,19 @@ max_iter=20_000, tasks_per_step=64``; defaults train in minutes on a laptop CPU)
 from __future__ import annotations
 
 import numbers
-import warnings
 from pathlib import Path
 
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Hidden, Interval, StrOptions
 
 from ebm_memory._io import check_output_file
+from ebm_memory._renamed import DEPRECATED, warn_renamed
 from ebm_memory.incontext._persistence import Persistence
 from ebm_memory.incontext._queries import ContextQueries
 from ebm_memory.incontext.settings import NEGATIVE_KERNEL_NAMES, OBJECTIVES, TrainingSettings
 
 __all__ = ["InContextEnergy"]
 
-DEPRECATED = "deprecated"
-"""The default of a renamed ``__init__`` parameter: set, it warns and stands for the new one."""
 RENAMED = {"n_steps": "max_iter", "progress_bar": "verbose"}
 """Renamed ``__init__`` parameters, old name to new (they go in the next release)."""
 
@@ -282,12 +280,7 @@ class InContextEnergy(ContextQueries, Persistence, BaseEstimator):
             if isinstance(value, str) and value == DEPRECATED:
                 continue
             if warn:
-                warnings.warn(
-                    f"InContextEnergy: the parameter {old!r} is renamed {new!r}; {old!r} "
-                    "will be removed in the next release.",
-                    FutureWarning,
-                    stacklevel=3,
-                )
+                warn_renamed(old, new, "InContextEnergy", stacklevel=3)
             settings[new] = int(value)
         return settings
 
@@ -325,10 +318,5 @@ class InContextEnergy(ContextQueries, Persistence, BaseEstimator):
         ...     model.n_steps_ == model.n_iter_
         True
         """
-        warnings.warn(
-            "InContextEnergy.n_steps_ is renamed n_iter_; n_steps_ will be removed in the "
-            "next release.",
-            FutureWarning,
-            stacklevel=2,
-        )
+        warn_renamed("n_steps_", "n_iter_", "InContextEnergy", stacklevel=2)
         return self.n_iter_

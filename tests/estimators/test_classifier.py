@@ -10,7 +10,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from ebm_memory import DenseAssociativeClassifier
-from ebm_memory.task_sequences import permuted_digits
+from ebm_memory.datasets import permuted_digits
 
 SMALL = {"n_memories": 16, "max_iter": 100, "random_state": 0}
 

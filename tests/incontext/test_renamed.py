@@ -17,7 +17,7 @@ NEW_TINY = {k: v for k, v in TINY.items() if k != "max_iter"}
 )
 def test_renamed_init_parameters_warn_and_fit_as_the_new_ones(tiny_energy, old, new):
     settings = {"max_iter": 2, **NEW_TINY}
-    with pytest.warns(FutureWarning, match=f"{next(iter(old))!r} is renamed {next(iter(new))!r}"):
+    with pytest.warns(FutureWarning, match=f"`{next(iter(old))}` was renamed `{next(iter(new))}`"):
         energy = InContextEnergy(**{**settings, **old}).fit("mixture_2d")
     assert energy.n_iter_ == tiny_energy.n_iter_ == 2
     np.testing.assert_array_equal(energy.history_["loss"], tiny_energy.history_["loss"])
@@ -26,7 +26,7 @@ def test_renamed_init_parameters_warn_and_fit_as_the_new_ones(tiny_energy, old, 
 def test_n_steps_sets_the_number_of_steps_and_is_saved_as_max_iter(tmp_path):
     energy = InContextEnergy(**{**NEW_TINY, "n_steps": 1})
     assert clone(energy).get_params()["n_steps"] == 1
-    with pytest.warns(FutureWarning, match="'n_steps' is renamed 'max_iter'"):
+    with pytest.warns(FutureWarning, match="`n_steps` was renamed `max_iter`"):
         energy.fit("mixture_2d")
     assert energy.n_iter_ == 1
     energy.save(tmp_path / "model.npz")
@@ -40,12 +40,12 @@ def test_default_parameters_do_not_warn(recwarn):
 
 
 def test_n_steps_attribute_warns_and_is_n_iter(tiny_energy):
-    with pytest.warns(FutureWarning, match="n_steps_ is renamed n_iter_"):
+    with pytest.warns(FutureWarning, match="`n_steps_` was renamed `n_iter_`"):
         assert tiny_energy.n_steps_ == tiny_energy.n_iter_
 
 
 def test_log_normaliser_warns_and_is_log_partition(tiny_energy):
-    with pytest.warns(FutureWarning, match="log_normaliser is renamed log_partition"):
+    with pytest.warns(FutureWarning, match="`log_normaliser` was renamed `log_partition`"):
         old = tiny_energy.log_normaliser(CONTEXT, grid_size=32)
     assert old == tiny_energy.log_partition(CONTEXT, grid_size=32)
 
@@ -62,13 +62,13 @@ def test_renamed_sample_parameters_warn_and_draw_as_the_new_ones(tiny_energy, ol
     (new_name,) = new
     settings = {k: v for k, v in {"n_warmup": 20, "n_chains": 4}.items() if k != new_name}
     expected = tiny_energy.sample(CONTEXT, 4, random_state=0, **settings, **new)
-    with pytest.warns(FutureWarning, match=f"{next(iter(old))!r} is renamed {new_name!r}"):
+    with pytest.warns(FutureWarning, match=f"`{next(iter(old))}` was renamed `{new_name}`"):
         draws = tiny_energy.sample(CONTEXT, 4, random_state=0, **settings, **old)
     np.testing.assert_array_equal(draws, expected)
 
 
 def test_return_result_warns_and_returns_the_info(tiny_energy):
-    with pytest.warns(FutureWarning, match="'return_result' is renamed 'return_info'"):
+    with pytest.warns(FutureWarning, match="`return_result` was renamed `return_info`"):
         draws, info = tiny_energy.sample(
             CONTEXT, 4, random_state=0, n_warmup=20, n_chains=4, return_result=True
         )

@@ -96,7 +96,7 @@ def test_projection_and_step_index():
 
 
 def test_progress_bar_is_renamed_verbose(capsys):
-    with pytest.warns(FutureWarning, match="'progress_bar' is renamed 'verbose'"):
+    with pytest.warns(FutureWarning, match="`progress_bar` was renamed `verbose`"):
         old = minimise(quadratic, jnp.zeros(2), (jnp.ones(2),), max_iter=3, progress_bar=False)
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -8,6 +8,7 @@ Before reading the sources it writes the API reference pages from each public mo
 
 from __future__ import annotations
 
+import inspect
 import shutil
 import sys
 from pathlib import Path
@@ -101,10 +102,28 @@ def link_results_tables(app, docname: str, source: list[str]) -> None:
 
 
 def skip_member(app, what, name, obj, skip, options):
-    """Leave out the fields of NamedTuples (their docstrings list them as Attributes)."""
+    """Leave out NamedTuple fields (the docstrings list them) and scikit-learn's own methods."""
     if (getattr(obj, "__doc__", None) or "").startswith("Alias for field number"):
         return True
+    if (getattr(obj, "__module__", None) or "").startswith("sklearn."):
+        return True
     return None
+
+
+def drop_type_docstring(app, what, name, obj, options, lines):
+    """A constant without its own docstring shows its value, not the docstring of its type."""
+    own = inspect.getdoc(type(obj)) if what in ("data", "attribute") else None
+    if own and "\n".join(lines).strip() == own.strip():
+        lines.clear()
+
+
+def public_bases(app, name, obj, options, bases):
+    """Show the public bases of a class, not the private mixins it is assembled from."""
+    bases[:] = [
+        base
+        for base in bases
+        if not base.__name__.startswith("_") and "._" not in getattr(base, "__module__", "")
+    ]
 
 
 def setup(app):
@@ -113,3 +132,5 @@ def setup(app):
     copy_tutorials()
     app.connect("source-read", link_results_tables)
     app.connect("autodoc-skip-member", skip_member)
+    app.connect("autodoc-process-docstring", drop_type_docstring, priority=100)
+    app.connect("autodoc-process-bases", public_bases)

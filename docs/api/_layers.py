@@ -9,7 +9,8 @@ Each page holds the layer module's docstring and one ``autosummary`` table per k
 ``__all__`` (and per experiment for the experiments layer). Every entry is a full dotted name;
 an object exported in several places gets one page, under its first public name in the order
 of :data:`LAYERS` (``ebm_memory.DenseAssociativeMemory``, not
-``ebm_memory.estimators.DenseAssociativeMemory``).
+``ebm_memory.estimators.DenseAssociativeMemory``). Entries are written relative to
+``ebm_memory`` (the current module of every table), as autosummary wants them.
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ def _tables(module_name: str, canonical: dict[int, str], character: str) -> list
             continue
         lines += _heading(title, character)
         lines += [".. autosummary::", "   :toctree: generated", "   :nosignatures:", ""]
-        lines += [f"   ~{full}" for full in groups[label]]
+        lines += [f"   ~{full.removeprefix(PACKAGE + '.')}" for full in groups[label]]
         lines.append("")
     return lines
 

@@ -122,7 +122,8 @@ def public_bases(app, name, obj, options, bases):
     bases[:] = [
         base
         for base in bases
-        if not base.__name__.startswith("_") and "._" not in getattr(base, "__module__", "")
+        if not getattr(base, "__name__", "").startswith("_")
+        and "._" not in getattr(base, "__module__", "")
     ]
 
 

@@ -70,7 +70,7 @@ def responsibilities(
 
 
 def vmf_log_normaliser(n_features: int, beta: float) -> float:
-    """``log C_D(beta)`` of the von Mises-Fisher density ``C_D exp(beta mu . x)`` on S^(D-1).
+    """``log C_D(beta)`` of the von Mises-Fisher density ``C_D exp(beta mu^T x)`` on S^(D-1).
 
     Uses the exponentially scaled Bessel function so large concentrations do not overflow.
     """

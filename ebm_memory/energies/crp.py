@@ -8,13 +8,14 @@ its points a memory's mean has precision ``lam_k = 1 / tau^2 + n_k beta`` and me
 ``N(x; mu_k, v_k I)`` with ``v_k = 1 / beta + 1 / lam_k``. The Pitman-Yor prior (discount d,
 concentration alpha; d = 0 is the Chinese restaurant process) seats the next point at memory
 ``k`` with weight ``n_k - d`` and at a new memory with weight ``alpha + d K``. The energy at
-temperature ``1 / beta``,
+temperature ``1 / beta``, ::
 
-``E(x) = -(1/beta) log [ sum_k (n_k - d) N(x; mu_k, v_k I)
-                          + (alpha + d K) N(x; m_0, (1 / beta + tau^2) I) ]``,
+    E(x) = -(1/beta) log [ sum_k (n_k - d) N(x; mu_k, v_k I)
+                           + (alpha + d K) N(x; m_0, (1 / beta + tau^2) I) ]
 
-is a memory energy with one extra "new table" term (the issue's
-``(alpha + d K) exp(-|v|^2 / (1/beta + prior scale))``, with the Gaussian normalisers kept):
+is a memory energy with one extra "new table" term
+(``(alpha + d K) exp(-|v|^2 / (1/beta + prior scale))`` in Schaeffer et al., with the Gaussian
+normalisers kept):
 a point opens a new memory when that term is the largest. ``exp(-beta E) / (n + alpha)`` is
 the posterior predictive density: normalised.
 

@@ -107,7 +107,7 @@ def binary_energy(
     *,
     chunk_size: int | None = None,
 ) -> Float[Array, ""]:
-    """Model A energy ``-sum_mu F(xi_mu . s)`` of a +-1 state ``s``.
+    """Model A energy ``-sum_mu F(xi_mu^T s)`` of a +-1 state ``s``.
 
     For the exponential interaction the value is ``-exp(logsumexp(beta h))``: exact where it
     is representable and ``-inf`` beyond; retrieval never needs it (it compares attractions
@@ -149,7 +149,7 @@ def spherical_energy(
     *,
     chunk_size: int | None = None,
 ) -> Float[Array, ""]:
-    """Model C energy ``-sum_mu F(xi_mu . v / |v|)``: invariant to the scale of ``v``.
+    """Model C energy ``-sum_mu F(xi_mu^T v / |v|)``: invariant to the scale of ``v``.
 
     For the exponential interaction this is Model C with the log-sum-exp hidden Lagrangian,
     ``-logsumexp(beta xi . v_hat) / beta`` (the spherical counterpart of Model B, whose

@@ -21,7 +21,7 @@ __all__ = ["legendre_term", "two_layer_energy"]
 def legendre_term(
     lagrangian: Lagrangian, x: Float[Array, " n"], offset=None
 ) -> tuple[Float[Array, ""], Float[Array, " n"]]:
-    """``(x - offset) . g(x) - L(x)`` and the activation ``g(x)`` from one evaluation.
+    """``(x - offset)^T g(x) - L(x)`` and the activation ``g(x)`` from one evaluation.
 
     Parameters
     ----------

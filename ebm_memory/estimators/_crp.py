@@ -53,7 +53,7 @@ class CRPDensityMixin(MeanScoreMixin):
 
         Returns
         -------
-        posterior : ndarray of shape (n_samples, n_memories_)
+        posterior : ndarray of shape (n_samples, n_memories)
             Probabilities of the existing memories (without the new-memory term), float64.
 
         Examples

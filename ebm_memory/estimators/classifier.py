@@ -124,7 +124,7 @@ class DenseAssociativeClassifier(ContinualTrainingMixin, ClassifierMixin, Memory
         The episodic buffer's rows ("rehearsal", "agem").
     buffer_y_ : ndarray of shape (n_buffer,)
         Their labels.
-    loss_curve_ : ndarray of shape (n_iter_,)
+    loss_curve_ : ndarray of shape (n_iter,)
         Training loss (with penalty) before each step of the last task.
     n_iter_ : int
         Optimiser steps of the last task.

@@ -117,7 +117,7 @@ class AssociativeClustering(
         kept initialisation.
     n_features_in_ : int
         Features of the training rows.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Their names; defined only when X had string column names.
 
     Examples

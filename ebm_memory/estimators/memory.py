@@ -141,7 +141,7 @@ default="auto"
         Binary models: ``log sum_s exp((E(r) - E(s)) / T)``.
     n_features_in_ : int
         Number of features seen at fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Names of the features, when X had string column names.
 
     Examples

@@ -80,11 +80,11 @@ class NonparametricMemory(
 
     Attributes
     ----------
-    memories_ : ndarray of shape (n_memories_, n_features)
+    memories_ : ndarray of shape (n_memories, n_features)
         Posterior means of the memories.
-    counts_ : ndarray of shape (n_memories_,)
+    counts_ : ndarray of shape (n_memories,)
         Points seated at each memory.
-    sums_ : ndarray of shape (n_memories_, n_features)
+    sums_ : ndarray of shape (n_memories, n_features)
         Sum of the points seated at each memory (the state ``partial_fit`` continues from).
     n_memories_ : int
         Number of memories created.
@@ -102,7 +102,7 @@ class NonparametricMemory(
         Final assignment rounds run by ``fit``.
     n_features_in_ : int
         Number of features, fixed by the first ``fit`` or ``partial_fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         The column names of that first X, when they were all strings.
 
     Examples

@@ -259,7 +259,7 @@ def _metrics_table(name: str, metrics: dict) -> list[str]:
     degrees = list(metrics)
     lines = [
         "",
-        f"### {name}",
+        f"## {name}",
         "",
         "Each cell: average accuracy / average forgetting / backward transfer / forward transfer.",
         "",
@@ -309,7 +309,7 @@ def table(result: Result) -> str:
         lines += _metrics_table(name, sequence["metrics"])
     lines += [
         "",
-        "### The classifier against logistic regression (digits, 25% test)",
+        "## The classifier against logistic regression (digits, 25% test)",
         "",
         "| model | test accuracy | fit seconds |",
         "|---|---|---|",

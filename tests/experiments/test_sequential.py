@@ -78,4 +78,4 @@ def test_quick_run_learns_and_forgets():
     assert values["settings"]["degrees"] == [3, 10]
     permuted = values["sequences"]["permuted digits"]["metrics"]
     assert permuted["10"]["naive"]["average_forgetting"] > 0.3
-    assert "### split digits" in sequential.table(result)
+    assert "## split digits" in sequential.table(result)

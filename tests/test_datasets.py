@@ -25,7 +25,7 @@ def test_flip_pixels_takes_random_state_and_warns_for_rng():
     patterns = np.ones((20, 64))
     same = flip_pixels(patterns, 0.3, random_state=4)
     np.testing.assert_array_equal(same, flip_pixels(patterns, 0.3, np.random.RandomState(4)))
-    with pytest.warns(FutureWarning, match="'random_state'"):
+    with pytest.warns(FutureWarning, match="`random_state`"):
         old = flip_pixels(patterns, 0.3, rng=np.random.default_rng(1))
     np.testing.assert_array_equal(old, flip_pixels(patterns, 0.3, np.random.default_rng(1)))
 

@@ -131,7 +131,7 @@ def test_the_former_parameter_names_warn_and_give_the_same_numbers():
     with pytest.warns(FutureWarning) as caught:
         old = capacity_curve(cubic, [12], seed=1, progress_bar=False, **settings)
     messages = " ".join(str(warning.message) for warning in caught)
-    assert "renamed 'random_state'" in messages and "renamed 'verbose'" in messages
+    assert "renamed `random_state`" in messages and "renamed `verbose`" in messages
     new = capacity_curve(cubic, [12], random_state=1, **settings)
     np.testing.assert_array_equal(old.capacity_boot, new.capacity_boot)
 

@@ -246,7 +246,7 @@ def test_plot_task_accuracies():
 
 def test_progress_bar_is_renamed_verbose_and_the_plot_moved_to_plotting():
     tasks = split_digits(((0, 1),), random_state=0)
-    with pytest.warns(FutureWarning, match="'verbose'"):
+    with pytest.warns(FutureWarning, match="`verbose`"):
         old = run_task_sequence(Perceptron(random_state=0), tasks, progress_bar=False)
     new = run_task_sequence(Perceptron(random_state=0), tasks)
     np.testing.assert_array_equal(old.accuracy, new.accuracy)

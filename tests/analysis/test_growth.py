@@ -58,12 +58,12 @@ def test_the_error_bar_is_the_spread_of_the_rate_across_independent_seeds():
 
 def test_old_names_warn_and_give_the_same_numbers():
     new = memory_growth("crp", n_points=1000, n_streams=2, random_state=3)
-    with pytest.warns(FutureWarning, match="'random_state'"):
+    with pytest.warns(FutureWarning, match="`random_state`"):
         old = memory_growth("crp", n_points=1000, n_streams=2, seed=3)
     np.testing.assert_array_equal(old.memories, new.memories)
     with pytest.warns(FutureWarning, match="result.rate"):
         assert new["rate"] == new.rate
-    with pytest.warns(FutureWarning, match="'random_state'"):
+    with pytest.warns(FutureWarning, match="`random_state`"):
         finite = finite_mixture_growth(3, n_points=1000, seed=1)
     assert isinstance(finite, FiniteGrowth) and finite.n_components == 3
     np.testing.assert_array_equal(

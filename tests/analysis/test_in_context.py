@@ -48,7 +48,7 @@ def test_sharpening_uses_the_same_tasks_at_every_size(shipped):
 
 def test_old_seed_names_warn_and_give_the_same_draws():
     _, new, _ = draw_context("spiral_2d", 24, random_state=1)
-    with pytest.warns(FutureWarning, match="'random_state'"):
+    with pytest.warns(FutureWarning, match="`random_state`"):
         _, old, _ = draw_context("spiral_2d", 24, seed=1)
     np.testing.assert_array_equal(old, new)
 

@@ -83,5 +83,5 @@ def test_result_is_typed_and_old_names_warn(mixture):
     with pytest.warns(FutureWarning) as caught:
         old = noise_benefit(seed=2, num_sweeps=5, progress_bar=False, **settings)
     messages = " ".join(str(record.message) for record in caught)
-    assert all(f"renamed {new!r}" in messages for new in ("random_state", "n_sweeps", "verbose"))
+    assert all(f"renamed `{new}`" in messages for new in ("random_state", "n_sweeps", "verbose"))
     np.testing.assert_array_equal(old.probe_errors, new.probe_errors)

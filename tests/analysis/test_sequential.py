@@ -37,7 +37,7 @@ def test_comparison_holds_a_result_per_degree_and_strategy(tiny_comparison):
 
 def test_progress_bar_is_renamed_verbose():
     tasks = permuted_digits(2, random_state=0)
-    with pytest.warns(FutureWarning, match="'verbose'"):
+    with pytest.warns(FutureWarning, match="`verbose`"):
         compare_strategies(tasks, (3,), ("naive",), n_memories=8, max_iter=2, progress_bar=False)
 
 

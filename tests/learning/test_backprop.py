@@ -119,7 +119,7 @@ def test_progress_bar_is_renamed_verbose():
         lambda **kw: fit_delta_memories(X, 2, **kw),
     )
     for fit in fits:
-        with pytest.warns(FutureWarning, match="'verbose'"):
+        with pytest.warns(FutureWarning, match="`verbose`"):
             old = fit(key=jax.random.key(0), max_iter=2, progress_bar=False)
         new = fit(key=jax.random.key(0), max_iter=2, verbose=0)
         np.testing.assert_array_equal(old.memories, new.memories)

@@ -22,7 +22,6 @@ Examples
 
 from __future__ import annotations
 
-import inspect
 import time
 from dataclasses import dataclass
 from importlib import resources
@@ -149,18 +148,6 @@ def _table(rows: list) -> dict:
     return summary
 
 
-def _steps(model: InContextEnergy) -> int:
-    """Training steps taken (``n_iter_``, formerly ``n_steps_``)."""
-    return int(getattr(model, "n_iter_", None) or model.n_steps_)
-
-
-def _untrained(steps: int, random_state) -> InContextEnergy:
-    """The default model set to train ``steps`` steps quietly, in either vocabulary."""
-    if "max_iter" in inspect.signature(InContextEnergy).parameters:
-        return InContextEnergy(max_iter=steps, random_state=random_state, verbose=False)
-    return InContextEnergy(n_steps=steps, random_state=random_state, progress_bar=False)
-
-
 def _contour_contexts(seed: int) -> tuple:
     _, context, _ = draw_context("mixture_2d", 64, seed + 7)
     growing = tuple((f"{n} context points", context[:n]) for n in (4, 8, 16, 64))
@@ -210,10 +197,10 @@ def run(quick: bool = False, random_state=0) -> Result:
     objectives = {"cd": by_size[max(sizes)], **_objectives_beyond_cd(model, sizes, settings)}
     steps = HIGH_DIM_STEPS_QUICK if quick else HIGH_DIM_STEPS
     training = time.perf_counter()
-    high = _untrained(steps, offset).fit("mixture_8d")
+    high = InContextEnergy(max_iter=steps, random_state=offset).fit("mixture_8d")
     training = time.perf_counter() - training
     return Result(
-        model={"n_steps": _steps(model), "architecture": model.config_._asdict()},
+        model={"n_steps": int(model.n_iter_), "architecture": model.config_._asdict()},
         settings={"sizes": list(sizes), "n_contexts": n_contexts, "n_samples": n_samples},
         context_sizes=by_size,
         held_out_families=families,

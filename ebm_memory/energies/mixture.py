@@ -62,6 +62,7 @@ __all__ = [
 ]
 
 MIXTURE_SIMILARITIES = ("euclidean", "cosine")
+"""Similarities of mixture memories: Gaussian (euclidean) and von Mises-Fisher (cosine)."""
 
 
 class MixtureParams(NamedTuple):
@@ -87,7 +88,7 @@ def _direction(v: Float[Array, " D"]) -> Float[Array, " D"]:
 def mixture_scores(
     v: Float[Array, " D"], memories: Float[Array, "K D"], similarity: str
 ) -> Float[Array, " K"]:
-    """Similarities ``s_k(v)``: ``-|v - mu_k|^2 / 2`` or ``mu_k . v_hat``."""
+    """Similarities ``s_k(v)``: ``-|v - mu_k|^2 / 2`` or ``mu_k^T v_hat``."""
     if similarity == "cosine":
         return memories @ _direction(v)
     return -0.5 * jnp.sum((memories - v) ** 2, axis=1)

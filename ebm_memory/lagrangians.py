@@ -67,6 +67,13 @@ class Lagrangian(NamedFunction):
         Call ``fn`` with the settings as keyword arguments. Factories pass a module-level
         ``fn`` this way, so objects that differ only in float settings share compiled code.
 
+    See Also
+    --------
+    ebm_memory.TwoLayerNetwork : Couples a feature and a hidden Lagrangian into a network.
+    ebm_memory.energies.legendre_term : The Legendre term a Lagrangian contributes to the energy.
+    ebm_memory.analysis.flat_directions
+        Dead directions: the null space of a Lagrangian's Hessian.
+
     Examples
     --------
     >>> import jax.numpy as jnp
@@ -93,6 +100,10 @@ class Lagrangian(NamedFunction):
     @property
     def fn(self) -> Callable[[Float[Array, " n"]], Float[Array, ""]]:
         """The scalar function of one vector, settings applied.
+
+        See Also
+        --------
+        ebm_memory.lagrangians.Lagrangian.activation : Its gradient, the activation.
 
         Examples
         --------
@@ -121,6 +132,11 @@ class Lagrangian(NamedFunction):
         -------
         array of shape (n,)
             ``jax.grad`` of the Lagrangian at ``x``.
+
+        See Also
+        --------
+        ebm_memory.lagrangians.Lagrangian.fn : The scalar Lagrangian whose gradient this is.
+        ebm_memory.energies.legendre_term : The activation together with the Legendre term.
 
         Examples
         --------
@@ -183,6 +199,11 @@ def quadratic() -> Lagrangian:
     Lagrangian
         ``x -> |x|^2 / 2``, of one vector of shape (D,) to a scalar.
 
+    See Also
+    --------
+    ebm_memory.lagrangians.softmax : The hidden layer paired with it in Model B.
+    ebm_memory.energies.softmax_energy : The Model B energy the pair gives.
+
     Examples
     --------
     >>> float(quadratic()(jnp.array([3.0, 4.0])))
@@ -198,6 +219,11 @@ def absolute() -> Lagrangian:
     -------
     Lagrangian
         The L1 norm, a function of one vector of shape (D,) to a scalar.
+
+    See Also
+    --------
+    ebm_memory.energies.binary_energy : The Model A energy these binary neurons give.
+    ebm_memory.lagrangians.spherical : The Model C feature Lagrangian ``|x|``.
 
     Examples
     --------
@@ -219,6 +245,12 @@ def softmax(beta: float = 1.0) -> Lagrangian:
     -------
     Lagrangian
         A function of one vector of shape (D,) to a scalar; ``beta`` is a traced leaf.
+
+    See Also
+    --------
+    ebm_memory.lagrangians.quadratic : The feature layer paired with it in Model B.
+    ebm_memory.energies.softmax_energy : The Model B energy the pair gives.
+    ebm_memory.dynamics.retrieve_softmax : Retrieval by the attention update.
 
     Examples
     --------
@@ -245,6 +277,12 @@ def polynomial(n: int) -> Lagrangian:
     Lagrangian
         A function of one vector of shape (D,) to a scalar; ``n`` is static.
 
+    See Also
+    --------
+    ebm_memory.lagrangians.rectified_polynomial : The convex variant for every ``n``.
+    ebm_memory.energies.interactions.polynomial
+        The same interaction in Model A form, ``F(x) = x^n``.
+
     Examples
     --------
     >>> float(polynomial(3)(jnp.array([1.0, 2.0]))), polynomial(3).convex
@@ -267,6 +305,12 @@ def rectified_polynomial(n: int) -> Lagrangian:
     Lagrangian
         ``x -> sum relu(x)^n / n`` of one vector of shape (D,), a scalar.
 
+    See Also
+    --------
+    ebm_memory.lagrangians.polynomial : The unrectified power.
+    ebm_memory.lagrangians.relu : The case ``n = 2``.
+    ebm_memory.energies.interactions.rectified_polynomial : The same interaction in Model A form.
+
     Examples
     --------
     >>> rectified_polynomial(2).activation(jnp.array([-1.0, 3.0])).tolist()
@@ -286,6 +330,11 @@ def relu() -> Lagrangian:
     -------
     Lagrangian
         Half the squared norm of ``relu(x)``, for ``x`` of shape (D,): a scalar.
+
+    See Also
+    --------
+    ebm_memory.lagrangians.rectified_polynomial : The general power ``max(x, 0)^n / n``.
+    ebm_memory.analysis.classify_flat_region : The flat regions its dead neurons create.
 
     Examples
     --------
@@ -308,6 +357,12 @@ def exponential(beta: float = 1.0) -> Lagrangian:
     Lagrangian
         A scalar function of one vector of shape (D,), ``beta`` traced.
 
+    See Also
+    --------
+    ebm_memory.energies.interactions.exponential
+        The same interaction in Model A form, ``F(x) = exp(beta x)``.
+    ebm_memory.lagrangians.softmax : The normalised exponential hidden layer of Model B.
+
     Examples
     --------
     >>> float(exponential(2.0)(jnp.zeros(3)))
@@ -328,6 +383,11 @@ def tanh(beta: float = 1.0) -> Lagrangian:
     -------
     Lagrangian
         Function of one vector of shape (D,) to a scalar, with gain ``beta``.
+
+    See Also
+    --------
+    ebm_memory.lagrangians.sigmoid : The saturating activation with range (0, 1).
+    ebm_memory.lagrangians.absolute : The hard limit ``sign(x)`` of binary neurons.
 
     Examples
     --------
@@ -350,6 +410,11 @@ def sigmoid(beta: float = 1.0) -> Lagrangian:
     Lagrangian
         Of one vector of shape (D,) to a scalar: the summed softplus.
 
+    See Also
+    --------
+    ebm_memory.lagrangians.tanh : The symmetric saturating activation.
+    ebm_memory.lagrangians.relu : A rectifier whose neurons can die.
+
     Examples
     --------
     >>> sigmoid(3.0).activation(jnp.zeros(2)).tolist()
@@ -365,6 +430,11 @@ def spherical() -> Lagrangian:
     -------
     Lagrangian
         The Euclidean norm as a function of one vector of shape (D,) to a scalar.
+
+    See Also
+    --------
+    ebm_memory.energies.spherical_energy : The Model C energy it gives.
+    ebm_memory.dynamics.retrieve_spherical : Model C retrieval on the unit sphere.
 
     Examples
     --------
@@ -393,6 +463,11 @@ def layernorm(gamma: float = 1.0, delta: float = 0.0, eps: float = 1e-5) -> Lagr
     -------
     Lagrangian
         A function of one vector of shape (D,) with D >= 1 to a scalar.
+
+    See Also
+    --------
+    ebm_memory.lagrangians.spherical : The scale-free feature Lagrangian of Model C.
+    ebm_memory.TwoLayerNetwork : A network with layer-norm feature neurons.
 
     Examples
     --------

@@ -54,6 +54,12 @@ def synchronous_step(
     jax.Array of shape (D,)
         The updated state.
 
+    See Also
+    --------
+    ebm_memory.dynamics.asynchronous_sweep : One bit at a time; every flip lowers the energy.
+    ebm_memory.dynamics.retrieve_binary : Repeats the step to a fixed point.
+    ebm_memory.energies.binary_energy : The Model A energy of a state.
+
     Examples
     --------
     >>> import jax.numpy as jnp
@@ -105,6 +111,11 @@ def decide_unknown_bits(
     jax.Array of shape (D,)
         The +-1 state.
 
+    See Also
+    --------
+    ebm_memory.dynamics.retrieve_binary : Pattern completion with a ``mask`` of known bits.
+    ebm_memory.dynamics.synchronous_step : The update that then runs on the completed state.
+
     Examples
     --------
     >>> import jax.numpy as jnp
@@ -155,6 +166,12 @@ def asynchronous_sweep(
     -------
     jax.Array of shape (D,)
         The state after the sweep.
+
+    See Also
+    --------
+    ebm_memory.dynamics.synchronous_step : Every bit updated at once from the same state.
+    ebm_memory.dynamics.retrieve_binary : Repeats the sweep to a fixed point.
+    ebm_memory.energies.binary_energy : The energy each flip lowers.
 
     Examples
     --------

@@ -34,6 +34,11 @@ def normalise(v: Float[Array, " D"]) -> Float[Array, " D"]:
     jax.Array of shape (D,)
         The unit vector along ``v`` (zero for zero).
 
+    See Also
+    --------
+    ebm_memory.dynamics.spherical_step : The Model C update that returns unit vectors.
+    ebm_memory.energies.spherical_energy : An energy invariant to the scale of ``v``.
+
     Examples
     --------
     >>> import jax.numpy as jnp
@@ -68,6 +73,12 @@ def spherical_step(
     -------
     jax.Array of shape (D,)
         The new unit state; ``v_hat`` itself when that gradient vanishes.
+
+    See Also
+    --------
+    ebm_memory.dynamics.retrieve_spherical : Repeats the step to a fixed point.
+    ebm_memory.energies.spherical_energy : The Model C energy of a state.
+    ebm_memory.dynamics.normalise : Projection onto the unit sphere.
 
     Examples
     --------

@@ -75,6 +75,11 @@ def theorem_threshold(beta, n_memories, max_norm: float) -> np.ndarray:
     ndarray of shape (n,) or ()
         The separation threshold, broadcast over ``beta`` and ``n_memories``.
 
+    See Also
+    --------
+    ebm_memory.dynamics.theorem_beta : The inverse question: ``beta`` for a given separation.
+    ebm_memory.dynamics.retrieval_error_bound : The error bound once the threshold is met.
+
     Examples
     --------
     >>> round(float(theorem_threshold(10.0, 100, 1.0)), 3)
@@ -115,6 +120,11 @@ def theorem_beta(separation, n_memories: int, max_norm: float) -> np.ndarray:
     ndarray of shape (K,) or ()
         ``beta*`` of each separation: ``inf`` for ``Delta <= 0`` (never separated) and 0 for
         ``Delta = inf`` (a lone memory).
+
+    See Also
+    --------
+    ebm_memory.dynamics.theorem_threshold : The separation needed at a given ``beta``.
+    ebm_memory.dynamics.separation_report : Applies the theorem to a set of memories.
 
     Examples
     --------
@@ -159,6 +169,12 @@ def retrieval_error_bound(
     -------
     ndarray of shape (n,) or ()
         The bound, broadcast over the array arguments.
+
+    See Also
+    --------
+    ebm_memory.dynamics.theorem_threshold : The separation the bound needs.
+    ebm_memory.dynamics.separation_report : Separations of stored memories.
+    ebm_memory.analysis.one_step_errors : Measured one-step errors to compare with the bound.
 
     Examples
     --------
@@ -209,6 +225,11 @@ class SeparationReport(NamedTuple):
         pattern); ``nan`` when none.
     coverage : float
         The fraction ``theorem_beta`` covers.
+
+    See Also
+    --------
+    ebm_memory.dynamics.separation_report : Computes the report.
+    ebm_memory.dynamics.theorem_beta : The ``beta`` the theorem asks for, per pattern.
 
     Examples
     --------
@@ -284,6 +305,12 @@ def separation_report(
     -------
     SeparationReport
         The separations, the betas they need and what ``beta`` retrieves.
+
+    See Also
+    --------
+    ebm_memory.dynamics.SeparationReport : What it returns.
+    ebm_memory.dynamics.theorem_beta : The ``beta`` the theorem asks for a given separation.
+    ebm_memory.DenseAssociativeMemory : Its ``beta="auto"`` picks ``beta`` from the separation.
 
     Examples
     --------

@@ -30,6 +30,12 @@ class Retrieval(NamedTuple):
     energy_trace : array of shape (..., max_iter + 1), optional
         Energy after each update (frozen after convergence), or None when not recorded.
 
+    See Also
+    --------
+    ebm_memory.dynamics.iterate : The loop that produces it.
+    ebm_memory.dynamics.retrieve_softmax : Model B retrieval, which returns one.
+    ebm_memory.dynamics.retrieve_binary : Model A retrieval, which returns one.
+
     Examples
     --------
     >>> import jax.numpy as jnp
@@ -86,6 +92,12 @@ def iterate(
     -------
     Retrieval
         The state reached, of shape (D,), its energy, the step count and convergence.
+
+    See Also
+    --------
+    ebm_memory.Retrieval : What it returns.
+    ebm_memory.dynamics.retrieve_softmax : Model B retrieval built on it.
+    ebm_memory.dynamics.retrieve_binary : Model A retrieval built on it.
 
     Examples
     --------

@@ -125,6 +125,12 @@ def clam_retrieve(
         Fixed points ``v* = m(v*)`` of shape (B, D): modes (or saddles) of the mixture
         density.
 
+    See Also
+    --------
+    ebm_memory.dynamics.elbo_retrieve : Descent on the assignments instead of the state.
+    ebm_memory.energies.mixture.clam_energy : The ClAM energy each step lowers.
+    ebm_memory.AssociativeClustering : The estimator that runs it (``dynamics="clam"``).
+
     Examples
     --------
     >>> import jax.numpy as jnp
@@ -174,6 +180,12 @@ def elbo_retrieve(
         ``states`` of shape (B, K) are the final logits (centred so their largest entry is
         0); their softmax is the posterior ``p(z | x)`` at the fixed point, where the energy
         is ``-log p(x)``.
+
+    See Also
+    --------
+    ebm_memory.dynamics.clam_retrieve : Descent on the state instead of the assignments.
+    ebm_memory.energies.mixture.elbo_energy : The ELBO energy each step lowers.
+    ebm_memory.AssociativeClustering : The estimator that runs it (``dynamics="elbo"``).
 
     Examples
     --------

@@ -57,6 +57,11 @@ class Trajectory(NamedTuple):
     energy : array of shape (T,) or (B, T)
         The energy at each time point.
 
+    See Also
+    --------
+    ebm_memory.TwoLayerNetwork.integrate : Produces the trajectory.
+    ebm_memory.analysis.ModifiedNetwork.integrate : The same for the modified dynamics.
+
     Examples
     --------
     >>> from ebm_memory import TwoLayerNetwork
@@ -130,6 +135,13 @@ class TwoLayerNetwork:
     tau_h : float, default=0.1
         Time constant of the hidden layer; 0 makes it instantaneous.
 
+    See Also
+    --------
+    ebm_memory.energies.two_layer_energy : The energy of one state, as a pure function.
+    ebm_memory.lagrangians.Lagrangian : The Lagrangians of the two layers.
+    ebm_memory.analysis.fixed_point_stability : Stability of its fixed points.
+    ebm_memory.analysis.ModifiedNetwork : Altered dynamics without flat regions.
+
     Examples
     --------
     >>> import jax.numpy as jnp
@@ -199,6 +211,10 @@ class TwoLayerNetwork:
         jax.Array of shape (N_h,) or (B, N_h)
             The hidden states at rest.
 
+        See Also
+        --------
+        ebm_memory.TwoLayerNetwork.integrate : Its default hidden start ``h0``.
+
         Examples
         --------
         >>> import numpy as np
@@ -229,6 +245,11 @@ class TwoLayerNetwork:
         -------
         jax.Array of shape () or (B,)
             The energies.
+
+        See Also
+        --------
+        ebm_memory.TwoLayerNetwork.integrate : Dynamics along which this energy decreases.
+        ebm_memory.energies.two_layer_energy : The same energy as a pure function of one state.
 
         Examples
         --------
@@ -276,6 +297,12 @@ class TwoLayerNetwork:
         Trajectory
             States and energies at ``T = round(t1 / dt) + 1`` time points: ``v`` of shape
             (T, N_f) or (B, T, N_f).
+
+        See Also
+        --------
+        ebm_memory.Trajectory : What it returns.
+        ebm_memory.TwoLayerNetwork.energy : The energy recorded along the way.
+        ebm_memory.analysis.find_fixed_point : Newton's method straight to a fixed point.
 
         Examples
         --------

@@ -192,10 +192,7 @@ _STATES = """states : array-like of shape (D,) or (B, D)
 _RETURNS = """Returns
     -------
     Retrieval
-        States of the shape of ``states``, with energies, step counts and convergence.
-
-    Examples
-    --------"""
+        States of the shape of ``states``, with energies, step counts and convergence."""
 _MAX_ITER = """max_iter : int, default=100
         The most iterations (traced: a new value does not compile again unless
         ``record_energy``)."""
@@ -260,6 +257,16 @@ def retrieve_binary(
     {options}
 
     {returns}
+
+    See Also
+    --------
+    ebm_memory.dynamics.synchronous_step : The synchronous update.
+    ebm_memory.dynamics.asynchronous_sweep : The asynchronous update.
+    ebm_memory.samplers.annealed_binary_recall : Noisy recall with annealed Gibbs sweeps.
+    ebm_memory.DenseAssociativeMemory.retrieve : The estimator's retrieval (binary models).
+
+    Examples
+    --------
     >>> import numpy as np
     >>> from ebm_memory.energies import interactions
     >>> memories = np.array([[1.0, 1.0, -1.0, -1.0], [1.0, -1.0, 1.0, -1.0]])
@@ -307,6 +314,16 @@ def retrieve_softmax(
     {settings}
 
     {returns}
+
+    See Also
+    --------
+    ebm_memory.energies.softmax_update : One step of the update.
+    ebm_memory.samplers.annealed_langevin_recall : Noisy recall by annealed Langevin dynamics.
+    ebm_memory.dynamics.separation_report : Which ``beta`` retrieves single patterns.
+    ebm_memory.DenseAssociativeMemory.retrieve : The estimator's retrieval (``model="softmax"``).
+
+    Examples
+    --------
     >>> import numpy as np
     >>> memories = np.array([[1.0, 1.0, -1.0, -1.0], [1.0, -1.0, 1.0, -1.0]])
     >>> result = retrieve_softmax([0.9, 0.6, -1.0, -0.8], memories, beta=4.0)
@@ -347,6 +364,15 @@ def retrieve_spherical(
     {settings}
 
     {returns}
+
+    See Also
+    --------
+    ebm_memory.dynamics.spherical_step : One step of the update.
+    ebm_memory.energies.spherical_energy : The Model C energy it descends.
+    ebm_memory.DenseAssociativeMemory.retrieve : The estimator's retrieval (``model="spherical"``).
+
+    Examples
+    --------
     >>> import numpy as np
     >>> from ebm_memory.energies import interactions
     >>> memories = np.array([[1.0, 0.0], [0.0, 1.0]])

@@ -80,6 +80,12 @@ def attraction(
     array of shape ()
         The attraction (its logarithm when ``interaction.log_domain``).
 
+    See Also
+    --------
+    ebm_memory.energies.binary_energy : Model A energy: minus the attraction of the overlaps.
+    ebm_memory.energies.spherical_energy : Model C energy: minus the attraction of a unit vector.
+    ebm_memory.energies.reduce_memories : The streamed sum over memories it uses.
+
     Examples
     --------
     >>> import jax.numpy as jnp
@@ -129,6 +135,12 @@ def binary_energy(
     array of shape ()
         The energy.
 
+    See Also
+    --------
+    ebm_memory.dynamics.retrieve_binary : Model A retrieval that descends this energy.
+    ebm_memory.samplers.sample_gibbs : Gibbs sampling of ``exp(-E / T)`` on +-1 states.
+    ebm_memory.energies.interactions.polynomial : An interaction ``F`` to pass.
+
     Examples
     --------
     >>> import jax.numpy as jnp
@@ -172,6 +184,12 @@ def spherical_energy(
     array of shape ()
         The energy, the same for ``v`` and ``c v`` with ``c > 0``.
 
+    See Also
+    --------
+    ebm_memory.dynamics.spherical_step : The Model C update that lowers it.
+    ebm_memory.dynamics.retrieve_spherical : Model C retrieval to a fixed point.
+    ebm_memory.lagrangians.spherical : The feature Lagrangian ``|x|`` of Model C.
+
     Examples
     --------
     >>> import jax.numpy as jnp
@@ -207,6 +225,13 @@ def attention_scores(
     -------
     array of shape (S,)
         One score per pattern.
+
+    See Also
+    --------
+    ebm_memory.energies.softmax_energy : The Model B energy built on these scores.
+    ebm_memory.energies.softmax_update : The attention update they weight.
+    ebm_memory.analysis.classify_fixed_points
+        Reads the attention ``softmax(beta * scores)`` of a state.
 
     Examples
     --------
@@ -253,6 +278,12 @@ def softmax_update(
         The next state.
     energy : array of shape ()
         :func:`softmax_energy` at ``state``.
+
+    See Also
+    --------
+    ebm_memory.energies.softmax_energy : The energy the update lowers.
+    ebm_memory.dynamics.retrieve_softmax : Iterates the update to convergence.
+    ebm_memory.energies.softmax_expectation : The streamed softmax average it computes.
 
     Examples
     --------
@@ -304,6 +335,13 @@ def softmax_energy(
     -------
     array of shape ()
         ``E(v)``, finite for finite inputs.
+
+    See Also
+    --------
+    ebm_memory.energies.softmax_update : The attention update that descends it.
+    ebm_memory.dynamics.retrieve_softmax : Model B retrieval to a fixed point.
+    ebm_memory.density.gaussian.log_partition : Its log normaliser in closed form.
+    ebm_memory.samplers.MemoryMixture : The normalised density as a numpyro distribution.
 
     Examples
     --------

@@ -67,6 +67,12 @@ class Interaction(NamedFunction):
     log_domain : bool
         Whether the attraction is carried as its logarithm (static).
 
+    See Also
+    --------
+    ebm_memory.energies.interactions.polynomial : A factory for the polynomial DAM interaction.
+    ebm_memory.energies.interactions.exponential : A factory for the exponential DAM interaction.
+    ebm_memory.energies.attraction : Sums ``F`` over the overlaps with the memories.
+
     Examples
     --------
     >>> import jax.numpy as jnp
@@ -95,6 +101,10 @@ class Interaction(NamedFunction):
     @property
     def term(self) -> Callable:
         """The elementwise term, settings applied.
+
+        See Also
+        --------
+        ebm_memory.energies.attraction : Sums the term over the memories.
 
         Examples
         --------
@@ -133,6 +143,12 @@ def polynomial(n: int) -> Interaction:
     Interaction
         ``F`` applied elementwise to overlaps of any shape.
 
+    See Also
+    --------
+    ebm_memory.energies.interactions.rectified_polynomial : Only positive overlaps attract.
+    ebm_memory.energies.interactions.classical : The case ``n = 2``.
+    ebm_memory.analysis.capacity_curve : Measures its capacity against ``N``.
+
     Examples
     --------
     >>> import jax.numpy as jnp
@@ -150,6 +166,12 @@ def classical() -> Interaction:
     -------
     Interaction
         ``polynomial(2)``.
+
+    See Also
+    --------
+    ebm_memory.energies.interactions.polynomial : The degree-n generalisation.
+    ebm_memory.learning.hebbian_weights : Hebb's rule, the weights this energy is written with.
+    ebm_memory.analysis.capacity_curve : Measures its capacity, about 0.14 N.
 
     Examples
     --------
@@ -171,6 +193,12 @@ def rectified_polynomial(n: int) -> Interaction:
     -------
     Interaction
         Zero for negative overlaps.
+
+    See Also
+    --------
+    ebm_memory.energies.interactions.polynomial : The unrectified power.
+    ebm_memory.lagrangians.rectified_polynomial
+        The same interaction as a hidden-layer Lagrangian.
 
     Examples
     --------
@@ -197,6 +225,12 @@ def exponential(beta: float = 1.0) -> Interaction:
     -------
     Interaction
         A log-domain interaction (``log_domain`` True, ``log_scale`` = ``beta``).
+
+    See Also
+    --------
+    ebm_memory.energies.interactions.polynomial : The polynomial DAM interaction.
+    ebm_memory.lagrangians.exponential : The same interaction as a hidden-layer Lagrangian.
+    ebm_memory.analysis.capacity_curve : Measures its exponential capacity.
 
     Examples
     --------

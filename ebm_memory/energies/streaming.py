@@ -52,6 +52,11 @@ def chunk_memories(memories: Float[Array, "K D"], chunk_size: int | None) -> Mem
     MemoryChunks
         ``patterns`` of shape (C, S, D), zero-padded, and ``valid`` of shape (C, S).
 
+    See Also
+    --------
+    ebm_memory.energies.reduce_memories : Streams a sum over the chunks.
+    ebm_memory.energies.softmax_expectation : Streams a softmax average over the chunks.
+
     Examples
     --------
     >>> import jax.numpy as jnp
@@ -99,6 +104,12 @@ def reduce_memories(
     -------
     array of shape (...)
         The trailing shape of the terms.
+
+    See Also
+    --------
+    ebm_memory.energies.chunk_memories : How the memories are split into chunks.
+    ebm_memory.energies.softmax_expectation : The streamed softmax average.
+    ebm_memory.energies.attraction : The energies' use of this reduction.
 
     Examples
     --------
@@ -148,6 +159,11 @@ def softmax_expectation(
         ``logsumexp(l)``.
     expectation : array of shape (D,)
         The softmax-weighted mean of the memories.
+
+    See Also
+    --------
+    ebm_memory.energies.reduce_memories : The streamed sum or logsumexp.
+    ebm_memory.energies.softmax_update : The attention update it computes.
 
     Examples
     --------

@@ -39,6 +39,11 @@ def legendre_term(
     activation : array of shape (n,)
         ``g(x) = dL/dx``.
 
+    See Also
+    --------
+    ebm_memory.energies.two_layer_energy : The energy made of two Legendre terms and the coupling.
+    ebm_memory.lagrangians.Lagrangian.activation : The activation ``g = dL/dx``.
+
     Examples
     --------
     >>> import jax.numpy as jnp
@@ -81,6 +86,12 @@ def two_layer_energy(
     -------
     array of shape ()
         ``E(v, h)``.
+
+    See Also
+    --------
+    ebm_memory.TwoLayerNetwork.energy : The same energy as a network method.
+    ebm_memory.energies.legendre_term : The Legendre term of each layer.
+    ebm_memory.TwoLayerNetwork.integrate : Dynamics along which the energy decreases.
 
     Examples
     --------

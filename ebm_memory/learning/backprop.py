@@ -57,6 +57,10 @@ class Corruption(NamedTuple):
     noise : float
         Standard deviation of the Gaussian noise added to every entry, >= 0.
 
+    See Also
+    --------
+    ebm_memory.learning.fit_softmax_backprop : The training it configures.
+
     Examples
     --------
     >>> Corruption(mask=0.1)
@@ -180,6 +184,12 @@ def fit_softmax_backprop(
     LearnedMemories
         Memories of shape (K, D); ``objective`` of shape (max_iter,) is the reconstruction
         loss before each step, NaN after stopping.
+
+    See Also
+    --------
+    ebm_memory.learning.fit_gaussian_memories : Maximum-likelihood Model B memories by EM.
+    ebm_memory.learning.Corruption : How rows are corrupted before retrieval.
+    ebm_memory.dynamics.retrieve_softmax : The retrieval trained through.
 
     Examples
     --------

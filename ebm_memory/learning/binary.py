@@ -203,6 +203,12 @@ def fit_binary_memories(
         Memories of shape (K, D) in ``[-1, 1]``; ``objective`` of shape (max_iter,) is the
         loss before each step (at that step's gain when annealing), NaN after stopping.
 
+    See Also
+    --------
+    ebm_memory.learning.fit_delta_memories : Classical-network memories by the delta rule.
+    ebm_memory.dynamics.retrieve_binary : Model A retrieval with the learned memories.
+    ebm_memory.DenseAssociativeMemory : ``learning_rule="krotov-hopfield"`` runs it.
+
     Examples
     --------
     >>> import jax

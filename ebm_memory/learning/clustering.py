@@ -87,6 +87,12 @@ class MixtureFit(NamedTuple):
         Mean log-likelihood before each EM step, or reconstruction loss before each
         gradient step.
 
+    See Also
+    --------
+    ebm_memory.learning.fit_mixture_memories : Returns it.
+    ebm_memory.learning.fit_clam_backprop : Returns it.
+    ebm_memory.energies.mixture.MixtureParams : The parameters it holds.
+
     Examples
     --------
     >>> import numpy as np
@@ -316,6 +322,12 @@ def fit_mixture_memories(
         iteration: non-decreasing; the returned parameters are one M-step past its last
         entry.
 
+    See Also
+    --------
+    ebm_memory.learning.fit_clam_backprop : Training through the dynamics instead.
+    ebm_memory.energies.mixture.clam_energy : The mixture energy whose likelihood is maximised.
+    ebm_memory.AssociativeClustering : The estimator that runs it.
+
     Examples
     --------
     >>> import numpy as np
@@ -372,6 +384,12 @@ def fit_clam_backprop(
     MixtureFit
         Equal weights; ``objective`` of shape (n_iter,) is the reconstruction loss before
         each step.
+
+    See Also
+    --------
+    ebm_memory.learning.fit_mixture_memories : Maximum-likelihood memories by EM.
+    ebm_memory.dynamics.clam_retrieve : The dynamics trained through.
+    ebm_memory.AssociativeClustering : ``training="backprop"`` runs it.
 
     Examples
     --------

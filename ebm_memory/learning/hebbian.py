@@ -86,6 +86,12 @@ def hebbian_weights(
     jax.Array of shape (D, D)
         The symmetric weights.
 
+    See Also
+    --------
+    ebm_memory.learning.weights_to_memories : Memories that reproduce the weights.
+    ebm_memory.learning.fit_delta_memories : Memories trained by the delta rule.
+    ebm_memory.energies.interactions.classical : The classical network these weights define.
+
     Examples
     --------
     >>> import numpy as np
@@ -120,6 +126,10 @@ def weights_to_memories(W, n_memories: int) -> Float[Array, "K D"]:
         so that its largest-magnitude entry is positive. ``xi^T xi`` is the closest PSD
         matrix of rank at most K to ``W`` in Frobenius norm; it equals ``W`` when ``W`` is
         PSD of rank at most K.
+
+    See Also
+    --------
+    ebm_memory.learning.hebbian_weights : Weights by Hebb's rule.
 
     Examples
     --------
@@ -210,6 +220,11 @@ def fit_delta_memories(
     LearnedMemories
         Memories of shape (K, D); ``objective`` of shape (max_iter,) is the loss before each
         step, NaN after stopping.
+
+    See Also
+    --------
+    ebm_memory.learning.hebbian_weights : Hebb's rule, in one step.
+    ebm_memory.learning.fit_binary_memories : Memories for higher-order interactions.
 
     Examples
     --------

@@ -83,6 +83,12 @@ class LearnedMemories(NamedTuple):
         The objective at the memories before each update (entry 0 at the initial memories),
         NaN after stopping.
 
+    See Also
+    --------
+    ebm_memory.learning.fit_gaussian_memories : Returns it.
+    ebm_memory.learning.fit_spherical_memories : Returns it.
+    ebm_memory.learning.Minimised.as_learned : Converts an optimiser result to it.
+
     Examples
     --------
     >>> import numpy as np
@@ -274,6 +280,13 @@ def fit_gaussian_memories(
         Memories of shape (K, D); ``objective`` of shape (max_iter,) is the mean
         log-likelihood before each iteration (non-decreasing); the returned memories, one
         M-step further, score at least its last value.
+
+    See Also
+    --------
+    ebm_memory.learning.fit_softmax_backprop : Model B memories trained for retrieval.
+    ebm_memory.learning.fit_spherical_memories : EM on the sphere.
+    ebm_memory.density.gaussian.responsibilities : The E-step's posterior over memories.
+    ebm_memory.DenseAssociativeMemory : ``learning_rule="em"`` runs it.
 
     Examples
     --------

@@ -67,6 +67,11 @@ class Optimizer:
     momentum : float, optional
         Heavy-ball momentum in [0, 1), for ``"sgd"`` only.
 
+    See Also
+    --------
+    ebm_memory.learning.minimise : Takes one.
+    ebm_memory.learning.Optimizer.build : The optax optimiser it describes.
+
     Examples
     --------
     >>> from ebm_memory.learning.optimise import Optimizer
@@ -94,6 +99,10 @@ class Optimizer:
         -------
         optax.GradientTransformation
             ``optax.adam`` or ``optax.sgd`` at ``learning_rate``.
+
+        See Also
+        --------
+        ebm_memory.learning.minimise : Runs the optimiser.
 
         Examples
         --------
@@ -125,6 +134,11 @@ class Minimised(NamedTuple):
         ``sum_t -g_t * delta_t`` per parameter, shaped as ``params`` (Synaptic
         Intelligence).
 
+    See Also
+    --------
+    ebm_memory.learning.minimise : Returns it.
+    ebm_memory.learning.Minimised.as_learned : As the learning rules' result type.
+
     Examples
     --------
     >>> import jax.numpy as jnp
@@ -153,6 +167,10 @@ class Minimised(NamedTuple):
         LearnedMemories
             The parameters as memories, the steps, the convergence flag and the objective
             of shape (max_iter,).
+
+        See Also
+        --------
+        ebm_memory.learning.LearnedMemories : What it returns.
 
         Examples
         --------
@@ -337,6 +355,12 @@ def minimise(
     ------
     FloatingPointError
         When the loss becomes NaN or infinite.
+
+    See Also
+    --------
+    ebm_memory.learning.Optimizer : The optimiser to step with.
+    ebm_memory.learning.Minimised : What it returns.
+    ebm_memory.learning.fit_delta_memories : A learning rule built on it.
 
     Examples
     --------

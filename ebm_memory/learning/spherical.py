@@ -64,6 +64,12 @@ def fit_spherical_memories(
         Unit memories of shape (K, D); ``objective`` of shape (max_iter,) is the mean
         log-likelihood before each iteration, less the constant ``log C_D(beta) - log K``.
 
+    See Also
+    --------
+    ebm_memory.learning.fit_gaussian_memories : EM for Gaussian memories.
+    ebm_memory.density.gaussian.sample_von_mises_fisher_mixture : Draws from the vMF mixture.
+    ebm_memory.DenseAssociativeMemory : ``model="spherical"`` with ``learning_rule="em"``.
+
     Examples
     --------
     >>> import jax

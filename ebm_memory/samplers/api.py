@@ -307,6 +307,13 @@ def sample(
     RuntimeWarning
         When some draws are not finite (the chains diverged), with their count and share.
 
+    See Also
+    --------
+    ebm_memory.samplers.SamplingResult : What it returns, with diagnostics.
+    ebm_memory.samplers.MemoryMixture : Exact draws where the density is a Gaussian mixture.
+    ebm_memory.samplers.sample_gibbs : Sampling of binary (Model A) energies.
+    ebm_memory.DenseAssociativeMemory.sample : Sampling a fitted memory.
+
     Examples
     --------
     >>> import jax

@@ -32,6 +32,11 @@ class SamplingResult:
     seconds : float
         Wall time of warm-up and sampling (compilation included).
 
+    See Also
+    --------
+    ebm_memory.samplers.sample : Produces it.
+    ebm_memory.samplers.SamplingResult.to_arviz : The draws for arviz's diagnostics and plots.
+
     Examples
     --------
     >>> import numpy as np
@@ -54,6 +59,10 @@ class SamplingResult:
     def acceptance_rate(self) -> float:
         """Mean acceptance probability over all chains and draws (1.0 for ULA).
 
+        See Also
+        --------
+        ebm_memory.samplers.SamplingResult.summary : All headline diagnostics.
+
         Examples
         --------
         >>> import numpy as np
@@ -66,6 +75,10 @@ class SamplingResult:
     @property
     def divergences(self) -> int:
         """Number of divergent transitions.
+
+        See Also
+        --------
+        ebm_memory.samplers.SamplingResult.summary : All headline diagnostics.
 
         Examples
         --------
@@ -84,6 +97,10 @@ class SamplingResult:
         ndarray of shape (dim,)
             ``std / sqrt(ESS)`` per coordinate.
 
+        See Also
+        --------
+        ebm_memory.samplers.SamplingResult.summary : All headline diagnostics.
+
         Examples
         --------
         >>> import numpy as np
@@ -101,6 +118,11 @@ class SamplingResult:
         dict
             ``method``, ``chains``, ``draws``, ``min_ess``, ``max_r_hat``, ``acceptance_rate``,
             ``divergences`` and ``ess_per_second``.
+
+        See Also
+        --------
+        ebm_memory.samplers.SamplingResult.to_arviz : The full draws for arviz.
+        ebm_memory.samplers.SamplingResult.mcse : Monte Carlo standard errors per dimension.
 
         Examples
         --------
@@ -140,6 +162,10 @@ class SamplingResult:
         ------
         ImportError
             If arviz is not installed.
+
+        See Also
+        --------
+        ebm_memory.samplers.SamplingResult.summary : Headline diagnostics as plain numbers.
 
         Examples
         --------

@@ -67,6 +67,13 @@ class MemoryMixture(dist.Distribution):
     ValueError
         If ``similarity`` is unknown, ``memories`` is not 2-D or ``beta`` is not a scalar.
 
+    See Also
+    --------
+    ebm_memory.energies.softmax_energy : The Model B energy of one state.
+    ebm_memory.density.gaussian.log_partition : The log normaliser ``log Z``.
+    ebm_memory.samplers.sample : MCMC on the same energy.
+    ebm_memory.DenseAssociativeMemory : The estimator with this density (``model="softmax"``).
+
     Notes
     -----
     ``log_prob(x) = -beta E(x) - log Z`` with ``E`` from
@@ -132,6 +139,11 @@ class MemoryMixture(dist.Distribution):
         array of shape (...)
             The normalised log density.
 
+        See Also
+        --------
+        ebm_memory.samplers.MemoryMixture.sample : Exact draws from the same density.
+        ebm_memory.DenseAssociativeMemory.score_samples : The same log density from the estimator.
+
         Examples
         --------
         >>> import jax.numpy as jnp
@@ -165,6 +177,11 @@ class MemoryMixture(dist.Distribution):
         array of shape sample_shape + (D,)
             The draws.
 
+        See Also
+        --------
+        ebm_memory.samplers.MemoryMixture.log_prob : The log density of the draws.
+        ebm_memory.density.gaussian.sample_gaussian_mixture : The same draws as a pure function.
+
         Examples
         --------
         >>> import jax
@@ -180,6 +197,10 @@ class MemoryMixture(dist.Distribution):
     def weights(self) -> Float[Array, " K"]:
         """Mixing weights of the components (softmax of the log weights), shape (K,).
 
+        See Also
+        --------
+        ebm_memory.density.gaussian.log_mixing_weights : The log weights as a pure function.
+
         Examples
         --------
         >>> import jax.numpy as jnp
@@ -192,6 +213,11 @@ class MemoryMixture(dist.Distribution):
     def mean(self) -> Float[Array, " D"]:
         """``sum_mu w_mu xi_mu``, shape (D,).
 
+        See Also
+        --------
+        ebm_memory.samplers.MemoryMixture.variance : The per-coordinate variance.
+        ebm_memory.samplers.MemoryMixture.weights : The mixing weights in the mean.
+
         Examples
         --------
         >>> import jax.numpy as jnp
@@ -203,6 +229,10 @@ class MemoryMixture(dist.Distribution):
     @property
     def variance(self) -> Float[Array, " D"]:
         """Per-coordinate variance, shape (D,): ``1 / beta`` plus the spread of the centres.
+
+        See Also
+        --------
+        ebm_memory.samplers.MemoryMixture.mean : The mean.
 
         Examples
         --------

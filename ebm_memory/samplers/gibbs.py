@@ -226,6 +226,12 @@ def sample_gibbs(
         If ``temperature`` is not finite and positive, the shapes do not match, or the
         initial spins are not all +-1.
 
+    See Also
+    --------
+    ebm_memory.energies.binary_energy : The Model A energy sampled.
+    ebm_memory.samplers.annealed_binary_recall : Annealed Gibbs sweeps for recall.
+    ebm_memory.samplers.sample : Samplers for continuous energies.
+
     Examples
     --------
     >>> from ebm_memory.energies import interactions

@@ -73,6 +73,11 @@ class NoisyRecall(NamedTuple):
     annealed : array of shape (..., D)
         States at the end of the noisy phase, before the final descent.
 
+    See Also
+    --------
+    ebm_memory.samplers.annealed_binary_recall : Returns one for Model A.
+    ebm_memory.samplers.annealed_langevin_recall : Returns one for Model B.
+
     Examples
     --------
     >>> from ebm_memory.energies import interactions
@@ -183,6 +188,12 @@ def annealed_binary_recall(
     TypeError
         If ``interaction`` is not an :class:`Interaction`.
 
+    See Also
+    --------
+    ebm_memory.dynamics.retrieve_binary : Noiseless Model A retrieval.
+    ebm_memory.samplers.sample_gibbs : Gibbs sampling at a fixed temperature.
+    ebm_memory.analysis.noise_benefit : Retrieval error against the initial temperature.
+
     Examples
     --------
     >>> from ebm_memory.dynamics import retrieve_binary
@@ -281,6 +292,12 @@ def annealed_langevin_recall(
     ------
     ValueError
         For a negative temperature, non-positive ``beta`` or ``step_size``, mismatched shapes.
+
+    See Also
+    --------
+    ebm_memory.dynamics.retrieve_softmax : Noiseless Model B retrieval.
+    ebm_memory.samplers.annealed_binary_recall : The Model A counterpart.
+    ebm_memory.samplers.sample : Langevin sampling at a fixed temperature.
 
     Examples
     --------

@@ -10,11 +10,12 @@ The check serves the built HTML over ``http://127.0.0.1`` (the search page needs
   links to the API page.
 
 A page fails on any console error, uncaught page error, failed or non-2xx request to the local
-site, image that did not load (``naturalWidth == 0``), page wider than the window, or formula
-that is neither typeset nor readable as TeX. The tutorial page must show at least one figure
-and the index at least one formula. Requests to other hosts (MathJax from its CDN) are
-aborted, so the check runs offline; the errors they cause, and only those, are ignored and
-counted. Formulas then stay as their TeX source, ``\\(E(x)\\)``, which the check requires.
+site, image that did not load (``naturalWidth == 0``), page wider than the window, heading or
+sidebar wider than its column, or formula that is neither typeset nor readable as TeX. The
+tutorial page must show at least one figure and the index at least one formula. Requests to
+other hosts (MathJax from its CDN) are aborted, so the check runs offline; the errors they
+cause, and only those, are ignored and counted. Formulas then stay as their TeX source,
+``\\(E(x)\\)``, which the check requires.
 
 Each page is saved as a full-page PNG screenshot, one result line is printed per page, and
 the exit status is 0 when every check passes, 1 otherwise.
@@ -65,6 +66,10 @@ PAGE_STATE = r"""() => {
     const tex = /^(\\\(|\\\[|\$)/.test(text) && text.length > 4;
     return !(tex && node.getClientRects().length > 0);
   });
+  const columns = ".bd-article :is(h1, h2, h3), .bd-sidebar-primary, .bd-sidebar-secondary";
+  const wide = [...document.querySelectorAll(columns)].filter(
+    (node) => node.scrollWidth > node.clientWidth + 1,
+  );
   return {
     images: [...document.images].map((img) => ({ src: img.src, width: img.naturalWidth })),
     figures: article.querySelectorAll("img").length,
@@ -72,6 +77,7 @@ PAGE_STATE = r"""() => {
     typeset: document.querySelectorAll("mjx-container").length,
     unreadable: unreadable.map((node) => node.textContent.trim().slice(0, 60)),
     overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    wide: wide.map((node) => node.tagName === "DIV" ? node.className : node.textContent.trim()),
   };
 }"""
 
@@ -327,6 +333,7 @@ def _check_content(page, check: PageCheck, timeout_ms: float) -> None:
     check.problems += [f"formula not readable: {text!r}" for text in state["unreadable"]]
     if state["overflow"] > 0:
         check.problems.append(f"page {state['overflow']} px wider than the window")
+    check.problems += [f"wider than its column: {text[:50]}" for text in state["wide"]]
     shown = "typeset" if state["typeset"] else "as TeX"
     check.notes.append(f"{len(state['images'])} images loaded, {state['figures']} in the article")
     check.notes.append(f"{state['formulas']} formulas {shown}")

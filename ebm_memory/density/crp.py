@@ -34,6 +34,11 @@ def sample_crp_partition(
     An existing table is drawn by picking an earlier customer uniformly (probability
     proportional to ``n_k``) and keeping the choice with probability ``(n_k - d) / n_k``:
     exact, and O(1) expected work per customer.
+
+    See Also
+    --------
+    ebm_memory.density.crp.expected_tables : The expected number of tables.
+    ebm_memory.density.crp.sample_crp_mixture : Rows drawn around the tables.
     """
     labels = np.empty(n_samples, dtype=np.int64)
     counts: list[int] = []
@@ -70,6 +75,11 @@ def sample_crp_mixture(
     -------
     X : (n_samples, n_features) points
     labels : (n_samples,) table of each point, numbered in order of opening
+
+    See Also
+    --------
+    ebm_memory.density.crp.sample_crp_partition : The table labels alone.
+    ebm_memory.NonparametricMemory : The estimator that learns such a mixture.
     """
     if not 0 <= discount < 1 or alpha <= -discount:
         raise ValueError(f"need 0 <= discount < 1 and alpha > -discount; got {alpha}, {discount}.")
@@ -81,7 +91,13 @@ def sample_crp_mixture(
 
 
 def expected_tables(n_samples, alpha: float, discount: float = 0.0) -> np.ndarray:
-    """Expected number of tables after ``n_samples`` customers (closed form, module docs)."""
+    """Expected number of tables after ``n_samples`` customers (closed form, module docs).
+
+    See Also
+    --------
+    ebm_memory.density.crp.sample_crp_partition : Draws the tables themselves.
+    ebm_memory.analysis.memory_growth : Compares measured growth with it.
+    """
     n = np.asarray(n_samples, dtype=np.float64)
     if discount == 0:
         return alpha * (digamma(alpha + n) - digamma(alpha))

@@ -46,14 +46,27 @@ __all__ = [
 
 
 def log_mixing_weights(memories: Float[Array, "K D"], beta, similarity: str) -> Float[Array, " K"]:
-    """Log mixing weights of the Gaussian mixture equivalent to Model B."""
+    """Log mixing weights of the Gaussian mixture equivalent to Model B.
+
+    See Also
+    --------
+    ebm_memory.density.gaussian.responsibilities : The posterior over the components at ``x``.
+    ebm_memory.density.gaussian.sample_gaussian_mixture : Draws components by these weights.
+    """
     if similarity == "dot":
         return jax.nn.log_softmax(beta * 0.5 * jnp.sum(memories**2, axis=1))
     return jnp.full(memories.shape[0], -jnp.log(memories.shape[0]), memories.dtype)
 
 
 def log_partition(memories: Float[Array, "K D"], beta, similarity: str) -> Float[Array, ""]:
-    """``log Z = log integral exp(-beta E(x)) dx`` of Model B, in closed form."""
+    """``log Z = log integral exp(-beta E(x)) dx`` of Model B, in closed form.
+
+    See Also
+    --------
+    ebm_memory.density.gaussian.gaussian_log_density : The log density it normalises.
+    ebm_memory.energies.softmax_energy : The Model B energy.
+    ebm_memory.DenseAssociativeMemory.score_samples : The estimator's normalised log density.
+    """
     memories = jnp.asarray(memories)
     n_memories, n_features = memories.shape
     gaussian = 0.5 * n_features * jnp.log(2 * jnp.pi / beta)
@@ -65,7 +78,14 @@ def log_partition(memories: Float[Array, "K D"], beta, similarity: str) -> Float
 def responsibilities(
     state: Float[Array, " D"], memories: Float[Array, "K D"], beta, similarity: str
 ) -> Float[Array, " K"]:
-    """Posterior ``p(memory mu | x)`` of the mixture: the attention weights at ``x``."""
+    """Posterior ``p(memory mu | x)`` of the mixture: the attention weights at ``x``.
+
+    See Also
+    --------
+    ebm_memory.density.gaussian.log_mixing_weights : The prior weights of the components.
+    ebm_memory.energies.attention_scores : The scores the attention is a softmax of.
+    ebm_memory.DenseAssociativeMemory.transform : The responsibilities of each row.
+    """
     return scaled_softmax(attention_scores(state, memories, similarity), beta)
 
 
@@ -73,6 +93,11 @@ def vmf_log_normaliser(n_features: int, beta: float) -> float:
     """``log C_D(beta)`` of the von Mises-Fisher density ``C_D exp(beta mu^T x)`` on S^(D-1).
 
     Uses the exponentially scaled Bessel function so large concentrations do not overflow.
+
+    See Also
+    --------
+    ebm_memory.density.gaussian.sample_von_mises_fisher_mixture : Draws from the mixture.
+    ebm_memory.AssociativeClustering : The hypersphere clustering it normalises.
     """
     order = n_features / 2 - 1
     return float(
@@ -85,7 +110,14 @@ def vmf_log_normaliser(n_features: int, beta: float) -> float:
 def sample_gaussian_mixture(
     key, memories: Float[Array, "K D"], beta, similarity: str, n_samples: int
 ) -> Float[Array, "n D"]:
-    """Exact ancestral samples of Model B: a component by its weight, then Gaussian noise."""
+    """Exact ancestral samples of Model B: a component by its weight, then Gaussian noise.
+
+    See Also
+    --------
+    ebm_memory.samplers.MemoryMixture.sample : The same draws from a numpyro distribution.
+    ebm_memory.density.gaussian.sample_von_mises_fisher_mixture : Exact draws on the sphere.
+    ebm_memory.DenseAssociativeMemory.sample : Sampling a fitted memory.
+    """
     pick_key, noise_key = jax.random.split(key)
     components = jax.random.categorical(
         pick_key, log_mixing_weights(memories, beta, similarity), shape=(n_samples,)
@@ -100,6 +132,12 @@ def sample_von_mises_fisher_mixture(
     """Exact samples of the equal-weight vMF mixture by Wood's (1994) rejection sampler.
 
     ``rng`` is a ``RandomState`` (as :func:`sklearn.utils.check_random_state` returns).
+
+    See Also
+    --------
+    ebm_memory.density.gaussian.vmf_log_normaliser : The normaliser of each component.
+    ebm_memory.density.gaussian.sample_gaussian_mixture : Exact draws of Model B.
+    ebm_memory.learning.fit_spherical_memories : Learns the mean directions.
     """
     n_memories, n_features = unit_memories.shape
     means = unit_memories[rng.randint(0, n_memories, n_samples)]
@@ -127,6 +165,13 @@ def sample_von_mises_fisher_mixture(
 def gaussian_log_density(
     state: Float[Array, " D"], memories, beta, similarity: str, log_norm, *, chunk_size=None
 ) -> Float[Array, ""]:
-    """``-beta E(x) - log Z`` for one state, with ``log Z`` precomputed."""
+    """``-beta E(x) - log Z`` for one state, with ``log Z`` precomputed.
+
+    See Also
+    --------
+    ebm_memory.density.gaussian.log_partition : The precomputed ``log Z``.
+    ebm_memory.energies.softmax_energy : The energy ``E(x)``.
+    ebm_memory.samplers.MemoryMixture.log_prob : The same density as a numpyro distribution.
+    """
     energy = softmax_energy(state, memories, beta, similarity=similarity, chunk_size=chunk_size)
     return -beta * energy - log_norm

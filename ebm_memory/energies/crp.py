@@ -61,6 +61,11 @@ class CRPPrior(NamedTuple):
     beta : precision of a component
     prior_mean : (D,) mean m_0 of the base measure
     prior_variance : variance tau^2 of the base measure (per feature)
+
+    See Also
+    --------
+    ebm_memory.energies.crp.crp_energy : The energy under this prior.
+    ebm_memory.NonparametricMemory : The estimator that holds it.
     """
 
     alpha: Float[Array, ""] | float
@@ -77,6 +82,12 @@ class Tables(NamedTuple):
     ----------
     counts : (C,) points per memory
     sums : (C, D) sum of the points of each memory
+
+    See Also
+    --------
+    ebm_memory.learning.nonparametric.seat : Seats rows and grows the tables.
+    ebm_memory.learning.nonparametric.empty_tables : Tables with only free slots.
+    ebm_memory.energies.crp.posterior_means : The memories the statistics give.
     """
 
     counts: Float[Array, " C"]
@@ -93,7 +104,13 @@ def _posterior(tables: Tables, prior: CRPPrior):
 
 
 def posterior_means(tables: Tables, prior: CRPPrior) -> Float[Array, "C D"]:
-    """Posterior mean of every memory (the prior mean for free slots)."""
+    """Posterior mean of every memory (the prior mean for free slots).
+
+    See Also
+    --------
+    ebm_memory.energies.crp.Tables : The statistics they are computed from.
+    ebm_memory.energies.crp.memory_log_weights : The weights of each memory at ``x``.
+    """
     return _posterior(tables, prior)[0]
 
 
@@ -108,7 +125,13 @@ def _log_gaussian(x, mean, variance):
 def memory_log_weights(
     x: Float[Array, " D"], tables: Tables, prior: CRPPrior
 ) -> Float[Array, " C"]:
-    """``log[(n_k - d) N(x; mu_k, v_k I)]`` for each memory; ``-inf`` for free slots."""
+    """``log[(n_k - d) N(x; mu_k, v_k I)]`` for each memory; ``-inf`` for free slots.
+
+    See Also
+    --------
+    ebm_memory.energies.crp.seating_log_weights : The same with the new-table term.
+    ebm_memory.NonparametricMemory.transform : The normalised weights of each row.
+    """
     means, variances = _posterior(tables, prior)
     active = tables.counts > 0
     log_mass = jnp.log(jnp.where(active, tables.counts - prior.discount, 1.0))
@@ -118,7 +141,13 @@ def memory_log_weights(
 def seating_log_weights(
     x: Float[Array, " D"], tables: Tables, prior: CRPPrior
 ) -> Float[Array, " C+1"]:
-    """The memories' log weights followed by the new-table term's, ``(C + 1,)``."""
+    """The memories' log weights followed by the new-table term's, ``(C + 1,)``.
+
+    See Also
+    --------
+    ebm_memory.energies.crp.memory_log_weights : The memories' weights alone.
+    ebm_memory.learning.nonparametric.seat : Seats each row by these weights.
+    """
     n_active = jnp.sum(tables.counts > 0)
     new = jnp.log(prior.alpha + prior.discount * n_active) + _log_gaussian(
         x, prior.prior_mean, 1 / prior.beta + prior.prior_variance
@@ -127,5 +156,11 @@ def seating_log_weights(
 
 
 def crp_energy(x: Float[Array, " D"], tables: Tables, prior: CRPPrior) -> Float[Array, ""]:
-    """``E(x) = -(1/beta) logsumexp(seating_log_weights(x))`` (module docs)."""
+    """``E(x) = -(1/beta) logsumexp(seating_log_weights(x))`` (module docs).
+
+    See Also
+    --------
+    ebm_memory.energies.crp.seating_log_weights : The weights it is a logsumexp of.
+    ebm_memory.NonparametricMemory.energy : The same energy from the estimator.
+    """
     return -jax.nn.logsumexp(seating_log_weights(x, tables, prior)) / prior.beta

@@ -73,6 +73,11 @@ class MixtureParams(NamedTuple):
     memories : (K, D) component means (unit rows for cosine)
     log_weights : (K,) log mixing weights (log-sum-exp 0)
     beta : precision (euclidean) or concentration (cosine)
+
+    See Also
+    --------
+    ebm_memory.energies.mixture.clam_energy : The ClAM energy of these parameters.
+    ebm_memory.learning.fit_mixture_memories : Learns them by EM.
     """
 
     memories: Float[Array, "K D"]
@@ -88,7 +93,13 @@ def _direction(v: Float[Array, " D"]) -> Float[Array, " D"]:
 def mixture_scores(
     v: Float[Array, " D"], memories: Float[Array, "K D"], similarity: str
 ) -> Float[Array, " K"]:
-    """Similarities ``s_k(v)``: ``-|v - mu_k|^2 / 2`` or ``mu_k^T v_hat``."""
+    """Similarities ``s_k(v)``: ``-|v - mu_k|^2 / 2`` or ``mu_k^T v_hat``.
+
+    See Also
+    --------
+    ebm_memory.energies.mixture.clam_energy : The ClAM energy of these scores.
+    ebm_memory.energies.attention_scores : The Model B scores.
+    """
     if similarity == "cosine":
         return memories @ _direction(v)
     return -0.5 * jnp.sum((memories - v) ** 2, axis=1)
@@ -99,6 +110,11 @@ def component_log_normaliser(n_features: int, beta) -> Float[Array, ""]:
 
     The cosine components' ``log C_D(beta)`` needs a Bessel function of arbitrary order,
     which JAX lacks: take it from :func:`ebm_memory.density.gaussian.vmf_log_normaliser`.
+
+    See Also
+    --------
+    ebm_memory.energies.mixture.log_joint : Adds it to each component's log joint.
+    ebm_memory.density.gaussian.vmf_log_normaliser : The normaliser of a cosine component.
     """
     return 0.5 * n_features * jnp.log(beta / (2 * jnp.pi))
 
@@ -106,7 +122,13 @@ def component_log_normaliser(n_features: int, beta) -> Float[Array, ""]:
 def log_joint(
     x: Float[Array, " D"], params: MixtureParams, similarity: str, log_normaliser
 ) -> Float[Array, " K"]:
-    """``log p(x, z=k) = log pi_k + beta s_k(x) + log normaliser`` for every component."""
+    """``log p(x, z=k) = log pi_k + beta s_k(x) + log normaliser`` for every component.
+
+    See Also
+    --------
+    ebm_memory.energies.mixture.mixture_scores : The similarities ``s_k(x)``.
+    ebm_memory.energies.mixture.elbo_energy : The ELBO built on it.
+    """
     return (
         params.log_weights
         + params.beta * mixture_scores(x, params.memories, similarity)
@@ -120,14 +142,27 @@ def _logits(v, params: MixtureParams, similarity: str) -> Float[Array, " K"]:
 
 
 def clam_energy(v: Float[Array, " D"], params: MixtureParams, similarity: str) -> Float[Array, ""]:
-    """ClAM energy ``-(1/beta) log sum_k pi_k exp(beta s_k(v))``."""
+    """ClAM energy ``-(1/beta) log sum_k pi_k exp(beta s_k(v))``.
+
+    See Also
+    --------
+    ebm_memory.energies.mixture.clam_step : The update that lowers it.
+    ebm_memory.dynamics.clam_retrieve : Descends it to a fixed point.
+    ebm_memory.energies.mixture.elbo_energy : The ELBO energy over assignments.
+    """
     return -scaled_logsumexp(_logits(v, params, similarity), params.beta) / params.beta
 
 
 def clam_target(
     v: Float[Array, " D"], params: MixtureParams, similarity: str
 ) -> Float[Array, " D"]:
-    """Posterior-weighted mean of the memories, ``sum_k p(k | v) mu_k`` (unit for cosine)."""
+    """Posterior-weighted mean of the memories, ``sum_k p(k | v) mu_k`` (unit for cosine).
+
+    See Also
+    --------
+    ebm_memory.energies.mixture.clam_step : The step towards it.
+    ebm_memory.energies.mixture.mixture_scores : The similarities the posterior is built from.
+    """
     target = scaled_softmax(_logits(v, params, similarity), params.beta) @ params.memories
     return _direction(target) if similarity == "cosine" else target
 
@@ -135,14 +170,27 @@ def clam_target(
 def clam_step(
     v: Float[Array, " D"], params: MixtureParams, similarity: str, step_size
 ) -> Float[Array, " D"]:
-    """``v <- (1 - eta) v + eta m(v)`` (renormalised for cosine); eta = 1 is one EM step."""
+    """``v <- (1 - eta) v + eta m(v)`` (renormalised for cosine); eta = 1 is one EM step.
+
+    See Also
+    --------
+    ebm_memory.energies.mixture.clam_target : The posterior mean it moves towards.
+    ebm_memory.dynamics.clam_retrieve : Repeats the step to a fixed point.
+    """
     new = (1 - step_size) * v + step_size * clam_target(v, params, similarity)
     return _direction(new) if similarity == "cosine" else new
 
 
 def elbo_energy(logits: Float[Array, " K"], joint: Float[Array, " K"]) -> Float[Array, ""]:
     """``sum_k q_k (log q_k - log p(x, z=k))`` with ``q = softmax(logits)`` and ``joint`` from
-    :func:`log_joint`; its minimum, at the posterior, is ``-log p(x)``."""
+    :func:`log_joint`; its minimum, at the posterior, is ``-log p(x)``.
+
+    See Also
+    --------
+    ebm_memory.energies.mixture.log_joint : The joint it is built from.
+    ebm_memory.energies.mixture.elbo_step : The update that lowers it.
+    ebm_memory.dynamics.elbo_retrieve : Descends it to the posterior.
+    """
     log_q = jax.nn.log_softmax(logits)
     return jnp.sum(jnp.exp(log_q) * (log_q - joint))
 
@@ -154,6 +202,11 @@ def elbo_step(
 
     ``q_t`` is proportional to ``p(z | x) exp(c_t delta)`` with ``c_t = (1 - eta)^t``, and
     ``KL(q || p(z | x))`` grows with ``c``, so every step with eta in (0, 1] lowers it.
+
+    See Also
+    --------
+    ebm_memory.energies.mixture.elbo_energy : The energy it lowers.
+    ebm_memory.dynamics.elbo_retrieve : Repeats the step to convergence.
     """
     new = (1 - step_size) * logits + step_size * joint
     return new - jax.lax.stop_gradient(jnp.max(new))

@@ -48,13 +48,25 @@ MIN_CAPACITY = 64
 
 
 def empty_tables(n_features: int, capacity: int = MIN_CAPACITY) -> Tables:
-    """Tables with ``capacity`` free slots."""
+    """Tables with ``capacity`` free slots.
+
+    See Also
+    --------
+    ebm_memory.learning.nonparametric.seat : Seats rows at the tables.
+    ebm_memory.energies.crp.Tables : What it returns.
+    """
     return Tables(np.zeros(capacity), np.zeros((capacity, n_features)))
 
 
 def with_capacity(tables: Tables, needed: int) -> Tables:
     """Pad the tables with free slots to a power of two (at least 64) holding ``needed``:
-    jitted kernels then compile for a handful of capacities however many memories exist."""
+    jitted kernels then compile for a handful of capacities however many memories exist.
+
+    See Also
+    --------
+    ebm_memory.learning.nonparametric.compact : Drops free slots.
+    ebm_memory.learning.nonparametric.empty_tables : Tables with only free slots.
+    """
     capacity = len(tables.counts)
     grown = bucket_size(needed, MIN_CAPACITY)
     if capacity >= grown:
@@ -107,17 +119,35 @@ def _blocks(X, labels, tables, prior, remove_first):
 
 def seat(X, tables: Tables, prior: CRPPrior) -> tuple[Tables, np.ndarray]:
     """One online pass: seat the rows of ``X`` in order. Returns the tables and each row's
-    memory index (tables may have grown; existing indices are kept)."""
+    memory index (tables may have grown; existing indices are kept).
+
+    See Also
+    --------
+    ebm_memory.energies.crp.seating_log_weights : The weights each row is seated by.
+    ebm_memory.learning.nonparametric.reseat : A sweep that seats every row again.
+    ebm_memory.NonparametricMemory.partial_fit : Seats rows from the estimator.
+    """
     return _blocks(X, np.zeros(len(X), np.int64), tables, prior, remove_first=False)
 
 
 def reseat(X, labels, tables: Tables, prior: CRPPrior) -> tuple[Tables, np.ndarray]:
-    """One sweep: take each row out of its memory (``labels``) and seat it again."""
+    """One sweep: take each row out of its memory (``labels``) and seat it again.
+
+    See Also
+    --------
+    ebm_memory.learning.nonparametric.seat : The online pass before the sweeps.
+    ebm_memory.NonparametricMemory.fit : Seats, sweeps and prunes.
+    """
     return _blocks(X, labels, tables, prior, remove_first=True)
 
 
 def compact(tables: Tables, labels: np.ndarray) -> tuple[Tables, np.ndarray]:
-    """Drop free slots; memories keep their order and labels are renumbered to match."""
+    """Drop free slots; memories keep their order and labels are renumbered to match.
+
+    See Also
+    --------
+    ebm_memory.learning.nonparametric.with_capacity : Pads the tables with free slots.
+    """
     counts = np.asarray(tables.counts)
     active = np.flatnonzero(counts > 0)
     renumber = np.full(len(counts), -1)
@@ -126,7 +156,13 @@ def compact(tables: Tables, labels: np.ndarray) -> tuple[Tables, np.ndarray]:
 
 
 def tables_from_labels(X, labels: np.ndarray, n_memories: int) -> Tables:
-    """Counts and sums of the rows of ``X`` grouped by ``labels``."""
+    """Counts and sums of the rows of ``X`` grouped by ``labels``.
+
+    See Also
+    --------
+    ebm_memory.learning.nonparametric.seat : Seats rows online instead.
+    ebm_memory.energies.crp.Tables : What it returns.
+    """
     counts = np.bincount(labels, minlength=n_memories).astype(float)
     sums = np.zeros((n_memories, X.shape[1]))
     np.add.at(sums, labels, X)
@@ -139,6 +175,12 @@ def _argmax_memory(X, tables, prior):
 
 
 def hard_assign(X, tables: Tables, prior: CRPPrior) -> np.ndarray:
-    """The existing memory with the largest weight for each row (no new memories)."""
+    """The existing memory with the largest weight for each row (no new memories).
+
+    See Also
+    --------
+    ebm_memory.learning.nonparametric.seat : Seats rows, creating memories as needed.
+    ebm_memory.NonparametricMemory.predict : The same assignment from the estimator.
+    """
     padded = with_capacity(tables, len(tables.counts))
     return map_blocks(_argmax_memory, np.asarray(X), padded, prior).astype(np.int64)

@@ -105,6 +105,10 @@ class MeanScoreMixin:
         score : float
             Mean ``log p(x)`` over the rows.
 
+        See Also
+        --------
+        score_samples : The log density of each row.
+
         Examples
         --------
         >>> from sklearn.datasets import make_blobs

@@ -56,6 +56,11 @@ class CRPDensityMixin(MeanScoreMixin):
         posterior : ndarray of shape (n_samples, n_memories)
             Probabilities of the existing memories (without the new-memory term), float64.
 
+        See Also
+        --------
+        ebm_memory.NonparametricMemory.predict : The memory of largest weight.
+        ebm_memory.energies.crp.memory_log_weights : The log weights as a pure function.
+
         Examples
         --------
         >>> from ebm_memory import NonparametricMemory
@@ -82,6 +87,11 @@ class CRPDensityMixin(MeanScoreMixin):
         log_density : ndarray of shape (n_samples,)
             ``log p(x) = -beta E(x) - log_partition_``, float64.
 
+        See Also
+        --------
+        ebm_memory.NonparametricMemory.energy : The energy of each row.
+        ebm_memory.NonparametricMemory.score : The mean over the rows.
+
         Examples
         --------
         >>> import numpy as np
@@ -104,6 +114,11 @@ class CRPDensityMixin(MeanScoreMixin):
         -------
         energy : ndarray of shape (n_samples,)
             ``E(x) = -(1/beta) logsumexp`` of the seating log weights, float64.
+
+        See Also
+        --------
+        ebm_memory.energies.crp.crp_energy : The same energy as a pure function.
+        ebm_memory.NonparametricMemory.score_samples : The log posterior predictive density.
 
         Examples
         --------

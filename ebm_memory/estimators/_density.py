@@ -152,6 +152,12 @@ class DensityMethodsMixin:
         energy : ndarray of shape (n_samples,)
             ``E(x)``, float64.
 
+        See Also
+        --------
+        ebm_memory.DenseAssociativeMemory.score_samples : The normalised log density.
+        ebm_memory.DenseAssociativeMemory.retrieve : Descends this energy.
+        ebm_memory.energies.softmax_energy : The Model B energy of one state.
+
         Examples
         --------
         >>> import numpy as np
@@ -172,6 +178,11 @@ class DensityMethodsMixin:
             ``log_partition_``.
         standard_error : float
             ``log_partition_error_``.
+
+        See Also
+        --------
+        ebm_memory.DenseAssociativeMemory.score_samples : The log density normalised by it.
+        ebm_memory.density.gaussian.log_partition : Closed form for the softmax models.
 
         Examples
         --------
@@ -210,6 +221,12 @@ class DensityMethodsMixin:
             Normalised log density ``log p(x)`` of each row, float64 (binary models: the log
             probability of the binarised row).
 
+        See Also
+        --------
+        ebm_memory.DenseAssociativeMemory.energy : The unnormalised energy.
+        ebm_memory.density.gaussian.log_partition : The closed-form ``log Z`` (softmax models).
+        ebm_memory.DenseAssociativeMemory.score : The total over the rows.
+
         Examples
         --------
         >>> from ebm_memory import DenseAssociativeMemory
@@ -247,6 +264,10 @@ class DensityMethodsMixin:
         score : float
             ``sum log p(x)`` over the rows.
 
+        See Also
+        --------
+        ebm_memory.DenseAssociativeMemory.score_samples : The log density of each row.
+
         Examples
         --------
         >>> import numpy as np
@@ -274,6 +295,11 @@ class DensityMethodsMixin:
         -------
         responsibilities : ndarray of shape (n_samples, n_memories)
             Rows summing to one, float64.
+
+        See Also
+        --------
+        ebm_memory.density.gaussian.responsibilities : The responsibilities as a pure function.
+        ebm_memory.DenseAssociativeMemory.score_samples : The log density of each row.
 
         Examples
         --------

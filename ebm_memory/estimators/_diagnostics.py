@@ -35,6 +35,11 @@ class MetastableRetrievalWarning(UserWarning):
     attention weight on one memory is below one half; its message names the beta that would
     retrieve single memories.
 
+    See Also
+    --------
+    ebm_memory.DenseAssociativeMemory.retrieve : Warns when retrieval ends between memories.
+    ebm_memory.analysis.classify_fixed_points : Labels fixed points single, mixture or global.
+
     Examples
     --------
     >>> import warnings

@@ -83,6 +83,11 @@ class MixtureDensityMixin(MeanScoreMixin):
         posterior : ndarray of shape (n_samples, n_clusters)
             Rows summing to one, float64.
 
+        See Also
+        --------
+        ebm_memory.AssociativeClustering.predict : The cluster of each row.
+        ebm_memory.density.gaussian.responsibilities : The Gaussian posterior as a pure function.
+
         Examples
         --------
         >>> from sklearn.datasets import make_blobs
@@ -110,6 +115,11 @@ class MixtureDensityMixin(MeanScoreMixin):
         energy : ndarray of shape (n_samples,)
             ``E(x)``, float64; ``score_samples(X) = -beta_ E(x) - log_partition_``.
 
+        See Also
+        --------
+        ebm_memory.AssociativeClustering.score_samples : The normalised log density.
+        ebm_memory.energies.mixture.clam_energy : The ClAM energy of one state.
+
         Examples
         --------
         >>> import numpy as np
@@ -136,6 +146,11 @@ class MixtureDensityMixin(MeanScoreMixin):
         -------
         log_density : ndarray of shape (n_samples,)
             ``log p(x)``, float64.
+
+        See Also
+        --------
+        ebm_memory.AssociativeClustering.energy : The unnormalised energy.
+        ebm_memory.AssociativeClustering.score : The mean over the rows.
 
         Examples
         --------

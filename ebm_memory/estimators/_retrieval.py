@@ -36,6 +36,10 @@ class RetrievalMixin:
         states : ndarray of shape (n_samples, n_features)
             Retrieved states, float64.
 
+        See Also
+        --------
+        ebm_memory.DenseAssociativeMemory.retrieve : The same, with a ``mask`` and diagnostics.
+
         Examples
         --------
         >>> import numpy as np
@@ -73,6 +77,13 @@ class RetrievalMixin:
         info : dict
             Only with ``return_info=True``: arrays of shape (n_samples,) ``n_steps``,
             ``converged`` and ``energy``.
+
+        See Also
+        --------
+        ebm_memory.DenseAssociativeMemory.energy : The energy the dynamics lower.
+        ebm_memory.dynamics.retrieve_softmax : The Model B loop it runs.
+        ebm_memory.dynamics.retrieve_binary : The Model A loop it runs.
+        ebm_memory.MetastableRetrievalWarning : Warned when retrieval ends between memories.
 
         Examples
         --------

@@ -162,6 +162,12 @@ default="exact"
             Only with ``return_info=True``: the chains, of shape (n_chains, draws per
             chain, n_features), and their diagnostics.
 
+        See Also
+        --------
+        ebm_memory.samplers.sample : The MCMC samplers.
+        ebm_memory.samplers.sample_gibbs : The Gibbs sampler of the binary models.
+        ebm_memory.DenseAssociativeMemory.score_samples : The log density sampled.
+
         Examples
         --------
         >>> import numpy as np

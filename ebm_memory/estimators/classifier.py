@@ -131,6 +131,12 @@ class DenseAssociativeClassifier(ContinualTrainingMixin, ClassifierMixin, Memory
     n_features_in_ : int
         Number of features seen at fit.
 
+    See Also
+    --------
+    ebm_memory.learning.fit_binary_memories : The same KH2016 rule without labels.
+    ebm_memory.analysis.run_task_sequence : Trains and tests it on a sequence of tasks.
+    ebm_memory.DenseAssociativeMemory : The unsupervised memory.
+
     Examples
     --------
     >>> import numpy as np
@@ -200,6 +206,10 @@ class DenseAssociativeClassifier(ContinualTrainingMixin, ClassifierMixin, Memory
         self : DenseAssociativeClassifier
             The fitted estimator.
 
+        See Also
+        --------
+        ebm_memory.DenseAssociativeClassifier.partial_fit : One more task, protecting the earlier.
+
         Examples
         --------
         >>> from ebm_memory import DenseAssociativeClassifier
@@ -232,6 +242,11 @@ class DenseAssociativeClassifier(ContinualTrainingMixin, ClassifierMixin, Memory
         -------
         self : DenseAssociativeClassifier
             The estimator, trained on one more task.
+
+        See Also
+        --------
+        ebm_memory.DenseAssociativeClassifier.fit : Learns from scratch.
+        ebm_memory.analysis.run_task_sequence : Calls it task after task.
 
         Examples
         --------
@@ -291,6 +306,11 @@ class DenseAssociativeClassifier(ContinualTrainingMixin, ClassifierMixin, Memory
             The drives; for two classes the difference ``drive_1 - drive_0`` (positive
             favours ``classes_[1]``), as scikit-learn's binary classifiers.
 
+        See Also
+        --------
+        ebm_memory.DenseAssociativeClassifier.predict : The label with the strongest drive.
+        ebm_memory.DenseAssociativeClassifier.predict_proba : The drives as probabilities.
+
         Examples
         --------
         >>> from ebm_memory import DenseAssociativeClassifier
@@ -314,6 +334,11 @@ class DenseAssociativeClassifier(ContinualTrainingMixin, ClassifierMixin, Memory
         -------
         proba : ndarray of shape (n_samples, n_classes)
             Rows summing to one, float64, columns in the order of ``classes_``.
+
+        See Also
+        --------
+        ebm_memory.DenseAssociativeClassifier.decision_function : The drives.
+        ebm_memory.DenseAssociativeClassifier.predict_log_proba : Their logarithm.
 
         Examples
         --------
@@ -341,6 +366,10 @@ class DenseAssociativeClassifier(ContinualTrainingMixin, ClassifierMixin, Memory
         log_proba : ndarray of shape (n_samples, n_classes)
             Log probabilities, float64.
 
+        See Also
+        --------
+        ebm_memory.DenseAssociativeClassifier.predict_proba : The probabilities.
+
         Examples
         --------
         >>> from ebm_memory import DenseAssociativeClassifier
@@ -363,6 +392,10 @@ class DenseAssociativeClassifier(ContinualTrainingMixin, ClassifierMixin, Memory
         -------
         labels : ndarray of shape (n_samples,)
             Predicted labels, from ``classes_``.
+
+        See Also
+        --------
+        ebm_memory.DenseAssociativeClassifier.decision_function : The drives compared.
 
         Examples
         --------

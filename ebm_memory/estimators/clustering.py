@@ -120,6 +120,13 @@ class AssociativeClustering(
     feature_names_in_ : ndarray of shape (n_features,)
         Their names; defined only when X had string column names.
 
+    See Also
+    --------
+    ebm_memory.learning.fit_mixture_memories : The EM it runs.
+    ebm_memory.dynamics.clam_retrieve : The ClAM dynamics.
+    ebm_memory.dynamics.elbo_retrieve : The ELBO dynamics.
+    ebm_memory.NonparametricMemory : A mixture whose number of memories grows with the data.
+
     Examples
     --------
     >>> from sklearn.datasets import make_blobs
@@ -191,6 +198,11 @@ class AssociativeClustering(
         -------
         self : AssociativeClustering
             Fitted, with ``labels_`` of the training rows.
+
+        See Also
+        --------
+        ebm_memory.learning.fit_mixture_memories : The EM fit.
+        ebm_memory.learning.fit_clam_backprop : The ``training="backprop"`` fit.
 
         Examples
         --------
@@ -283,6 +295,11 @@ class AssociativeClustering(
         labels : ndarray of shape (n_samples,)
             Index of the memory that dominates at each row's fixed point.
 
+        See Also
+        --------
+        ebm_memory.AssociativeClustering.retrieve : The fixed points the labels are read at.
+        ebm_memory.AssociativeClustering.transform : The posterior the labels maximise.
+
         Examples
         --------
         >>> from sklearn.datasets import make_blobs
@@ -318,6 +335,12 @@ class AssociativeClustering(
             shape (n_samples,), and ``responsibilities`` of shape (n_samples, n_clusters),
             the assignment ``q`` at the fixed point (ELBO: the posterior, ``transform(X)``;
             ClAM: ``p(k | v)`` at the fixed point ``v``).
+
+        See Also
+        --------
+        ebm_memory.AssociativeClustering.energy : The energy the dynamics lower.
+        ebm_memory.dynamics.clam_retrieve : The ClAM loop.
+        ebm_memory.dynamics.elbo_retrieve : The ELBO loop.
 
         Examples
         --------

@@ -144,6 +144,13 @@ default="auto"
     feature_names_in_ : ndarray of shape (n_features,)
         Names of the features, when X had string column names.
 
+    See Also
+    --------
+    ebm_memory.dynamics.retrieve_softmax : The Model B retrieval it runs.
+    ebm_memory.density.gaussian.log_partition : The closed-form ``log Z`` of the softmax models.
+    ebm_memory.samplers.sample : The MCMC samplers behind ``sample``.
+    ebm_memory.AssociativeClustering : Memories as the components of a fitted mixture.
+
     Examples
     --------
     >>> import numpy as np
@@ -251,6 +258,11 @@ default="auto"
         -------
         self : DenseAssociativeMemory
             The estimator, with ``memories_``, ``beta_`` and ``log_partition_`` set.
+
+        See Also
+        --------
+        ebm_memory.DenseAssociativeMemory.retrieve : Retrieval with the fitted memories.
+        ebm_memory.learning.fit_gaussian_memories : EM that learns K softmax memories.
 
         Examples
         --------

@@ -105,6 +105,13 @@ class NonparametricMemory(
     feature_names_in_ : ndarray of shape (n_features,)
         The column names of that first X, when they were all strings.
 
+    See Also
+    --------
+    ebm_memory.energies.crp.crp_energy : The energy of one state.
+    ebm_memory.density.crp.sample_crp_mixture : Draws from the prior's generative process.
+    ebm_memory.analysis.memory_growth : How the number of memories grows.
+    ebm_memory.AssociativeClustering : A fixed number of memories.
+
     Examples
     --------
     >>> from sklearn.datasets import make_blobs
@@ -209,6 +216,10 @@ class NonparametricMemory(
         self : NonparametricMemory
             Fitted, with as many memories (``n_memories_``) as the data required.
 
+        See Also
+        --------
+        ebm_memory.NonparametricMemory.partial_fit : Online seating only.
+
         Examples
         --------
         >>> import numpy as np
@@ -275,6 +286,12 @@ class NonparametricMemory(
         self : NonparametricMemory
             The estimator, with the rows seated.
 
+        See Also
+        --------
+        ebm_memory.NonparametricMemory.fit : Seating, sweeps and pruning from scratch.
+        ebm_memory.learning.nonparametric.seat : Seats one row.
+        ebm_memory.analysis.memory_growth : How the memory grows online.
+
         Examples
         --------
         >>> from ebm_memory import NonparametricMemory
@@ -314,6 +331,10 @@ class NonparametricMemory(
         -------
         labels : ndarray of shape (n_samples,)
             Index of each row's memory, int.
+
+        See Also
+        --------
+        ebm_memory.NonparametricMemory.transform : The posterior over memories.
 
         Examples
         --------

@@ -45,6 +45,10 @@ class Persistence:
         path : str or path
             The ``.npz`` file to write (atomically: replaced only once complete).
 
+        See Also
+        --------
+        ebm_memory.InContextEnergy.load : Reads it back.
+
         Examples
         --------
         >>> import os, tempfile
@@ -80,6 +84,11 @@ class Persistence:
         InContextEnergy
             The estimator with its settings and fitted attributes.
 
+        See Also
+        --------
+        ebm_memory.InContextEnergy.save : Writes the checkpoint.
+        ebm_memory.InContextEnergy.pretrained : The model shipped with the package.
+
         Examples
         --------
         >>> from importlib import resources
@@ -109,6 +118,11 @@ class Persistence:
         -------
         InContextEnergy
             The fitted estimator.
+
+        See Also
+        --------
+        ebm_memory.InContextEnergy.load : Reads any checkpoint.
+        ebm_memory.InContextEnergy.fit : Trains a model of one's own.
 
         Examples
         --------

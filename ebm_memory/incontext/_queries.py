@@ -70,6 +70,11 @@ class ContextQueries:
         ndarray of shape (n_samples,)
             The energies, float64.
 
+        See Also
+        --------
+        ebm_memory.InContextEnergy.score_samples : The log density of each row.
+        ebm_memory.InContextEnergy.sample : Draws from ``exp(-E(x | context))``.
+
         Examples
         --------
         >>> import numpy as np
@@ -101,6 +106,12 @@ class ContextQueries:
         float
             ``log Z`` by the trapezoid rule over the context's region.
 
+        See Also
+        --------
+        ebm_memory.InContextEnergy.score_samples : Normalised with ``normalise=True``.
+        ebm_memory.InContextEnergy.density_grid : The grid the quadrature sums.
+        ebm_memory.DenseAssociativeMemory.score_samples : A memory's normalised density.
+
         Examples
         --------
         >>> from ebm_memory import InContextEnergy
@@ -126,6 +137,10 @@ class ContextQueries:
         -------
         float
             :meth:`log_partition` of ``context``.
+
+        See Also
+        --------
+        ebm_memory.InContextEnergy.log_partition : The current name.
 
         Examples
         --------
@@ -163,6 +178,11 @@ class ContextQueries:
         log_z : float
             ``log Z`` by the trapezoid rule.
 
+        See Also
+        --------
+        ebm_memory.InContextEnergy.log_partition : The normaliser of this grid's density.
+        ebm_memory.plotting.plot_contours : Draws the grid.
+
         Examples
         --------
         >>> from ebm_memory import InContextEnergy
@@ -192,6 +212,10 @@ class ContextQueries:
             (n_context,): each context point's memory; ``background_weight`` and
             ``background_width`` (floats): the broad background component.
 
+        See Also
+        --------
+        ebm_memory.InContextEnergy.energy : The energy the memories shape.
+
         Examples
         --------
         >>> from ebm_memory import InContextEnergy
@@ -219,6 +243,12 @@ class ContextQueries:
         -------
         ndarray of shape (n_samples,)
             The (normalised) log densities, float64.
+
+        See Also
+        --------
+        ebm_memory.InContextEnergy.energy : The unnormalised energy.
+        ebm_memory.InContextEnergy.log_partition
+            The normaliser subtracted when ``normalise=True``.
 
         Examples
         --------
@@ -284,6 +314,11 @@ class ContextQueries:
             The draws, float64.
         info : SamplingResult
             The chains and their diagnostics, with ``return_info=True`` only.
+
+        See Also
+        --------
+        ebm_memory.samplers.sample : The sampler used.
+        ebm_memory.InContextEnergy.energy : The energy sampled.
 
         Examples
         --------

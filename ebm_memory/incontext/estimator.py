@@ -116,6 +116,13 @@ class InContextEnergy(ContextQueries, Persistence, BaseEstimator):
     history_ : dict of str to ndarray
         Per step: ``loss`` and ``positive_energy`` (mean standardised energy of the positives).
 
+    See Also
+    --------
+    ebm_memory.InContextEnergy.pretrained : The shipped 2-D model, ready to use.
+    ebm_memory.incontext.task_sampler : A stream of training tasks for ``fit``.
+    ebm_memory.samplers.sample : The sampler behind ``sample``.
+    ebm_memory.DenseAssociativeMemory : A memory fitted to one dataset.
+
     Notes
     -----
     The network computes in float32 (its parameters are float32, whatever JAX's default);
@@ -246,6 +253,11 @@ class InContextEnergy(ContextQueries, Persistence, BaseEstimator):
         self : InContextEnergy
             The fitted estimator.
 
+        See Also
+        --------
+        ebm_memory.incontext.task_sampler : A stream of training tasks.
+        ebm_memory.InContextEnergy.save : Writes the trained model.
+
         Examples
         --------
         >>> from ebm_memory import InContextEnergy
@@ -307,6 +319,10 @@ class InContextEnergy(ContextQueries, Persistence, BaseEstimator):
         -------
         int
             ``n_iter_``.
+
+        See Also
+        --------
+        ebm_memory.InContextEnergy.fit : Sets ``n_iter_``.
 
         Examples
         --------

@@ -63,6 +63,12 @@ class MixtureTask(NamedTuple):
     scales : array of shape (K, D)
         Per-dimension standard deviations.
 
+    See Also
+    --------
+    ebm_memory.incontext.sample_mixture : Draws from it.
+    ebm_memory.incontext.mixture_log_prob : Its exact log density.
+    ebm_memory.incontext.TaskFamily : A distribution over such tasks.
+
     Examples
     --------
     >>> import jax.numpy as jnp
@@ -89,6 +95,11 @@ class TaskFamily(NamedTuple):
         The tasks' dimension.
     draw : callable
         ``draw(key) -> MixtureTask``, traceable.
+
+    See Also
+    --------
+    ebm_memory.incontext.MixtureTask : What a family draws.
+    ebm_memory.incontext.task_sampler : Samples from several families.
 
     Examples
     --------
@@ -121,6 +132,11 @@ def sample_mixture(task: MixtureTask, key, n_points: int) -> Float[Array, "n D"]
     array of shape (n_points, D)
         The draws.
 
+    See Also
+    --------
+    ebm_memory.incontext.mixture_log_prob : The exact log density of the draws.
+    ebm_memory.incontext.task_sampler : Draws from tasks of random families.
+
     Examples
     --------
     >>> import jax
@@ -149,6 +165,11 @@ def mixture_log_prob(task: MixtureTask, x: Float[Array, " D"]) -> Float[Array, "
     -------
     array of shape ()
         ``log p(x)``.
+
+    See Also
+    --------
+    ebm_memory.incontext.sample_mixture : Exact draws from the same mixture.
+    ebm_memory.InContextEnergy.score_samples : The model's log density given a context.
 
     Examples
     --------
@@ -319,6 +340,11 @@ def task_sampler(families: Sequence[TaskFamily | str]) -> TaskSampler:
     -------
     TaskSampler
         The sampler; its ``dim`` attribute is the families' dimension.
+
+    See Also
+    --------
+    ebm_memory.incontext.TaskFamily : The families it chooses among.
+    ebm_memory.InContextEnergy.fit : Trains on the sampled tasks.
 
     Examples
     --------

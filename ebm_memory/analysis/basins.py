@@ -135,6 +135,12 @@ def basin_size(
     basin : BasinSize
         The fraction returned per radius, its standard error and the final distances.
 
+    See Also
+    --------
+    ebm_memory.analysis.find_fixed_point : Finds the fixed point whose basin is measured.
+    ebm_memory.analysis.fixed_point_stability : Local stability of the same fixed point.
+    ebm_memory.TwoLayerNetwork.integrate : The dynamics run from each perturbation.
+
     Examples
     --------
     >>> import numpy as np

@@ -151,6 +151,11 @@ def retrieval_errors(
         For a polynomial load whose attractions could exceed 2^24: retrieval runs in
         float32, whose sums of integer powers are exact only below that.
 
+    See Also
+    --------
+    ebm_memory.analysis.capacity_curve : Capacities read from these errors over several ``N``.
+    ebm_memory.dynamics.retrieve_binary : The Model A retrieval that is run.
+
     Examples
     --------
     >>> import numpy as np
@@ -335,6 +340,12 @@ def capacity_curve(
     -------
     curve : CapacityCurve
         Both capacities per ``N``, their bootstrap replicates and every load evaluated.
+
+    See Also
+    --------
+    ebm_memory.analysis.retrieval_errors : The error curves each capacity is read from.
+    ebm_memory.analysis.fit_growth : Fits the growth law of the capacities.
+    ebm_memory.plotting.plot_capacity : Draws the curve.
 
     Examples
     --------

@@ -129,6 +129,11 @@ def fit_growth(result: CapacityCurve, criterion: str = "error", level: float = 0
     fit : GrowthFit
         Slope, intercept, bootstrap standard error and interval of the slope.
 
+    See Also
+    --------
+    ebm_memory.analysis.capacity_curve : Produces the result it fits.
+    ebm_memory.plotting.plot_capacity : Draws the curve with its fit.
+
     Examples
     --------
     >>> from ebm_memory.analysis.capacity import capacity_curve, fit_growth

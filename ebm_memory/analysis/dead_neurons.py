@@ -94,6 +94,11 @@ def flat_directions(lagrangian, x: Float[Array, " n"], *, tol: float = 1e-8) -> 
     basis : ndarray of shape (n, k)
         Orthonormal columns spanning the ``k`` flat directions.
 
+    See Also
+    --------
+    ebm_memory.analysis.classify_flat_region : The flat region these directions span.
+    ebm_memory.lagrangians.relu : A Lagrangian with dead neurons.
+
     Examples
     --------
     >>> import numpy as np
@@ -220,6 +225,12 @@ def restricted_stability(network: TwoLayerNetwork, v, h, input=None, *, tol: flo
     stability : RestrictedStability
         The restricted spectra, the coupling between the blocks and the verdict.
 
+    See Also
+    --------
+    ebm_memory.analysis.fixed_point_stability : The unrestricted eigenvalues.
+    ebm_memory.analysis.flat_directions : The null space the Jacobian is restricted to.
+    ebm_memory.analysis.ModifiedNetwork : Dynamics whose fixed points have no flat directions.
+
     Examples
     --------
     >>> import numpy as np
@@ -303,6 +314,12 @@ def classify_flat_region(network: TwoLayerNetwork, v, h, input=None, *, tol: flo
     ------
     ValueError
         When ``(v, h)`` is not a fixed point.
+
+    See Also
+    --------
+    ebm_memory.analysis.flat_directions : The dead directions of one Lagrangian.
+    ebm_memory.analysis.restricted_stability : Stability within and across the flat region.
+    ebm_memory.analysis.recover_state : The fixed point touching a flat region.
 
     Examples
     --------

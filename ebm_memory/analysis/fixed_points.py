@@ -96,6 +96,13 @@ def classify_fixed_points(states, memories, beta: float, similarity: str = "dot"
     result : FixedPointKinds
         ``kinds`` and ``n_eff``, each of shape (n_states,); it unpacks as a pair.
 
+    See Also
+    --------
+    ebm_memory.analysis.fixed_point_census
+        Classifies the fixed points reached from every pattern.
+    ebm_memory.energies.attention_scores : The scores the attention is computed from.
+    ebm_memory.MetastableRetrievalWarning : Warned by the estimator on a metastable state.
+
     Examples
     --------
     >>> import numpy as np
@@ -211,6 +218,12 @@ def fixed_point_census(
     -------
     census : FixedPointCensus
         Fractions and distinct counts of each kind against ``beta``.
+
+    See Also
+    --------
+    ebm_memory.analysis.classify_fixed_points : The classification of each state.
+    ebm_memory.dynamics.retrieve_softmax : The retrieval run from each start.
+    ebm_memory.analysis.one_step_errors : Errors of a single update over the same ``betas``.
 
     Examples
     --------

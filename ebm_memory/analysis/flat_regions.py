@@ -267,6 +267,11 @@ def recover_state(network: TwoLayerNetwork, v, h, input=None, *, tol: float = 1e
     recovery : Recovery
         The recovered state, the energy gradient at the given one and the residual.
 
+    See Also
+    --------
+    ebm_memory.analysis.classify_flat_region : Finds and labels the flat region.
+    ebm_memory.analysis.find_fixed_point : Newton's method to a fixed point.
+
     Examples
     --------
     >>> import numpy as np

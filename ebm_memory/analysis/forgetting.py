@@ -56,6 +56,11 @@ class ContinualMetrics(NamedTuple):
     forward_transfer : float
         ``mean_{j>=1} (R[j-1, j] - b_j)``.
 
+    See Also
+    --------
+    ebm_memory.analysis.continual_metrics : Computes them.
+    ebm_memory.analysis.SequenceResult : Holds them with the accuracy matrix.
+
     Examples
     --------
     >>> from ebm_memory.analysis import continual_metrics
@@ -84,6 +89,11 @@ class SequenceResult(NamedTuple):
         The tasks' names, in order.
     estimator : estimator
         The clone trained on the whole sequence.
+
+    See Also
+    --------
+    ebm_memory.analysis.run_task_sequence : Produces it.
+    ebm_memory.plotting.plot_task_accuracies : Draws its accuracy matrix.
 
     Examples
     --------
@@ -154,6 +164,11 @@ def continual_metrics(accuracy, baseline=None) -> ContinualMetrics:
         ``forward_transfer = mean_{j>=1} (R[j-1, j] - b_j)``.
         With a single task (``T == 1``) only the average accuracy is defined; the other three
         are NaN.
+
+    See Also
+    --------
+    ebm_memory.analysis.ContinualMetrics : What it returns.
+    ebm_memory.analysis.run_task_sequence : Measures the accuracy matrix and its metrics.
 
     Examples
     --------
@@ -236,6 +251,13 @@ def run_task_sequence(
     -------
     result : SequenceResult
         The accuracy matrix, its summaries, the baselines and the trained clone.
+
+    See Also
+    --------
+    ebm_memory.analysis.SequenceResult : What it returns.
+    ebm_memory.DenseAssociativeClassifier.partial_fit : Learns one more task under a strategy.
+    ebm_memory.datasets.split_digits : A task sequence to run.
+    ebm_memory.analysis.continual_metrics : The summaries of the accuracy matrix.
 
     Notes
     -----

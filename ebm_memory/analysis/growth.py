@@ -70,6 +70,12 @@ class MemoryGrowth(KeyedResult):
     relative_error : float
         ``|rate - theory_rate| / theory_rate``.
 
+    See Also
+    --------
+    ebm_memory.analysis.memory_growth : Produces it.
+    ebm_memory.analysis.FiniteGrowth : Growth on a finite mixture.
+    ebm_memory.plotting.plot_memory_growth : Draws it.
+
     Examples
     --------
     >>> from ebm_memory.analysis import memory_growth
@@ -103,6 +109,11 @@ class FiniteGrowth(KeyedResult):
         Memories created.
     n_components : int
         The mixture's true number of components.
+
+    See Also
+    --------
+    ebm_memory.analysis.finite_mixture_growth : Produces it.
+    ebm_memory.analysis.MemoryGrowth : Growth on streams from the prior itself.
 
     Examples
     --------
@@ -193,6 +204,12 @@ def memory_growth(
     result : MemoryGrowth
         The counts per stream and checkpoint, the fitted rates and the theory.
 
+    See Also
+    --------
+    ebm_memory.analysis.finite_mixture_growth : Growth on a finite mixture.
+    ebm_memory.density.crp.expected_tables : The expected number of memories under the prior.
+    ebm_memory.NonparametricMemory.partial_fit : Creates memories online.
+
     Examples
     --------
     >>> from ebm_memory.analysis import memory_growth
@@ -275,6 +292,12 @@ def finite_mixture_growth(
     -------
     result : FiniteGrowth
         The count at each checkpoint and the true number of components.
+
+    See Also
+    --------
+    ebm_memory.analysis.memory_growth : Growth on streams from the prior's own process.
+    ebm_memory.NonparametricMemory : The estimator that creates the memories.
+    ebm_memory.analysis.FiniteGrowth : What it returns.
 
     Examples
     --------

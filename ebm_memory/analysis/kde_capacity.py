@@ -259,6 +259,11 @@ def memory_fraction(
     curve : MemoryFraction
         The measured fraction, its predictions and their conditions on the sample.
 
+    See Also
+    --------
+    ebm_memory.analysis.kde_capacity : Capacities read from these fractions.
+    ebm_memory.dynamics.retrieve_softmax : The KDE dynamics (``similarity="euclidean"``).
+
     Examples
     --------
     >>> from ebm_memory.analysis.kde_capacity import memory_fraction
@@ -362,6 +367,11 @@ def kde_capacity(
     -------
     sweep : KDECapacity
         The capacities, their predictions and the measured curves.
+
+    See Also
+    --------
+    ebm_memory.analysis.memory_fraction : The fraction curve each capacity is read from.
+    ebm_memory.plotting.plot_kde_capacity : Draws measured against predicted capacities.
 
     Examples
     --------

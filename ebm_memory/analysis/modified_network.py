@@ -97,6 +97,12 @@ class ModifiedNetwork:
     input : array-like of shape (n_features,), default=None
         The current ``I``; None is 0.
 
+    See Also
+    --------
+    ebm_memory.TwoLayerNetwork : The unaltered two-layer network.
+    ebm_memory.analysis.restricted_stability : Stability of the original network's fixed points.
+    ebm_memory.analysis.classify_flat_region : The flat regions the modification removes.
+
     Examples
     --------
     >>> import jax
@@ -133,6 +139,10 @@ class ModifiedNetwork:
     def feedback(self) -> Array:
         """The feedback weights ``S W^T``, an array of shape (n_features, n_hidden).
 
+        See Also
+        --------
+        ebm_memory.analysis.ModifiedNetwork.field : The vector field it enters.
+
         Examples
         --------
         >>> from ebm_memory import lagrangians
@@ -146,6 +156,10 @@ class ModifiedNetwork:
     @property
     def max_weight(self) -> float:
         """``c_max``: every ``V_c`` with ``0 < c < c_max`` is a strict Lyapunov function.
+
+        See Also
+        --------
+        ebm_memory.analysis.ModifiedNetwork.lyapunov : The Lyapunov function ``V_c``.
 
         Examples
         --------
@@ -179,6 +193,11 @@ class ModifiedNetwork:
         dh : Array of shape (n_hidden,)
             The hidden velocity.
 
+        See Also
+        --------
+        ebm_memory.analysis.ModifiedNetwork.original_field : The field of the unaltered network.
+        ebm_memory.analysis.ModifiedNetwork.lyapunov : A strict Lyapunov function of this field.
+
         Examples
         --------
         >>> import jax.numpy as jnp
@@ -208,6 +227,11 @@ class ModifiedNetwork:
         dh : Array of shape (n_hidden,)
             The hidden velocity.
 
+        See Also
+        --------
+        ebm_memory.analysis.ModifiedNetwork.field : The modified field.
+        ebm_memory.TwoLayerNetwork : The unaltered network.
+
         Examples
         --------
         >>> import jax.numpy as jnp
@@ -236,6 +260,11 @@ class ModifiedNetwork:
         -------
         value : Array of shape ()
             ``V_c(v, h)``.
+
+        See Also
+        --------
+        ebm_memory.analysis.ModifiedNetwork.max_weight : The largest ``c`` for which it is strict.
+        ebm_memory.analysis.ModifiedNetwork.field : The dynamics it decreases along.
 
         Examples
         --------
@@ -270,6 +299,11 @@ class ModifiedNetwork:
             Feature states along each path.
         h : ndarray of shape (n_paths, n_times, n_hidden)
             Hidden states along each path.
+
+        See Also
+        --------
+        ebm_memory.analysis.ModifiedNetwork.field : The field integrated.
+        ebm_memory.TwoLayerNetwork.integrate : The unaltered network's integration.
 
         Examples
         --------

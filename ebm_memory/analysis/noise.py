@@ -78,6 +78,11 @@ class NoiseBenefit(KeyedResult):
     loading : float
         ``n_patterns / n_features``.
 
+    See Also
+    --------
+    ebm_memory.analysis.noise_benefit : Produces it.
+    ebm_memory.plotting.plot_noise_benefit : Draws it.
+
     Examples
     --------
     >>> from ebm_memory.analysis import noise_benefit
@@ -245,6 +250,12 @@ def noise_benefit(
     ValueError
         For a negative temperature, an unknown probe kind, ``n_patterns < 3`` with mixture
         probes, or a ``flip_fraction`` outside ``[0, 1]``.
+
+    See Also
+    --------
+    ebm_memory.samplers.annealed_binary_recall : The noisy recall measured.
+    ebm_memory.analysis.NoiseBenefit : What it returns.
+    ebm_memory.plotting.plot_noise_benefit : Draws the U-shaped error curve.
 
     Examples
     --------

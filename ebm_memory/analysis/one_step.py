@@ -214,6 +214,12 @@ def one_step_errors(memories, betas, *, similarity: str = "dot", random_state=0)
     result : OneStepErrors
         The measured one-step errors beside the theorem's bounds.
 
+    See Also
+    --------
+    ebm_memory.dynamics.retrieve_softmax : The update applied (``max_iter=1``).
+    ebm_memory.dynamics.retrieval_error_bound : The theorem's bound on the one-step error.
+    ebm_memory.plotting.plot_one_step : Draws the errors.
+
     Examples
     --------
     >>> from ebm_memory.analysis.one_step import one_step_errors, random_unit_patterns

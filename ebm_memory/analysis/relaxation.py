@@ -74,6 +74,12 @@ def find_fixed_point(network: TwoLayerNetwork, v, h, input=None, *, n_iter: int 
     residual : float or ndarray of shape (n_starts,)
         Norm of the vector field there.
 
+    See Also
+    --------
+    ebm_memory.analysis.fixed_point_stability : Stability of the fixed point found.
+    ebm_memory.analysis.jacobian : The Jacobian Newton's method uses.
+    ebm_memory.TwoLayerNetwork.integrate : Relaxation by integrating the dynamics.
+
     Examples
     --------
     >>> import jax.numpy as jnp

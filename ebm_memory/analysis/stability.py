@@ -252,6 +252,11 @@ def jacobian(network: TwoLayerNetwork, v, h, input=None) -> Float[Array, "N N"]:
     jacobian : Array of shape (n_features + n_hidden, n_features + n_hidden)
         ``dF / dx`` at ``x = (v, h)``.
 
+    See Also
+    --------
+    ebm_memory.analysis.fixed_point_stability : Its eigenvalues at a fixed point.
+    ebm_memory.analysis.find_fixed_point : Newton's method with this Jacobian.
+
     Examples
     --------
     >>> import jax.numpy as jnp
@@ -290,6 +295,12 @@ def fixed_point_stability(network: TwoLayerNetwork, v, h, input=None) -> Stabili
     -------
     stability : Stability
         The spectrum, its largest real part, the verdict and the residual.
+
+    See Also
+    --------
+    ebm_memory.analysis.jacobian : The Jacobian whose eigenvalues are read.
+    ebm_memory.analysis.restricted_stability : Eigenvalues split by the Lagrangian's Hessian.
+    ebm_memory.analysis.find_fixed_point : Finds a fixed point to test.
 
     Examples
     --------

@@ -37,6 +37,11 @@ class BinaryDigits(NamedTuple):
     image_shape : tuple of int
         ``(8, 8)``.
 
+    See Also
+    --------
+    ebm_memory.datasets.load_binary_digits : Loads it.
+    ebm_memory.plotting.plot_retrieval_grid : Draws digits before and after retrieval.
+
     Examples
     --------
     >>> from ebm_memory.datasets import load_binary_digits
@@ -61,6 +66,12 @@ def load_binary_digits(threshold: float = 8.0) -> BinaryDigits:
     -------
     data : BinaryDigits
         ``patterns`` of shape (1797, 64), ``labels`` of shape (1797,) and the image shape.
+
+    See Also
+    --------
+    ebm_memory.datasets.BinaryDigits : What it returns.
+    ebm_memory.datasets.flip_pixels : Corrupts the patterns with noise.
+    ebm_memory.DenseAssociativeMemory : A memory to store them in.
 
     Examples
     --------
@@ -91,6 +102,11 @@ def flip_pixels(patterns: np.ndarray, fraction: float, random_state=None) -> np.
     -------
     flipped : ndarray of shape (n_samples, n_features)
         ``patterns`` with the drawn entries negated.
+
+    See Also
+    --------
+    ebm_memory.datasets.occlude_rows : Corruption by occlusion instead of noise.
+    ebm_memory.DenseAssociativeMemory.retrieve : Retrieves the clean pattern.
 
     Examples
     --------
@@ -133,6 +149,11 @@ def occlude_rows(
         The patterns with the bottom rows replaced.
     known : ndarray of shape (n_features,)
         True on the entries kept (retrieval can clamp them).
+
+    See Also
+    --------
+    ebm_memory.datasets.flip_pixels : Corruption by noise instead of occlusion.
+    ebm_memory.DenseAssociativeMemory.retrieve : Completion with a ``mask`` of the known pixels.
 
     Examples
     --------

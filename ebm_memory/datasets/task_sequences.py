@@ -71,6 +71,11 @@ class Task(NamedTuple):
         The task's own label set, sorted. It may hold labels absent from ``y_train`` (random
         labels need not draw every class).
 
+    See Also
+    --------
+    ebm_memory.analysis.run_task_sequence : Runs an estimator through a sequence of tasks.
+    ebm_memory.datasets.split_digits : A sequence of tasks.
+
     Examples
     --------
     >>> from ebm_memory.datasets import split_digits
@@ -126,6 +131,11 @@ def permuted_digits(n_tasks: int, *, test_size=0.25, random_state=None) -> list[
     list of Task
         Every task has the classes 0-9; rows are the same images in the same order in every
         task, only their pixels are permuted.
+
+    See Also
+    --------
+    ebm_memory.datasets.split_digits : Tasks by class instead of by permutation.
+    ebm_memory.analysis.run_task_sequence : Runs an estimator through the tasks.
 
     Examples
     --------
@@ -198,6 +208,12 @@ def split_digits(
         Task ``t`` holds the train and test images of the digits ``pairs[t]`` with their
         original labels; its ``classes`` are those digits, sorted.
 
+    See Also
+    --------
+    ebm_memory.datasets.permuted_digits : Tasks by permutation instead of by class.
+    ebm_memory.analysis.run_task_sequence : Runs an estimator through the tasks.
+    ebm_memory.DenseAssociativeClassifier : A classifier that learns tasks in sequence.
+
     Examples
     --------
     >>> tasks = split_digits(((3, 1), (7,)), random_state=0)
@@ -249,6 +265,11 @@ def random_pattern_tasks(
     -------
     list of Task
         Named ``"patterns 0"``, ``"patterns 1"``, ...
+
+    See Also
+    --------
+    ebm_memory.datasets.split_digits : Tasks from the shipped digits.
+    ebm_memory.analysis.run_task_sequence : Runs an estimator through the tasks.
 
     Examples
     --------

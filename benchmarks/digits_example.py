@@ -34,6 +34,7 @@ from sklearn.neighbors import KernelDensity
 
 from benchmarks.harness import check_size
 from ebm_memory.estimators.memory import DenseAssociativeMemory
+from ebm_memory.plotting._style import styled
 
 __all__ = ["BANDWIDTHS", "SKLEARN_BANDWIDTH", "digits_kde_example", "plot_digits_samples"]
 
@@ -129,6 +130,7 @@ def digits_kde_example(size: str = "quick", *, n_samples: int = 44, random_state
     }
 
 
+@styled
 def plot_digits_samples(result: dict, *, n_columns: int = 11):
     """Real digits and the samples of both memory densities as 8 x 8 images (grey levels
     0..16, as scikit-learn's example shows them); returns the matplotlib ``Figure``."""
@@ -152,4 +154,9 @@ def plot_digits_samples(result: dict, *, n_columns: int = 11):
                 image = np.clip(images[index], 0, 16).reshape(8, 8)
                 axis.imshow(image, cmap="binary", vmin=0, vmax=16, interpolation="nearest")
         subfigure.suptitle(title, fontsize=9)
+    figure.suptitle(
+        "scikit-learn's digits KDE example: real digits and samples of our densities\n"
+        "(15-d PCA, bandwidth h by 5-fold cross-validation; 8 x 8 pixels, grey levels 0 to 16)",
+        fontsize=10,
+    )
     return figure

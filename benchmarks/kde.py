@@ -58,7 +58,7 @@ def _kde_record(n, dimension, n_queries, machine, repeats):
         "DenseAssociativeMemory.score_samples (float64)",
         "KernelDensity(atol=0, rtol=0)",
         timing,
-        "max |log density difference|",
+        "max abs log density difference",
         difference,
         bandwidth=bandwidth,
         ours_gflops=gflops,

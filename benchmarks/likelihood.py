@@ -69,6 +69,7 @@ from benchmarks.likelihood_models import (
     stored,
 )
 from ebm_memory.estimators.memory import DenseAssociativeMemory
+from ebm_memory.plotting._style import PALETTE, styled
 
 __all__ = ["DATASETS", "PEERS", "anisotropic_mixture", "likelihood_records", "load_dataset"]
 
@@ -368,6 +369,11 @@ def likelihood_records(size: str = "quick", *, progress_bar: bool = False) -> li
     return records
 
 
+HATCHES = ("", "//", "..", "xx", "\\\\", "--", "++", "oo")
+"""Bar hatches of the likelihood figure, one per method, so that bars differ in grey too."""
+
+
+@styled
 def plot_likelihood(records: list[dict]):
     """Grouped bars: held-out log-likelihood per dimension (std over folds) of every method
     in ``records`` (ours, the exact KDE, the peers, the mixture memories) on each dataset;
@@ -383,22 +389,35 @@ def plot_likelihood(records: list[dict]):
     values = {method: by_dataset for method, by_dataset in values.items() if by_dataset}
     bottom = min(values[m][d]["log_likelihood_per_dim"] for m in (OURS, KDE) for d in datasets)
     floor, top = bottom - 1.0, 0.0
-    figure, axis = plt.subplots(figsize=(1.6 * len(datasets) + 2, 3.6))
+    figure, axis = plt.subplots(figsize=(1.3 * len(datasets) + 3.5, 4.8))
     width = 0.8 / len(values)
     for offset, (method, by_dataset) in enumerate(values.items()):
         positions = np.arange(len(datasets)) + (offset - (len(values) - 1) / 2) * width
         heights = np.array([by_dataset[d]["log_likelihood_per_dim"] for d in datasets])
         errors = np.array([by_dataset[d]["log_likelihood_per_dim_std"] for d in datasets])
         cut = heights < floor
-        label = LABELS.get(method, method)
         shown = np.where(cut, floor, heights)
-        axis.bar(positions, shown, width, yerr=np.where(cut, 0.0, errors), label=label)
+        axis.bar(
+            positions,
+            shown,
+            width,
+            yerr=np.where(cut, 0.0, errors),
+            color=PALETTE[offset % len(PALETTE)],
+            hatch=HATCHES[offset % len(HATCHES)],
+            edgecolor="white",
+            error_kw={"ecolor": PALETTE[7], "elinewidth": 0.8},
+            label=LABELS.get(method, method),
+        )
         top = max(top, float(np.max(shown + np.where(cut, 0.0, errors))))
         for x, height in zip(positions[cut], heights[cut], strict=True):
-            axis.text(x, floor, f"{height:.3g}", rotation=90, ha="center", va="bottom")
+            axis.text(x, floor, f"{height:.3g}", rotation=90, ha="center", va="bottom", size=7)
     axis.set_ylim(floor, top + 0.05 * (top - floor))
     axis.set_xticks(np.arange(len(datasets)), datasets)
-    axis.set_ylabel("held-out log-likelihood per dim (nats)")
-    axis.legend(fontsize=7)
-    figure.tight_layout()
+    axis.set_xlabel("dataset")
+    axis.set_ylabel("held-out log-likelihood per dimension (nats)")
+    axis.set_title(
+        "Held-out log-likelihood per dimension by method\n"
+        "(mean ± std over the outer folds; higher is better)"
+    )
+    figure.legend(loc="outside right center")
     return figure

@@ -125,7 +125,7 @@ def _retrieval_shape_records(n_memories, n_features, n_queries, machine, repeats
                 "retrieve_softmax (float32)",
                 peer_name,
                 timing,
-                "max |state difference|",
+                "max abs state difference",
                 np.abs(np.asarray(peer()) - states).max(),
                 ours_gflops=gflops,
                 fraction_of_float32_peak=gflops / machine["matmul_gflops_float32"],

@@ -1,11 +1,14 @@
 """``run_demo``: checked arguments, an interrupted run that keeps the previous report, the
 report's tables and the former name of ``random_state``."""
 
+import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 
-from ebm_memory import demo
-from ebm_memory.demo import _retrieval
+from ebm_memory import DenseAssociativeMemory, demo
+from ebm_memory.demo import _density, _retrieval
 from ebm_memory.demo._report import markdown
+from ebm_memory.plotting import plot_clusters
 
 
 def test_n_queries_below_one_is_refused_before_any_work(tmp_path):
@@ -65,3 +68,46 @@ def test_the_summary_and_the_report_read_the_same_rows():
     assert demo.summary(report).splitlines()[0] == (
         "flip 15% | softmax | pixel error 0.150 -> 0.020 | label accuracy 0.970"
     )
+
+
+def test_the_energy_trace_keeps_only_the_steps_taken():
+    patterns = np.random.default_rng(0).choice([-1.0, 1.0], size=(6, 32))
+    memory = DenseAssociativeMemory("softmax").fit(patterns)
+    queries = patterns.copy()
+    queries[:, :4] *= -1
+    _, info = memory.retrieve(queries, return_info=True, trace_energy=True)
+    traces = _retrieval.steps_taken(info)
+    assert [len(trace) for trace in traces] == list(info["n_steps"] + 1)
+    assert max(map(len, traces)) < info["energy_trace"].shape[1]
+    figure = _retrieval._energy_figure({"softmax": (traces, info["converged"])}, "flip")
+    axis = figure.axes[0]
+    lines = [line.get_xdata() for line in axis.get_lines()]
+    assert sorted(len(x) for x in lines[::2]) == sorted(len(t) for t in traces)
+    assert axis.get_xlabel() == "update step" and axis.get_ylabel().startswith("energy")
+    assert axis.get_xlim()[1] < max(map(len, traces)) + 1
+    plt.close(figure)
+
+
+def test_the_samples_figure_states_beta_temperature_and_r_hat():
+    images = np.full((8, 64), 8.0)
+    stuck = {("exact", "chosen"): (images, 0.05, None), ("nuts", "chosen"): (images, 0.05, 4.2)}
+    figure = _density.samples_figure(stuck)
+    titles = [axis.get_title() for axis in figure.axes[:2]]
+    assert titles == ["exact\nbeta 0.05, T 20", "nuts\nbeta 0.05, T 20\nR-hat 4.2 (> 1.01!)"]
+    assert "WARNING: R-hat up to 4.2 > 1.01" in figure.get_suptitle()
+    plt.close(figure)
+    mixed = {("nuts", "smoother"): (images, 0.005, 1.002)}
+    figure = _density.samples_figure(mixed)
+    assert figure.axes[0].get_title().endswith("R-hat 1.002")
+    assert "WARNING" not in figure.get_suptitle()
+    plt.close(figure)
+
+
+def test_cluster_stars_are_numbered_with_a_neutral_legend_star():
+    points = np.array([[0.0, 0.0], [1.0, 1.0], [5.0, 5.0]])
+    figure = plot_clusters(points, np.array([0, 0, 1]), points[[0, 2]])
+    axis = figure.axes[0]
+    assert [text.get_text() for text in axis.texts] == ["0", "1"]
+    (star,) = axis.get_legend().legend_handles
+    assert star.get_markerfacecolor() == "white"
+    plt.close(figure)

@@ -23,11 +23,14 @@ from sklearn.neighbors import KernelDensity
 from ebm_memory._io import save_figure
 from ebm_memory.estimators import DenseAssociativeMemory
 from ebm_memory.plotting import plot_retrieval_grid
+from ebm_memory.plotting._style import PALETTE, styled
 
-__all__ = ["BETA_GRID", "beta_search", "sampling"]
+__all__ = ["BETA_GRID", "R_HAT_LIMIT", "beta_search", "column_title", "sampling", "samples_figure"]
 
 BETA_GRID = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
 """The betas of the grid search."""
+R_HAT_LIMIT = 1.01
+"""Largest R-hat of chains taken as mixed; the samples figure flags those above it."""
 
 
 def beta_search(random_state: int) -> tuple[dict, DenseAssociativeMemory]:
@@ -103,7 +106,7 @@ def sampling(best: DenseAssociativeMemory, out_dir: Path, random_state: int) -> 
     rows, columns = [], {}
     for label, memory in (("chosen", best), ("smoother", smoother)):
         exact = memory.sample(4000, random_state=random_state)
-        columns[f"exact, {label}"] = exact[:8]
+        columns[("exact", label)] = (exact[:8], memory.beta_, None)
         for method in ("mala", "hmc", "nuts"):
             draws, result = memory.sample(
                 1000,
@@ -114,11 +117,59 @@ def sampling(best: DenseAssociativeMemory, out_dir: Path, random_state: int) -> 
                 return_info=True,
             )
             ks = max(ks_2samp(draws @ d, exact @ d).statistic for d in directions)
-            rows.append({**result.summary(), "beta": memory.beta_, "max_ks_statistic": ks})
-            if label == "chosen":
-                columns[method] = draws[-8:]
-    scaled = {name: images / 8.0 - 1.0 for name, images in columns.items()}  # [0, 16] -> [-1, 1]
-    figure = plot_retrieval_grid(scaled, (8, 8), title="Samples of the digit density")
+            row = {**result.summary(), "beta": memory.beta_, "max_ks_statistic": ks}
+            rows.append(row)
+            if label == "chosen" or method == "nuts":
+                columns[(method, label)] = (draws[-8:], memory.beta_, row["max_r_hat"])
+    figure = samples_figure(columns)
     save_figure(figure, out_dir / "samples.png", dpi=120)
     plt.close(figure)
     return {"results": rows, "figure": "samples.png"}
+
+
+def column_title(method: str, beta: float, r_hat: float | None) -> str:
+    """A column's title: the sampler, its beta and temperature, and its R-hat (flagged above
+    :data:`R_HAT_LIMIT`).
+
+    Examples
+    --------
+    >>> print(column_title("nuts", 0.05, 4.2))
+    nuts
+    beta 0.05, T 20
+    R-hat 4.2 (> 1.01!)
+    >>> print(column_title("exact", 0.005, None))
+    exact
+    beta 0.005, T 200
+    """
+    lines = [method, f"beta {beta:.3g}, T {1 / beta:.3g}"]
+    if r_hat is not None:
+        lines.append(f"R-hat {r_hat:.4g}" + (f" (> {R_HAT_LIMIT}!)" if r_hat > R_HAT_LIMIT else ""))
+    return "\n".join(lines)
+
+
+@styled
+def samples_figure(columns: dict):
+    """The samples as digits, a column per ``(method, density)`` key of ``columns`` (values:
+    the last 8 draws, the density's beta, the chains' largest R-hat or None for exact
+    draws); columns with R-hat above :data:`R_HAT_LIMIT` get their titles in the warning
+    colour and the figure's title says the chains did not mix."""
+    titles = {
+        column_title(method, beta, r_hat): images / 8.0 - 1.0  # [0, 16] -> [-1, 1]
+        for (method, _), (images, beta, r_hat) in columns.items()
+    }
+    r_hats = [r_hat for _, _, r_hat in columns.values() if r_hat is not None]
+    worst = max(r_hats)
+    headline = "Samples of the digit density (T = 1/beta; last 8 draws of 4 chains)"
+    if worst > R_HAT_LIMIT:
+        headline += (
+            f"\nWARNING: R-hat up to {worst:.4g} > {R_HAT_LIMIT}: the chains are stuck in"
+            "\nseparate modes, and their draws do not represent the density"
+        )
+    figure = plot_retrieval_grid(titles, (8, 8))
+    figure.set_size_inches(max(7.5, 1.45 * len(titles)), figure.get_size_inches()[1] + 0.6)
+    for axis, (_, _, r_hat) in zip(figure.axes, columns.values(), strict=False):
+        if r_hat is not None and r_hat > R_HAT_LIMIT:
+            axis.title.set_color(PALETTE[1])
+            axis.title.set_fontweight("bold")
+    figure.suptitle(headline, color=PALETTE[1] if worst > R_HAT_LIMIT else PALETTE[7])
+    return figure

@@ -31,6 +31,8 @@ from sklearn.mixture import BayesianGaussianMixture
 from ebm_memory._io import save_figure
 from ebm_memory.estimators import AssociativeClustering, NonparametricMemory
 from ebm_memory.plotting import plot_clusters
+from ebm_memory.plotting._digits import cluster_colours
+from ebm_memory.plotting._style import styled
 
 __all__ = ["BLOB_MIN_WEIGHT", "blob_centres", "run_mixtures"]
 
@@ -126,34 +128,54 @@ def _blob_counting(random_state: int) -> tuple[dict, np.ndarray, NonparametricMe
     return report, X, memory
 
 
+@styled
 def _figure(clam: AssociativeClustering, blobs: np.ndarray, memory: NonparametricMemory):
-    """Top: the ten ClAM memories as images. Bottom: the digits on their first two principal
-    components with the projected memories; the blobs with the nonparametric memories."""
+    """Top: the ten ClAM memories as images, framed in their cluster's colour and numbered as
+    their stars. Bottom: the digits on their first two principal components with the
+    projected memories; the blobs with the nonparametric memories."""
     digits = load_digits().data
-    figure = plt.figure(figsize=(10, 6))
-    grid = figure.add_gridspec(2, 10, height_ratios=[1, 4.5])
+    n_memories = len(clam.memories_)
+    colours = cluster_colours(n_memories)
+    figure = plt.figure(figsize=(11, 6.8))
+    grid = figure.add_gridspec(2, n_memories, height_ratios=[1, 4.5])
     for index, image in enumerate(clam.memories_):
         axis = figure.add_subplot(grid[0, index])
         axis.imshow(image.reshape(8, 8), cmap="gray_r", interpolation="nearest")
         axis.set_xticks([])
         axis.set_yticks([])
-        axis.set_title(f"memory {index}", fontsize=7)
+        for spine in axis.spines.values():
+            spine.set_edgecolor(colours[index])
+            spine.set_linewidth(3)
+        axis.set_title(f"memory {index}", fontsize=8)
     pca = PCA(n_components=2).fit(digits)
+    left = figure.add_subplot(grid[1, : n_memories // 2])
     plot_clusters(
         pca.transform(digits),
         clam.labels_,
         pca.transform(clam.memories_),
-        ax=figure.add_subplot(grid[1, :5]),
-        title="digits, ClAM memories (first two principal components)",
+        ax=left,
+        title="Grey-level digits by ClAM cluster, with the memories",
     )
+    left.set(
+        xlabel="principal component 1 (grey levels)", ylabel="principal component 2 (grey levels)"
+    )
+    right = figure.add_subplot(grid[1, n_memories // 2 :])
     plot_clusters(
         blobs,
         memory.labels_,
         memory.memories_,
-        ax=figure.add_subplot(grid[1, 5:]),
-        title=f"nonparametric memory: {memory.n_memories_} memories created",
+        ax=right,
+        title=(
+            f"{len(blob_centres())} generated blobs: the nonparametric memory "
+            f"created {memory.n_memories_} memories"
+        ),
     )
-    figure.tight_layout()
+    right.set(xlabel="feature 1", ylabel="feature 2", aspect="equal")
+    figure.suptitle(
+        "Memories as mixture components. Top: the ten ClAM memories of the digits, framed and "
+        "numbered as their stars below.\nBottom: digits and blobs coloured by cluster; a star "
+        "marks each memory"
+    )
     return figure
 
 

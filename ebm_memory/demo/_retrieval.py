@@ -22,8 +22,12 @@ from tqdm.auto import tqdm
 from ebm_memory._io import save_figure
 from ebm_memory.estimators import DenseAssociativeMemory, MetastableRetrievalWarning
 from ebm_memory.plotting import plot_retrieval_grid
+from ebm_memory.plotting._style import LINESTYLES, MARKERS, PALETTE, styled
 
-__all__ = ["DEMO_MODELS", "DemoModel", "nearest_memory", "retrieval_rows"]
+__all__ = ["DEMO_MODELS", "DemoModel", "nearest_memory", "retrieval_rows", "steps_taken"]
+
+N_TRACED = 8
+"""Queries whose energy is traced in the energy figure."""
 
 
 class DemoModel(NamedTuple):
@@ -105,6 +109,75 @@ def _retrieve(model, queries, mask, memories):
     return np.sign(states), info, metastable, seconds
 
 
+def steps_taken(info: dict) -> list[np.ndarray]:
+    """Each query's energy trace cut to the updates it took.
+
+    The dynamics keep a converged state fixed, so ``info["energy_trace"]`` repeats the final
+    energy up to ``max_retrieval_iter``; only the first ``n_steps + 1`` values (the start and
+    one per update) are the retrieval's.
+
+    Parameters
+    ----------
+    info : dict
+        A retrieval's info with ``energy_trace`` (``retrieve(..., return_info=True,
+        trace_energy=True)``) and ``n_steps``.
+
+    Returns
+    -------
+    traces : list of ndarray
+        Per query, the energies of shape (n_steps + 1,).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> info = {"energy_trace": np.array([[3.0, 1.0, 1.0, 1.0]]), "n_steps": np.array([1])}
+    >>> steps_taken(info)
+    [array([3., 1.])]
+    """
+    return [
+        np.asarray(trace[: int(steps) + 1])
+        for trace, steps in zip(info["energy_trace"], info["n_steps"], strict=True)
+    ]
+
+
+@styled
+def _energy_figure(traces: dict, corruption: str):
+    """One panel per model: the energy of each traced query at every update it took, with a
+    filled marker where it converged and a cross where it stopped unconverged.
+
+    ``traces`` maps a model's name to ``(steps_taken(info), info["converged"])``."""
+    figure, axes = plt.subplots(
+        1, len(traces), figsize=(2.8 * len(traces) + 0.6, 3.2), squeeze=False
+    )
+    longest = 1
+    for axis, (name, (energies, converged)) in zip(axes[0], traces.items(), strict=True):
+        for query, (energy, done) in enumerate(zip(energies, converged, strict=True)):
+            style = query % len(PALETTE)
+            steps = np.arange(len(energy))
+            longest = max(longest, len(energy) - 1)
+            axis.plot(steps, energy, color=PALETTE[style], ls=LINESTYLES[style], lw=1, alpha=0.8)
+            axis.plot(
+                steps[-1],
+                energy[-1],
+                marker=MARKERS[style] if done else "x",
+                color=PALETTE[style],
+                ms=6,
+                ls="none",
+            )
+        axis.set_title(name, pad=14)
+        axis.set_xlabel("update step")
+    for axis in axes[0]:
+        axis.set_xlim(-0.3, longest + 0.3)
+        axis.xaxis.get_major_locator().set_params(integer=True)
+    axes[0, 0].set_ylabel("energy (dimensionless)")
+    figure.suptitle(
+        f"Energy along retrieval of {len(next(iter(traces.values()))[0])} held-out digits, "
+        f"{corruption}: the updates taken, a marker where each query converged "
+        "(x: not converged)"
+    )
+    return figure
+
+
 def retrieval_rows(memories, memory_labels, held_out, held_out_labels, corruptions, out_dir):
     """Retrieve every corruption of the held-out digits with each model; one figure each.
 
@@ -128,7 +201,8 @@ def retrieval_rows(memories, memory_labels, held_out, held_out_labels, corruptio
     rows : list of dict
         One row per corruption and model (pixel errors, label accuracy, steps, seconds).
     figures : dict
-        Corruption name -> figure file name.
+        Corruption name -> figure file name, and ``"energy along retrieval"`` -> the energy
+        figure of the first corruption's first queries.
     """
     rows, figures = [], {}
     progress = tqdm(total=len(corruptions) * (len(DEMO_MODELS) + 1), desc="demo", unit="run")
@@ -159,7 +233,27 @@ def retrieval_rows(memories, memory_labels, held_out, held_out_labels, corruptio
         columns["true"] = held_out
         figures[corruption] = _save_grid(columns, corruption, out_dir)
     progress.close()
+    corruption, (queries, mask) = next(iter(corruptions.items()))
+    figures["energy along retrieval"] = _save_energy(fitted, queries, mask, corruption, out_dir)
     return rows, figures
+
+
+def _save_energy(fitted, queries, mask, corruption, out_dir) -> str:
+    """Trace the energy of the first queries under every model; save the figure."""
+    traces = {}
+    for name, model in fitted.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", MetastableRetrievalWarning)
+            traced_mask = None if mask is None else mask[:N_TRACED]
+            _, info = model.retrieve(
+                queries[:N_TRACED], mask=traced_mask, return_info=True, trace_energy=True
+            )
+        traces[name] = (steps_taken(info), np.asarray(info["converged"]))
+    figure = _energy_figure(traces, corruption)
+    file = "retrieval_energy.png"
+    save_figure(figure, out_dir / file, dpi=120)
+    plt.close(figure)
+    return file
 
 
 def _save_grid(columns, corruption, out_dir) -> str:

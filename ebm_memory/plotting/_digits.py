@@ -7,9 +7,12 @@ from collections.abc import Mapping
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ebm_memory.plotting._style import COLORMAP, PALETTE, styled
+
 __all__ = ["plot_clusters", "plot_retrieval_grid"]
 
 
+@styled
 def plot_retrieval_grid(
     columns: Mapping[str, np.ndarray],
     image_shape: tuple[int, int],
@@ -59,10 +62,36 @@ def plot_retrieval_grid(
                 axis.set_title(name, fontsize=8)
     if title:
         figure.suptitle(title, fontsize=10)
-    figure.tight_layout()
     return figure
 
 
+def cluster_colours(n_clusters: int) -> list:
+    """The colour of each cluster: the palette's colours while they last, else evenly spaced
+    colours of the colour map (both colour-blind safe).
+
+    Parameters
+    ----------
+    n_clusters : int
+        The number of clusters.
+
+    Returns
+    -------
+    colours : list
+        A matplotlib colour per cluster.
+
+    Examples
+    --------
+    >>> cluster_colours(2)
+    ['#0072B2', '#D55E00']
+    >>> len(cluster_colours(10))
+    10
+    """
+    if n_clusters <= len(PALETTE):
+        return list(PALETTE[:n_clusters])
+    return [tuple(c) for c in plt.get_cmap(COLORMAP)(np.linspace(0, 0.95, n_clusters))]
+
+
+@styled
 def plot_clusters(
     X: np.ndarray,
     labels: np.ndarray,
@@ -71,7 +100,7 @@ def plot_clusters(
     ax=None,
     title: str | None = None,
 ):
-    """Scatter 2-D points coloured by cluster, with the memories as stars.
+    """Scatter 2-D points coloured by cluster, with the memories as numbered stars.
 
     Parameters
     ----------
@@ -80,7 +109,8 @@ def plot_clusters(
     labels : array-like of shape (n_samples,)
         The cluster of each point (int).
     memories : array-like of shape (n_memories, 2) or None, default=None
-        Memories drawn as stars, coloured as the cluster of the same index.
+        Memories drawn as stars, coloured as the cluster of the same index (colours of
+        :func:`cluster_colours`) and labelled with that index.
     ax : matplotlib.axes.Axes or None, default=None
         Where to draw; None makes a new figure.
     title : str or None, default=None
@@ -99,23 +129,40 @@ def plot_clusters(
     2
     >>> plt.close(figure)
     """
+    from matplotlib.lines import Line2D
+
     if ax is None:
         _, ax = plt.subplots(figsize=(4.5, 4))
-    colours = plt.get_cmap("tab10")
     X, labels = np.asarray(X), np.asarray(labels)
-    ax.scatter(X[:, 0], X[:, 1], c=colours(labels % 10), s=6, alpha=0.6, linewidths=0)
+    n_colours = int(labels.max(initial=-1)) + 1
     if memories is not None:
         memories = np.asarray(memories)
+        n_colours = max(n_colours, len(memories))
+    colours = cluster_colours(max(n_colours, 1))
+    ax.scatter(X[:, 0], X[:, 1], c=[colours[k] for k in labels], s=6, alpha=0.6, linewidths=0)
+    if memories is not None:
         ax.scatter(
             memories[:, 0],
             memories[:, 1],
-            c=colours(np.arange(len(memories)) % 10),
+            c=colours[: len(memories)],
             marker="*",
             s=220,
             edgecolors="k",
-            label="memories",
         )
-        ax.legend(fontsize=8, loc="best")
+        for index, (x, y) in enumerate(memories):
+            ax.annotate(
+                str(index),
+                (x, y),
+                xytext=(6, 6),
+                textcoords="offset points",
+                fontsize=8,
+                fontweight="bold",
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
+            )
+        star = Line2D(
+            [], [], marker="*", ls="none", ms=12, mfc="white", mec="k", label="memory (its index)"
+        )
+        ax.legend(handles=[star], loc="best")
     if title:
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title)
     return ax.figure

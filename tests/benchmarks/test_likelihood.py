@@ -140,7 +140,10 @@ def test_goal_is_the_datasets_in_each_of_its_records(records):
 
 def test_likelihood_plot_has_a_bar_group_per_method(records):
     figure = plot_likelihood(records)
-    assert len(figure.axes[0].containers) >= len(METHODS)  # error bars add containers
+    axis = figure.axes[0]
+    assert len(axis.containers) >= len(METHODS)  # error bars add containers
+    assert axis.get_xlabel() == "dataset" and "(nats)" in axis.get_ylabel()
+    assert axis.get_title().startswith("Held-out log-likelihood")
     plt.close(figure)
 
 

@@ -2,13 +2,19 @@
 
 Build: ``python -m pip install -e ".[docs]" && sphinx-build -b html docs docs/_build/html``.
 Before reading the sources it writes the API reference pages from each public module's
-``__all__`` (``api/_layers.py``) and copies the jupytext tutorials of ``../tutorials`` into
-``tutorials/`` (both generated, ignored by git).
+``__all__`` (``api/_layers.py``) and puts the tutorials of ``../tutorials`` into
+``tutorials/`` (both generated, ignored by git): a tutorial's executed notebook from the last
+test run (``_build/executed/``, written by ``tests/test_tutorials.py``) when it was made from
+the current source, else the jupytext file itself, which myst-nb executes (``cache`` mode:
+jupyter-cache keeps the outputs beside the output folder and runs only what changed).
 """
 
 from __future__ import annotations
 
+import hashlib
 import inspect
+import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -40,8 +46,8 @@ extensions = [
 
 exclude_patterns = [
     "_build",
-    "conf.py",
-    "api/_layers.py",
+    "*.py",  # conf.py and tools; the tutorials are the only Python sources read as pages
+    "api/*.py",
     "vocabulary.md",
     "**/.ipynb_checkpoints",
     "**/__pycache__",
@@ -60,10 +66,11 @@ numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
 
-# Tutorials: jupytext percent files read directly, shown without executing them.
+# Tutorials: executed notebooks of the test run, or jupytext percent files executed here.
 nb_custom_formats = {".py": ["jupytext.reads", {"fmt": "py:percent"}]}
-nb_execution_mode = "off"
+nb_execution_mode = "cache"
 nb_execution_timeout = 600
+nb_execution_show_tb = True
 nb_execution_raise_on_error = True
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
 myst_heading_anchors = 3
@@ -80,19 +87,53 @@ html_show_sourcelink = False
 
 TUTORIAL_SOURCES = ROOT / "tutorials"
 TUTORIAL_PAGES = DOCS / "tutorials"
+EXECUTED_TUTORIALS = DOCS / "_build" / "executed"
 
 
-def copy_tutorials(source: Path = TUTORIAL_SOURCES, target: Path = TUTORIAL_PAGES) -> None:
-    """Copy ``tutorials/*.py`` next to the docs (Sphinx reads only its own folder)."""
+def executed_notebook(source: Path, executed: Path = EXECUTED_TUTORIALS) -> Path | None:
+    """The test run's executed notebook of tutorial ``source``, if made from its current text."""
+    notebook = executed / f"{source.stem}.ipynb"
+    if not notebook.is_file():
+        return None
+    try:
+        made_from = json.loads(notebook.read_text(encoding="utf-8"))["metadata"]["ebm_memory"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    current = hashlib.sha256(source.read_bytes()).hexdigest()
+    return notebook if made_from.get("source_sha256") == current else None
+
+
+def copy_tutorials(source: Path = TUTORIAL_SOURCES, target: Path = TUTORIAL_PAGES) -> list[str]:
+    """Put every tutorial next to the docs (Sphinx reads only its own folder).
+
+    A tutorial becomes ``<stem>.ipynb`` when the test run left an executed notebook of its
+    current text, else ``<stem>.py``; files of tutorials that went away are removed. Return
+    the pages that need no execution.
+    """
     target.mkdir(exist_ok=True)
-    wanted = {path.name for path in source.glob("[0-9]*.py")}
-    for path in target.glob("[0-9]*.py"):
-        if path.name not in wanted:
-            path.unlink()
-    for name in sorted(wanted):
-        copy = target / name
-        if not copy.exists() or copy.read_bytes() != (source / name).read_bytes():
-            shutil.copyfile(source / name, copy)
+    chosen = {}
+    for path in sorted(source.glob("[0-9]*.py")):
+        notebook = executed_notebook(path)
+        chosen[path.stem] = (notebook, ".ipynb") if notebook else (path, ".py")
+    for page in [*target.glob("[0-9]*.py"), *target.glob("[0-9]*.ipynb")]:
+        if chosen.get(page.stem, (None, None))[1] != page.suffix:
+            page.unlink()
+    for stem, (origin, suffix) in chosen.items():
+        copy = target / f"{stem}{suffix}"
+        if not copy.exists() or copy.read_bytes() != origin.read_bytes():
+            shutil.copyfile(origin, copy)
+    return [f"tutorials/{stem}.ipynb" for stem, (_, suffix) in chosen.items() if suffix == ".ipynb"]
+
+
+def place_tutorials(app, config) -> None:
+    """Put the tutorials in place, executing only those without an up-to-date notebook."""
+    config.nb_execution_excludepatterns = copy_tutorials()
+    # the executing kernels import the benchmark harness from the checkout, as a reader's do,
+    # and draw their figures inline whatever backend the build was started with
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+    )
+    os.environ.pop("MPLBACKEND", None)
 
 
 def link_results_tables(app, docname: str, source: list[str]) -> None:
@@ -130,7 +171,7 @@ def public_bases(app, name, obj, options, bases):
 def setup(app):
     (DOCS / "api" / "generated").mkdir(parents=True, exist_ok=True)
     write_pages(DOCS / "api")
-    copy_tutorials()
+    app.connect("config-inited", place_tutorials)
     app.connect("source-read", link_results_tables)
     app.connect("autodoc-skip-member", skip_member)
     app.connect("autodoc-process-docstring", drop_type_docstring, priority=100)

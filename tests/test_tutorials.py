@@ -1,14 +1,39 @@
-"""Every tutorial executes top to bottom as a notebook."""
+"""Every tutorial executes top to bottom as a notebook.
 
+Each executed notebook, outputs included, is kept in ``docs/_build/executed/`` with the hash of
+the tutorial it came from; the documentation build shows it instead of executing the tutorial
+again while the hash matches (``docs/conf.py``).
+"""
+
+import hashlib
 import os
+import tempfile
 from pathlib import Path
 
 import jupytext
+import nbformat
 import pytest
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).parents[1]
 TUTORIALS = sorted((ROOT / "tutorials").glob("*.py"))
+EXECUTED = ROOT / "docs" / "_build" / "executed"
+
+
+def keep_executed(notebook, path: Path, source: bytes) -> Path:
+    """Write ``notebook``, executed from ``source`` (tutorial ``path``), atomically."""
+    notebook.metadata["ebm_memory"] = {"source_sha256": hashlib.sha256(source).hexdigest()}
+    EXECUTED.mkdir(parents=True, exist_ok=True)
+    target = EXECUTED / f"{path.stem}.ipynb"
+    handle, staged = tempfile.mkstemp(dir=EXECUTED, prefix=f".{path.stem}-", suffix=".ipynb")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            nbformat.write(notebook, file)
+        os.replace(staged, target)
+    except BaseException:
+        os.unlink(staged)
+        raise
+    return target
 
 
 @pytest.mark.slow
@@ -17,13 +42,18 @@ def test_tutorial_runs(path, tmp_path, monkeypatch):
     # the kernel imports the benchmark harness from the checkout, as a reader's does
     paths = [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
-    notebook = jupytext.read(path)
+    # figures show inline, as in Jupyter, whatever backend the test session uses
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    source = path.read_bytes()
+    notebook = jupytext.reads(source.decode("utf-8"), fmt="py:percent")
     NotebookClient(
         notebook,
         timeout=600,
         kernel_name="python3",
         resources={"metadata": {"path": str(tmp_path)}},
     ).execute()
+    assert not list(tmp_path.glob("tutorial_figures/*")), "a notebook saves no figure files"
+    assert keep_executed(notebook, path, source).exists()
 
 
 def test_there_are_tutorials():

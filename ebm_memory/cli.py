@@ -151,7 +151,12 @@ def _add_reproduce(commands) -> None:
         "Writes NAME.png, results.json and results.md into OUT/NAME.",
     )
     reproduce.add_argument("name", choices=NAMES, help="the experiment")
-    reproduce.add_argument("--quick", action="store_true", help="a smaller run, under a minute")
+    reproduce.add_argument(
+        "--quick",
+        action="store_true",
+        help="a smaller run: under a minute on 2 cores, a few minutes for in_context and "
+        "sequential (docs/reproductions.md lists each)",
+    )
     reproduce.add_argument(
         "--out",
         type=Path,

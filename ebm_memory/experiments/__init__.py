@@ -78,7 +78,8 @@ def reproduce(name: str, out_dir: str | Path, *, quick: bool = False, random_sta
     out_dir : str or pathlib.Path
         The experiment's output folder.
     quick : bool, default=False
-        A smaller run (under a minute on 2 cores).
+        A smaller run: under a minute on 2 cores, a few minutes for ``in_context`` and
+        ``sequential`` (``docs/reproductions.md`` lists each).
     random_state : int, default=0
         Seed of every random draw of the run.
 

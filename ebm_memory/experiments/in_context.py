@@ -234,25 +234,26 @@ def figure(result: Result):
     -------
     figure : matplotlib.figure.Figure
         Three rows: excess NLL and well widths against the context size; one task's contours
-        as its context grows; contours of held-out contexts.
+        as its context grows; contours of held-out contexts (each row of contours with its
+        colour bar).
 
     Examples
     --------
     >>> from ebm_memory.experiments.in_context import figure, run
     >>> len(figure(run(quick=True)).axes)  # doctest: +SKIP
-    10
+    12
     """
     import matplotlib.pyplot as plt
 
     from ebm_memory.plotting.in_context import plot_contours, plot_sharpening
 
     model = InContextEnergy.pretrained()
-    whole = plt.figure(figsize=(14, 12), layout="constrained")
+    whole = plt.figure(figsize=(14, 13), layout="constrained")
     top, *rows = whole.subfigures(1 + len(result.contours), 1, height_ratios=(1.2, 1, 1))
     plot_sharpening(result.context_sizes, figure=top)
     for row, (title, contexts) in zip(rows, result.contours, strict=True):
         plot_contours(model, list(contexts), figure=row)
-        row.suptitle(title, fontsize=10)
+        row.suptitle(title)
     return whole
 
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from ebm_memory.analysis.capacity_fit import fit_growth
 from ebm_memory.analysis.capacity_theory import AGS_CAPACITY, error_free_law
+from ebm_memory.plotting._style import LINESTYLES, MARKERS, PALETTE, styled
 
 __all__ = ["plot_capacity"]
 
@@ -33,35 +34,48 @@ def _panel(ax, title: str, curve) -> None:
     fine = np.linspace(n.min(), n.max(), 100)
     power = curve.law == "power"
     slope_name = "exponent" if power else "rate"
-    for key, criterion, label, color in (
-        ("capacity", "error", f"<= {curve.error_threshold:.0%} errors", "C0"),
-        ("exact_capacity", "exact", "error-free", "C3"),
+    for index, (key, criterion, label) in enumerate(
+        (
+            ("capacity", "error", f"<= {curve.error_threshold:.0%} errors"),
+            ("exact_capacity", "exact", "error-free"),
+        )
     ):
         fit = fit_growth(curve, criterion)
         values, errors = getattr(curve, key), getattr(curve, f"{key}_se")
-        ax.errorbar(n, values, yerr=errors, fmt="o", color=color, capsize=3)
+        color, marker = PALETTE[index], MARKERS[index]
+        ax.errorbar(n, values, yerr=errors, fmt=marker, color=color, capsize=3)
         x = np.log(fine) if power else fine
         ax.plot(
             fine,
             np.exp(fit.intercept + fit.slope * x),
             color=color,
+            marker=marker,
+            markevery=[],
             label=f"{label}: {slope_name} {fit.slope:.2f} [{fit.ci_low:.2f}, {fit.ci_high:.2f}]",
         )
     if curve.degree == 2:
-        ax.plot(fine, AGS_CAPACITY * fine, "k--", label="0.138 N (AGS)")
-    ax.plot(fine, error_free_law(fine, curve.degree), "k:", label=_exact_label(curve.degree))
+        ax.plot(fine, AGS_CAPACITY * fine, "k", ls=LINESTYLES[1], label="0.138 N (AGS)")
+    law = error_free_law(fine, curve.degree)
+    ax.plot(
+        fine,
+        law,
+        "k",
+        ls=LINESTYLES[2],
+        label=f"one pattern error-free: {_exact_label(curve.degree)}",
+    )
     ax.set_yscale("log")
     ax.set_xscale("log" if power else "linear")
     ax.set_xticks(n, [f"{value:g}" for value in n], minor=False)
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
     ax.yaxis.set_minor_formatter(FuncFormatter(_minor_label))
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title)
     ax.set_xlabel("neurons N")
-    ax.set_ylabel("patterns P")
-    ax.legend(fontsize=7)
+    ax.set_ylabel("stored patterns P")
+    ax.legend(fontsize="x-small")
 
 
+@styled
 def plot_capacity(curves: dict):
     """One panel per capacity curve: both capacities, their growth laws and the theory.
 
@@ -90,8 +104,12 @@ def plot_capacity(curves: dict):
     """
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(1, len(curves), figsize=(4.3 * len(curves), 4.2), squeeze=False)
+    figure, axes = plt.subplots(
+        1, len(curves), figsize=(4.4 * len(curves), 4.4), squeeze=False, layout="constrained"
+    )
     for ax, (title, curve) in zip(axes[0], curves.items(), strict=True):
         _panel(ax, title, curve)
-    figure.tight_layout()
+    figure.suptitle(
+        "Capacity against network size: measured (± bootstrap s.e.), fitted growth laws, theory"
+    )
     return figure

@@ -5,27 +5,61 @@ from __future__ import annotations
 
 import numpy as np
 
+from ebm_memory.plotting._style import COLORMAP, LINESTYLES, MARKERS, PALETTE, styled
+
 __all__ = ["plot_contours", "plot_sharpening"]
 
 
-def _errorbars(axis, results, key, label, **style):
+def _summary(rows, key: str) -> tuple[float, float]:
+    """Mean and standard error of ``key``: from the contexts' measures, or from their summary."""
     from ebm_memory.analysis.in_context import summarise
 
-    sizes = sorted(results)
-    means, errors = zip(*(summarise(results[n], key) for n in sizes), strict=True)
-    axis.errorbar(sizes, means, yerr=errors, marker="o", capsize=3, label=label, **style)
+    if isinstance(rows, dict):
+        return rows[key]["mean"], rows[key]["standard_error"]
+    return summarise(rows, key)
 
 
+def _errorbars(axis, results, key, label, index):
+    sizes = sorted(results, key=int)
+    means, errors = zip(*(_summary(results[n], key) for n in sizes), strict=True)
+    axis.errorbar(
+        [int(n) for n in sizes],
+        means,
+        yerr=errors,
+        color=PALETTE[index],
+        marker=MARKERS[index],
+        linestyle=LINESTYLES[index],
+        capsize=3,
+        label=label,
+    )
+
+
+def _size_axis(axis, sizes) -> None:
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    from ebm_memory.plotting.capacity import _minor_label
+
+    axis.set_xscale("log", base=2)
+    axis.set_xticks(sizes, [str(n) for n in sizes])
+    axis.xaxis.set_minor_formatter(NullFormatter())
+    axis.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    axis.yaxis.set_minor_formatter(FuncFormatter(_minor_label))
+    axis.set_xlabel("context size n (points)")
+
+
+@styled
 def plot_sharpening(results: dict, *, figure=None):
     """Held-out excess NLL and the wells' width against the context size.
 
     The left panel compares the energy with two KDEs, the right the memories' width with the
-    KDE's bandwidth.
+    KDE's bandwidth; error bars are standard errors over the contexts.
 
     Parameters
     ----------
     results : dict of int to list of ContextMeasures
-        The output of :func:`~ebm_memory.analysis.in_context.sharpening`.
+        The output of :func:`~ebm_memory.analysis.in_context.sharpening`; or, per context
+        size, the summaries an experiment's ``results.json`` holds (measure name ->
+        ``{"mean": ..., "standard_error": ...}``).
     figure : matplotlib.figure.Figure or SubFigure, optional
         Drawn into when given; otherwise a new figure is made.
 
@@ -42,56 +76,72 @@ def plot_sharpening(results: dict, *, figure=None):
     >>> results = sharpening(InContextEnergy.pretrained(), sizes=(4, 8), n_contexts=2,
     ...                      n_samples=8)
     >>> plot_sharpening(results).axes[0].get_xlabel()
-    'context size'
+    'context size n (points)'
     """
     import matplotlib.pyplot as plt
 
     if figure is None:
-        figure = plt.figure(figsize=(10, 4), layout="constrained")
+        figure = plt.figure(figsize=(10, 4.2), layout="constrained")
     left, right = figure.subplots(1, 2)
-    for key, label in [
-        ("model", "in-context energy"),
-        ("kde", "KDE (leave-one-out bandwidth)"),
-        ("scott", "KDE (Scott)"),
-    ]:
-        _errorbars(left, results, f"excess_nll_{key}", label)
-    left.set_yscale("log")
-    _errorbars(right, results, "memory_width", "in-context memory width")
-    _errorbars(right, results, "kde_bandwidth", "KDE bandwidth (leave-one-out)")
-    right.set_yscale("log")
+    for index, (key, label) in enumerate(
+        [
+            ("model", "in-context energy"),
+            ("kde", "KDE (leave-one-out bandwidth)"),
+            ("scott", "KDE (Scott's bandwidth)"),
+        ]
+    ):
+        _errorbars(left, results, f"excess_nll_{key}", label, index)
+    _errorbars(right, results, "memory_width", "in-context memory width", 0)
+    _errorbars(right, results, "kde_bandwidth", "KDE bandwidth (leave-one-out)", 1)
+    sizes = sorted(int(n) for n in results)
     for axis in (left, right):
-        axis.set_xscale("log", base=2)
-        axis.set_xlabel("context size")
-    left.set_ylabel("held-out NLL above the true density's (nats)")
-    left.legend(fontsize=8)
-    right.set_ylabel("width of the wells around each point")
-    right.legend(fontsize=8)
-    figure.suptitle("The in-context energy sharpens as its context grows")
+        axis.set_yscale("log")
+        _size_axis(axis, sizes)
+    left.set_ylabel("held-out NLL minus the true density's (nats)")
+    left.set_title("Excess negative log-likelihood on held-out points")
+    right.set_ylabel("width of the wells (data units)")
+    right.set_title("Width of the wells around each context point")
+    left.legend()
+    right.legend()
+    figure.suptitle("The in-context energy sharpens as its context grows (mean ± s.e.)")
     return figure
 
 
-def _draw_contour(axis, model, title: str, context, grid_size: int, depth: float) -> None:
+def _draw_contour(axis, model, title: str, context, grid_size: int, levels):
+    """Filled contours of the energy above its lowest value in the window; the context on top."""
     from ebm_memory.incontext.inference import context_scale
 
     margin = context_scale(context) * np.sqrt(context.shape[1])
     low, high = context.min(0) - margin, context.max(0) + margin
     xs, ys = (np.linspace(low[i], high[i], grid_size) for i in range(2))
     grid = np.stack(np.meshgrid(xs, ys, indexing="ij"), axis=-1).reshape(-1, 2)
-    energy = model.energy(grid, context).reshape(grid_size, grid_size)
-    levels = energy.min() + np.linspace(0.0, depth, 13)
-    axis.contourf(xs, ys, energy.T, levels=levels, cmap="viridis_r", extend="max")
-    axis.scatter(*context.T, s=8, c="crimson", edgecolors="white", linewidths=0.4)
-    axis.set_title(title, fontsize=9)
-    axis.set_xticks([])
-    axis.set_yticks([])
+    energy = np.asarray(model.energy(grid, context)).reshape(grid_size, grid_size)
+    filled = axis.contourf(
+        xs, ys, (energy - energy.min()).T, levels=levels, cmap=f"{COLORMAP}_r", extend="max"
+    )
+    axis.scatter(
+        *context.T,
+        s=10,
+        color=PALETTE[1],
+        edgecolors="white",
+        linewidths=0.5,
+        label="context points",
+    )
+    axis.set_title(title)
+    axis.set_xlabel("x₁")
+    axis.set_ylabel("x₂")
     axis.set_aspect("equal")
+    return filled
 
 
+@styled
 def plot_contours(model, contexts: list, *, grid_size: int = 150, depth: float = 12.0, figure=None):
     """Energy contours over the plane with the context points, one panel per context.
 
-    The window is the context's extent plus one context scale; the levels span ``depth``
-    nats above the lowest energy (higher energies share the darkest colour).
+    The window is the context's extent plus one context scale. Each panel shows the energy
+    above its lowest value in the window, ``E(x) - min E``: up to an additive constant the
+    negative log density, in nats. The levels span ``depth`` nats on one colour bar shared
+    by the panels (higher energies share the darkest colour).
 
     Parameters
     ----------
@@ -109,7 +159,7 @@ def plot_contours(model, contexts: list, *, grid_size: int = 150, depth: float =
     Returns
     -------
     figure : matplotlib.figure.Figure
-        One titled panel per context.
+        One titled panel per context, with labelled axes, and a labelled colour bar.
 
     Examples
     --------
@@ -120,12 +170,18 @@ def plot_contours(model, contexts: list, *, grid_size: int = 150, depth: float =
     >>> figure = plot_contours(InContextEnergy.pretrained(), [("a", context)], grid_size=20)
     >>> figure.axes[0].get_title()
     'a'
+    >>> figure.axes[-1].get_ylabel()
+    'energy above its minimum (nats)'
     """
     import matplotlib.pyplot as plt
 
     if figure is None:
-        figure = plt.figure(figsize=(3.4 * len(contexts), 3.4), layout="constrained")
-    axes = figure.subplots(1, len(contexts))
-    for axis, (title, context) in zip(np.atleast_1d(axes), contexts, strict=True):
-        _draw_contour(axis, model, title, context, grid_size, depth)
+        figure = plt.figure(figsize=(3.2 * len(contexts) + 1.2, 3.6), layout="constrained")
+    axes = np.atleast_1d(figure.subplots(1, len(contexts)))
+    levels = np.linspace(0.0, depth, 13)
+    for axis, (title, context) in zip(axes, contexts, strict=True):
+        filled = _draw_contour(axis, model, title, context, grid_size, levels)
+    axes[0].legend(loc="upper left", markerscale=1.5)
+    colorbar = figure.colorbar(filled, ax=list(axes), shrink=0.9, pad=0.02)
+    colorbar.set_label("energy above its minimum (nats)")
     return figure

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from ebm_memory.plotting._style import LINESTYLES, MARKERS, PALETTE, styled
+
 __all__ = ["plot_noise_benefit"]
 
 
+@styled
 def plot_noise_benefit(result, ax=None):
     """Error bars of the bit error rate against ``T0``, with the spurious-state fraction.
 
@@ -31,7 +34,7 @@ def plot_noise_benefit(result, ax=None):
     import matplotlib.pyplot as plt
 
     if ax is None:
-        figure, ax = plt.subplots(figsize=(5.0, 3.5))
+        figure, ax = plt.subplots(figsize=(5.0, 3.8), layout="constrained")
     else:
         figure = ax.figure
     temperatures = result.temperatures
@@ -39,15 +42,24 @@ def plot_noise_benefit(result, ax=None):
         temperatures,
         result.error,
         yerr=result.error_sem,
-        marker="o",
+        color=PALETTE[0],
+        marker=MARKERS[0],
         capsize=3,
-        label="bit error rate",
+        label="bit error rate (± s.e.)",
     )
-    ax.plot(temperatures, result.spurious_fraction, "s--", label="spurious fixed points")
-    ax.axhline(result.baseline_error, color="gray", lw=0.8, ls=":", label="T0 = 0")
+    ax.plot(
+        temperatures,
+        result.spurious_fraction,
+        color=PALETTE[1],
+        marker=MARKERS[1],
+        ls=LINESTYLES[1],
+        label="fraction ending in spurious states",
+    )
+    ax.axhline(
+        result.baseline_error, color="gray", lw=0.8, ls=LINESTYLES[2], label="error at T0 = 0"
+    )
     ax.set_xlabel("initial temperature T0 (annealed to 0)")
-    ax.set_ylabel("fraction")
-    ax.set_title(f"noisy recall, loading P/N = {result.loading:.3g}")
-    ax.legend(fontsize=8)
-    figure.tight_layout()
+    ax.set_ylabel("fraction of bits or of probes")
+    ax.set_title(f"Annealed noise in recall, load P/N = {result.loading:.3g}")
+    ax.legend()
     return figure

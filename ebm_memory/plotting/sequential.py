@@ -6,12 +6,20 @@ from __future__ import annotations
 
 import numpy as np
 
+from ebm_memory.plotting._style import LINESTYLES, MARKERS, PALETTE, styled
+
 __all__ = ["plot_strategies", "plot_task_accuracies"]
+
+
+def _series(index: int) -> dict:
+    """Colour, marker and line style of the ``index``-th series."""
+    index %= len(PALETTE)
+    return {"color": PALETTE[index], "marker": MARKERS[index], "ls": LINESTYLES[index]}
 
 
 def _plot_seen_mean(results: dict, ax) -> None:
     """One line per strategy: the mean accuracy over the tasks seen so far, by stage."""
-    for label, result in results.items():
+    for index, (label, result) in enumerate(results.items()):
         R = np.asarray(result.accuracy)
         stages = np.arange(1, R.shape[0] + 1)
         seen = [R[i, : i + 1].mean() for i in range(R.shape[0])]
@@ -19,19 +27,20 @@ def _plot_seen_mean(results: dict, ax) -> None:
         detail = f"final {metrics.average_accuracy:.2f}"
         if np.isfinite(metrics.average_forgetting):
             detail += f", forgetting {metrics.average_forgetting:.2f}"
-        ax.plot(stages, seen, marker="o", label=f"{label} ({detail})")
+        ax.plot(stages, seen, label=f"{label} ({detail})", **_series(index))
     ax.set_xticks(stages)
     ax.set_xlabel("tasks trained")
-    ax.set_ylabel("mean accuracy on tasks seen")
+    ax.set_ylabel("mean accuracy on the tasks seen")
     ax.set_ylim(-0.02, 1.02)
-    ax.legend(fontsize=8)
+    ax.legend()
 
 
 def _plot_task_panel(panel, results: dict, j: int, stages: np.ndarray) -> None:
     """Task ``j``'s accuracy at every stage, its baselines and the stage that trains it."""
     baselines = {}
-    for label, result in results.items():
-        (line,) = panel.plot(stages, np.asarray(result.accuracy)[:, j], marker=".", label=label)
+    for index, (label, result) in enumerate(results.items()):
+        style = _series(index) | {"ms": 4}
+        (line,) = panel.plot(stages, np.asarray(result.accuracy)[:, j], label=label, **style)
         baselines.setdefault(float(np.asarray(result.baseline)[j]), line.get_color())
     for value, color in baselines.items():  # gray when the strategies share it
         panel.axhline(value, color="gray" if len(baselines) == 1 else color, lw=0.8, ls="--")
@@ -53,10 +62,11 @@ def _plot_per_task(results: dict):
     figure, axes = plt.subplots(
         n_rows,
         n_columns,
-        figsize=(2.6 * n_columns, 2.3 * n_rows + 0.4),
+        figsize=(2.6 * n_columns, 2.3 * n_rows + 0.6),
         sharex=True,
         sharey=True,
         squeeze=False,
+        layout="constrained",
     )
     stages = np.arange(1, n_tasks + 1)
     for j, panel in enumerate(axes.flat):
@@ -64,18 +74,19 @@ def _plot_per_task(results: dict):
             panel.set_visible(False)
             continue
         _plot_task_panel(panel, results, j, stages)
-        panel.set_title(task_names[j], fontsize=9)
+        panel.set_title(task_names[j])
     for column in range(n_columns):  # the lowest visible panel of each column
         bottom = axes[(n_tasks - 1 - column) // n_columns, column]
         bottom.set_xlabel("tasks trained")
         bottom.tick_params(labelbottom=True)
     for panel in axes[:, 0]:
         panel.set_ylabel("accuracy")
-    axes.flat[0].legend(fontsize=7)
-    figure.tight_layout()
+    axes.flat[0].legend(fontsize="x-small")
+    figure.suptitle("Accuracy on each task after each training stage")
     return figure
 
 
+@styled
 def plot_task_accuracies(results: dict, *, per_task: bool = False, ax=None):
     """Accuracy across training stages, one line per strategy.
 
@@ -117,11 +128,11 @@ def plot_task_accuracies(results: dict, *, per_task: bool = False, ax=None):
             raise ValueError("per_task=True draws one panel per task; pass ax=None.")
         return _plot_per_task(results)
     if ax is None:
-        figure, ax = plt.subplots(figsize=(5.0, 3.5))
+        figure, ax = plt.subplots(figsize=(5.0, 3.8), layout="constrained")
+        ax.set_title("Mean accuracy on the tasks seen, by stage")
     else:
         figure = ax.figure
     _plot_seen_mean(results, ax)
-    figure.tight_layout()
     return figure
 
 
@@ -129,10 +140,10 @@ def _plot_metric_by_degree(axes, name: str, by_degree: dict) -> None:
     """Final average accuracy and forgetting of each strategy against the vertex ``n``."""
     degrees = sorted(by_degree)
     metrics = ("average_accuracy", "average_forgetting")
-    for strategy in by_degree[degrees[0]]:
+    for index, strategy in enumerate(by_degree[degrees[0]]):
         for ax, metric in zip(axes, metrics, strict=True):
             values = [getattr(by_degree[d][strategy].metrics, metric) for d in degrees]
-            ax.plot(degrees, values, marker="o", label=strategy)
+            ax.plot(degrees, values, label=strategy, **_series(index))
     for ax, metric in zip(axes, ("average accuracy", "average forgetting"), strict=True):
         ax.set_xscale("log")
         ax.set_xticks(degrees, [str(d) for d in degrees])
@@ -140,9 +151,10 @@ def _plot_metric_by_degree(axes, name: str, by_degree: dict) -> None:
         ax.set_xlabel("interaction vertex n")
         ax.set_ylabel(metric)
         ax.set_title(f"{name}: final {metric}")
-    axes[-1].legend(fontsize=8)
+    axes[-1].legend()
 
 
+@styled
 def plot_strategies(sequences: dict, representative: int):
     """Strategies against forgetting: one row per task sequence.
 
@@ -175,11 +187,13 @@ def plot_strategies(sequences: dict, representative: int):
     """
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(len(sequences), 3, figsize=(15, 4.2 * len(sequences)))
+    figure, axes = plt.subplots(
+        len(sequences), 3, figsize=(15, 4.4 * len(sequences) + 0.4), layout="constrained"
+    )
     axes = np.atleast_2d(axes)
     for row, (name, by_degree) in zip(axes, sequences.items(), strict=True):
         plot_task_accuracies(by_degree[representative], ax=row[0])
-        row[0].set_title(f"{name}: n = {representative}")
+        row[0].set_title(f"{name}: accuracy on the tasks seen, n = {representative}")
         _plot_metric_by_degree(row[1:], name, by_degree)
-    figure.tight_layout()
+    figure.suptitle("Strategies against forgetting across the interaction vertex n")
     return figure

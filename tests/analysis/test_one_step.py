@@ -157,7 +157,10 @@ def test_plot_has_a_panel_per_data_set_and_experiment():
     census = fixed_point_census(memories, [1.0, 30.0])
     figure = plot_one_step({"a": one_step, "b": one_step}, {"a": census, "b": census})
     assert len(figure.axes) == 4
-    assert all(ax.get_xlabel() and ax.get_ylabel() for ax in figure.axes)
+    assert all(ax.get_xlabel() and ax.get_ylabel() and ax.get_title() for ax in figure.axes)
+    handles = figure.axes[0].get_legend().legend_handles
+    markers = [handle.get_marker() for handle in handles[:2]]
+    assert len(set(markers)) == 2 and "None" not in markers
     plt.close(figure)
 
 

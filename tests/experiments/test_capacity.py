@@ -36,7 +36,7 @@ def test_figure_has_one_labelled_panel_per_model(small):
     figure = capacity.figure(small)
     assert len(figure.axes) == 2
     for ax in figure.axes:
-        assert ax.get_xlabel() == "neurons N" and ax.get_ylabel() == "patterns P"
+        assert ax.get_xlabel() == "neurons N" and ax.get_ylabel() == "stored patterns P"
         assert len(ax.lines) >= 3 and ax.get_title()
     plt.close(figure)
 

@@ -32,5 +32,5 @@ def test_table_and_figure(quick):
     assert "10,000: 10." in text
     figure = growth.figure(quick)
     assert [ax.get_xlabel() for ax in figure.axes] == ["points seen n", "points seen n"]
-    assert all(ax.get_ylabel() == "memories" for ax in figure.axes)
+    assert all(ax.get_ylabel() == "memories (mixture components)" for ax in figure.axes)
     plt.close(figure)

@@ -23,8 +23,9 @@ def test_shipped_energy_sharpens_and_stays_within_the_stated_margin_of_kde():
     assert values["not_significantly_below_margin"]
     assert "stated margin" in in_context.table(result).lower()
     figure = in_context.figure(result)
-    assert figure.axes[0].get_xlabel() == "context size"
-    assert len(figure.axes) == 2 + 4 + 2 + len(in_context.HELD_OUT_FAMILIES)
+    assert figure.axes[0].get_xlabel() == "context size n (points)"
+    colour_bars = 2
+    assert len(figure.axes) == 2 + 4 + 2 + len(in_context.HELD_OUT_FAMILIES) + colour_bars
     plt.close(figure)
 
 

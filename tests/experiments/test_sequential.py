@@ -48,7 +48,7 @@ def test_table_and_json_come_from_the_numbers(tiny):
 def test_figure_has_labelled_panels(tiny):
     figure = sequential.figure(tiny)
     assert len(figure.axes) == 3
-    assert figure.axes[0].get_title() == "permuted digits: n = 10"
+    assert figure.axes[0].get_title() == "permuted digits: accuracy on the tasks seen, n = 10"
     assert figure.axes[1].get_xlabel() == "interaction vertex n"
     assert figure.axes[2].get_ylabel() == "average forgetting"
     plt.close(figure)

@@ -21,6 +21,8 @@
 
 # %%
 import importlib.util
+import warnings
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -32,11 +34,15 @@ from numpyro.infer import MCMC, NUTS
 from sklearn.datasets import make_moons
 
 from ebm_memory import DenseAssociativeMemory
+from ebm_memory._io import save_figure
 from ebm_memory.analysis import noise_benefit
 from ebm_memory.datasets import load_binary_digits
 from ebm_memory.energies import softmax_energy
 from ebm_memory.plotting import plot_noise_benefit
+from ebm_memory.plotting._style import rc_params
 from ebm_memory.samplers import MemoryMixture, sample
+
+plt.rcParams.update(rc_params())  # the package's colour-blind-safe palette and layout
 
 # %% [markdown]
 # ## A memory of 60 points on two moons
@@ -69,12 +75,16 @@ results = {
 }
 
 # %%
-figure, axes = plt.subplots(1, 4, figsize=(12, 3), sharex=True, sharey=True)
+figure, axes = plt.subplots(1, 4, figsize=(12, 3.2), sharex=True, sharey=True, num="moons")
+figure.suptitle("Draws from the two-moons memory at beta = 30")
 axes[0].scatter(*exact.T, s=2)
-axes[0].set_title("exact")
+axes[0].set_title("exact (2000 draws)")
 for axis, (method, result) in zip(axes[1:], results.items(), strict=True):
     axis.scatter(*result.draws.reshape(-1, 2).T, s=2)
-    axis.set_title(method)
+    axis.set_title(f"{method} (4 chains x 1000 draws)")
+axes[0].set_ylabel("x2")
+for axis in axes:
+    axis.set_xlabel("x1")
 
 # %% [markdown]
 # Every result carries numpyro's ESS and split R-hat, the acceptance rate and the divergences.
@@ -90,12 +100,19 @@ for result in results.values():
 
 # %%
 if importlib.util.find_spec("arviz"):
+    warnings.filterwarnings("ignore", r"\s*ArviZ is undergoing", FutureWarning)
     import arviz
 
     data = results["hmc"].to_arviz()
     print(arviz.ess(data))
     plot_trace = getattr(arviz, "plot_trace", None) or arviz.plot_trace_dist
     plot_trace(data)
+    figure = plt.gcf()
+    figure.set_label("hmc_trace")
+    figure.suptitle("HMC on the two-moons memory: marginal densities and traces of 4 chains")
+    density_axis, trace_axis = figure.axes[:2]
+    density_axis.set(xlabel="coordinate value (x1 blue, x2 orange)", ylabel="density")
+    trace_axis.set(xlabel="draw", ylabel="coordinate value")
 
 # %% [markdown]
 # ## The estimator samples too
@@ -145,11 +162,14 @@ for h in (0.05, 0.2, 0.8):
 # %%
 digits = load_binary_digits().patterns[:100]
 binary = DenseAssociativeMemory("exponential", beta=0.2, temperature=2.0).fit(digits)
-draws = binary.sample(8, random_state=0, method="gibbs", n_warmup=200, n_chains=8)
-figure, axes = plt.subplots(1, 8, figsize=(8, 1.2))
+with np.errstate(invalid="ignore"):  # pixels that never flip have no defined ESS
+    draws = binary.sample(8, random_state=0, method="gibbs", n_warmup=200, n_chains=8)
+figure, axes = plt.subplots(1, 8, figsize=(8, 1.5), num="gibbs")
+figure.suptitle("Gibbs draws of the binary digits memory at temperature 2 (8 chains)")
+axes[0].set_ylabel("chain end")
 for axis, image in zip(axes, draws, strict=True):
     axis.imshow(image.reshape(8, 8), cmap="gray_r")
-    axis.axis("off")
+    axis.set(xticks=[], yticks=[])
 
 # %% [markdown]
 # ## Inferring beta with numpyro
@@ -191,4 +211,16 @@ print(
     f"error at T0=0: {benefit.error[0]:.3f}; at T0={benefit.temperatures[best]:g}: "
     f"{benefit.error[best]:.3f} +- {benefit.error_sem[best]:.3f}"
 )
-plot_noise_benefit(benefit)
+figure = plot_noise_benefit(benefit)
+figure.set_label("noise_benefit")
+
+# %% tags=["remove-cell"]
+# run as a script: save the figures as PNG files and show them (a notebook shows them inline)
+folder = Path("tutorial_figures")
+for number in plt.get_fignums():
+    figure = plt.figure(number)
+    folder.mkdir(exist_ok=True)
+    path = folder / f"02_sampling_{figure.get_label()}.png"
+    print("saved", save_figure(figure, path))
+if "agg" not in plt.get_backend().lower():
+    plt.show()

@@ -30,6 +30,7 @@
 
 # %%
 import time
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -41,7 +42,10 @@ from sklearn.neighbors import KernelDensity
 from benchmarks.digits_example import digits_kde_example, plot_digits_samples
 from benchmarks.likelihood import likelihood_records, plot_likelihood
 from ebm_memory import DenseAssociativeMemory
+from ebm_memory._io import save_figure
+from ebm_memory.plotting._style import PALETTE, rc_params
 
+plt.rcParams.update(rc_params())  # the package's colour-blind-safe palette and layout
 digits = load_digits().data
 data = PCA(n_components=15, random_state=0).fit_transform(digits)  # as scikit-learn's example
 train, test = train_test_split(data, test_size=0.2, random_state=0)
@@ -116,22 +120,21 @@ for n_memories in memory_counts:
 
 # %%
 log_likelihoods, seconds, _ = np.array(curve).T
-figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4))
+figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6), num="compression")
+figure.suptitle("Digits (PCA-15): K learned memories against the KDE of every training row")
 left.plot(memory_counts, log_likelihoods, "o-", label="ours, K learned memories")
-left.axhline(kde_log_likelihood, color="k", ls="--", label=f"KDE, {len(train)} rows")
-left.set_ylabel("held-out log-likelihood per dim (nats)")
+left.axhline(kde_log_likelihood, color=PALETTE[1], ls="--", label=f"KDE, {len(train)} rows")
+left.set(ylabel="held-out log-likelihood per dim (nats)", title="Fit")
 right.plot(memory_counts, seconds, "o-", label="ours, K learned memories")
-right.axhline(kde_seconds, color="k", ls="--", label="KDE (scikit-learn)")
-right.set_ylabel(f"seconds to score {len(test)} rows")
-right.set_yscale("log")
+right.axhline(kde_seconds, color=PALETTE[1], ls="--", label="KDE (scikit-learn)")
+right.set(ylabel=f"seconds to score {len(test)} rows", yscale="log", title="Scoring time")
 for axis in (left, right):
     axis.axvline(len(train) / 10, color="grey", lw=0.8)  # a tenth of the training rows
     axis.set_xscale("log")
     axis.set_xticks(memory_counts, [str(count) for count in memory_counts])
     axis.minorticks_off()
     axis.set_xlabel("number of memories K")
-    axis.legend(fontsize=8)
-figure.tight_layout()
+    axis.legend()
 
 # %% [markdown]
 # ## scikit-learn's digits example
@@ -151,6 +154,7 @@ for key in ("kernel_density", "ours", "ours_compressed"):
         f"CV log-lik = {summary['cv_log_likelihood']:.3f} nats/sample"
     )
 figure = plot_digits_samples(example)
+figure.set_label("digits_samples")
 
 # %% [markdown]
 # ## The likelihood benchmark, tiny size
@@ -175,3 +179,16 @@ for entry in records:
         f"{entry['ratio']:6.1f}  {entry['extra']['goal_holds']}"
     )
 figure = plot_likelihood(records)
+figure.suptitle("Likelihood benchmark, tiny size: mean held-out log-likelihood per dimension")
+figure.set_label("likelihood_benchmark")
+
+# %% tags=["remove-cell"]
+# run as a script: save the figures as PNG files and show them (a notebook shows them inline)
+folder = Path("tutorial_figures")
+for number in plt.get_fignums():
+    figure = plt.figure(number)
+    folder.mkdir(exist_ok=True)
+    path = folder / f"03_density_{figure.get_label()}.png"
+    print("saved", save_figure(figure, path))
+if "agg" not in plt.get_backend().lower():
+    plt.show()

@@ -27,6 +27,7 @@
 
 # %%
 import time
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -39,9 +40,12 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from ebm_memory import AssociativeClustering, NonparametricMemory
+from ebm_memory._io import save_figure
 from ebm_memory.analysis import finite_mixture_growth, memory_growth
 from ebm_memory.plotting import plot_clusters, plot_memory_growth
+from ebm_memory.plotting._style import PALETTE, rc_params
 
+plt.rcParams.update(rc_params())  # the package's colour-blind-safe palette and layout
 start_time = time.perf_counter()
 
 # %% [markdown]
@@ -118,21 +122,20 @@ figure.colorbar(contours, ax=landscape, label="ClAM energy E(v)")
 landscape.streamplot(grid_x, grid_y, field[..., 0], field[..., 1], color="w", density=0.7)
 landscape.scatter(*X.T, s=3, c="k", alpha=0.3)
 for path in paths:
-    landscape.plot(*path.T, ".-", color="tab:orange", ms=4, lw=1.5)
-landscape.scatter(*clam.memories_.T, marker="*", s=250, c="red", ec="k", label="memories")
-landscape.scatter(*modes.T, marker="+", s=80, c="w", zorder=3, label="fixed points")
+    landscape.plot(*path.T, ".-", color=PALETTE[4], ms=4, lw=1.5)
+landscape.scatter(*clam.memories_.T, marker="*", s=250, c=PALETTE[1], ec="k", label="memories")
+landscape.scatter(*modes.T, marker="P", s=70, c="w", ec="k", zorder=3, label="fixed points")
 landscape.set(title="energy landscape, field m(v) - v, ClAM flows", xlabel="x1", ylabel="x2")
-landscape.legend(fontsize=8, loc="lower right")
+landscape.legend(loc="lower right")
 gap = trace[:40, :10] - trace[:40, -1:]
-traces.plot(np.where(gap > 0, gap, np.nan).T, color="tab:blue", alpha=0.5)
 traces.set(
     yscale="log",
     xlabel="ClAM step (eta = 1)",
     ylabel="E(v_t) - E(v*)",
     title="energy traces of 40 rows: decreasing",
 )
-figure.tight_layout()
-plt.show()
+traces.plot(np.where(gap > 0, gap, np.nan).T, color=PALETTE[0], alpha=0.5)
+figure.set_label("clam_landscape")
 
 # %% [markdown]
 # ## ELBO dynamics converge to the exact posterior
@@ -157,15 +160,14 @@ kl = info["energy_trace"] + elbo.score_samples(X)[:, None]
 steps = info["n_steps"].max() + 1
 
 figure, axis = plt.subplots(figsize=(5, 3.4))
-axis.plot(kl[:40, :steps].T, color="tab:green", alpha=0.4)
 axis.set(
     yscale="log",
     xlabel="ELBO step (eta = 1/2)",
     ylabel="KL(q_t || p(z|x)) = E_t + log p(x)",
-    title="ELBO descent reaches the posterior",
+    title="ELBO descent of 40 rows reaches the posterior",
 )
-figure.tight_layout()
-plt.show()
+axis.plot(kl[:40, :steps].T, color=PALETTE[2], alpha=0.4)
+figure.set_label("elbo_descent")
 
 # %% [markdown]
 # ## Clustering against scikit-learn
@@ -240,15 +242,17 @@ rescaled = cosine.predict(3.7 * circle_data)
 print("labels unchanged by rescaling:", np.array_equal(rescaled, cosine.labels_))
 
 figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+figure.suptitle("Three von Mises-Fisher clusters with random lengths, clustered by direction")
 plot_clusters(circle_data, cosine.labels_, cosine.memories_, ax=left, title="cosine memories")
 left.add_patch(plt.Circle((0, 0), 1.0, fill=False, ls="--", color="grey"))
-left.set_aspect("equal")
-right.hist(np.angle(np.exp(1j * angles)), bins=60, density=True, color="grey", alpha=0.5)
-right.plot(theta, density, color="tab:red", label="learned vMF mixture")
-right.set(xlabel="angle", ylabel="density on the circle", title="directions only")
-right.legend(fontsize=8)
-figure.tight_layout()
-plt.show()
+left.set(aspect="equal", xlabel="x1", ylabel="x2")
+right.hist(
+    np.angle(np.exp(1j * angles)), bins=60, density=True, color="grey", alpha=0.5, label="data"
+)
+right.plot(theta, density, color=PALETTE[1], label="learned vMF mixture")
+right.set(xlabel="angle (radians)", ylabel="density on the circle", title="directions only")
+right.legend()
+figure.set_label("hypersphere")
 
 # %% [markdown]
 # ## A memory that creates memories: finding the number of blobs
@@ -292,6 +296,7 @@ streaming = {
 batches = np.array_split(stream, 30)
 seen = np.cumsum([len(batch) for batch in batches])
 figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+figure.suptitle("NonparametricMemory on 6 blobs: memories created as the data ask for them")
 for name, online in streaming.items():
     grown = []
     for batch in batches:
@@ -300,11 +305,12 @@ for name, online in streaming.items():
     ari = adjusted_rand_score(blob_labels, online.predict(blobs))
     print(f"{name}: memories after each batch {grown}; ARI of predict {ari:.3f}")
     right.step(seen, grown, where="post", label=f"{name} (ARI {ari:.2f})")
-plot_clusters(blobs, memory.labels_, memory.memories_, ax=left, title="fit: 6 memories found")
+title = f"fit: {memory.n_memories_} memories found"
+plot_clusters(blobs, memory.labels_, memory.memories_, ax=left, title=title)
+left.set(xlabel="x1", ylabel="x2")
 right.set(xlabel="points seen (blobs arrive in turn)", ylabel="memories", title="partial_fit")
-right.legend(fontsize=8)
-figure.tight_layout()
-plt.show()
+right.legend()
+figure.set_label("nonparametric")
 
 # %% [markdown]
 # ## How fast memories grow
@@ -329,7 +335,18 @@ for result in (crp, pitman_yor):
     )
 print("finite mixture of 10: memories", finite.memories[-1])
 figure = plot_memory_growth(crp, pitman_yor, finite)
-plt.show()
+figure.set_label("growth")
 
 # %%
 print(f"tutorial ran in {time.perf_counter() - start_time:.0f} s")
+
+# %% tags=["remove-cell"]
+# run as a script: save the figures as PNG files and show them (a notebook shows them inline)
+folder = Path("tutorial_figures")
+for number in plt.get_fignums():
+    figure = plt.figure(number)
+    folder.mkdir(exist_ok=True)
+    path = folder / f"04_mixtures_and_growth_{figure.get_label()}.png"
+    print("saved", save_figure(figure, path))
+if "agg" not in plt.get_backend().lower():
+    plt.show()

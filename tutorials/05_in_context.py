@@ -24,15 +24,21 @@
 # ships with the package.
 
 # %%
+from pathlib import Path
+
 import jax
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.neighbors import KernelDensity
 
 from ebm_memory import InContextEnergy
+from ebm_memory._io import save_figure
 from ebm_memory.analysis.in_context import draw_context, loo_bandwidth, sharpening, summarise
 from ebm_memory.incontext import HELD_OUT_FAMILIES, TRAINING_FAMILIES, mixture_log_prob
 from ebm_memory.plotting import plot_contours, plot_sharpening
+from ebm_memory.plotting._style import rc_params
+
+plt.rcParams.update(rc_params())  # the package's colour-blind-safe palette and layout
 
 # %% [markdown]
 # ## Task families
@@ -42,13 +48,14 @@ from ebm_memory.plotting import plot_contours, plot_sharpening
 # `spiral_2d` are held out.
 
 # %%
-figure, axes = plt.subplots(1, 4, figsize=(12, 3))
+figure, axes = plt.subplots(1, 4, figsize=(12, 3.4), num="families")
+figure.suptitle("One task of each family: 256 points")
+axes[0].set_ylabel("x2")
 for axis, family in zip(axes, [*TRAINING_FAMILIES, *HELD_OUT_FAMILIES], strict=True):
     _, points, _ = draw_context(family, 256, random_state=3)
     axis.scatter(*points.T, s=3)
-    axis.set_title(family)
-    axis.set_aspect("equal")
-figure.tight_layout()
+    held_out = " (held out)" if family in HELD_OUT_FAMILIES else ""
+    axis.set(title=f"{family}{held_out}", xlabel="x1", aspect="equal")
 
 # %% [markdown]
 # ## Training (tiny, to show the API)
@@ -83,6 +90,7 @@ energies = model.energy(test[:5], context)
 print("energies of five fresh task points:", np.round(energies, 2))
 print("log Z by quadrature:", round(model.log_partition(context), 3))
 figure = plot_contours(model, [("32 context points", context)])
+figure.set_label("contours")
 
 # %% [markdown]
 # Sampling goes through our MALA kernel (or HMC, NUTS); the diagnostics come along.
@@ -113,7 +121,20 @@ for size, rows in results.items():
     mean, error = summarise(rows, "memory_width")
     print(f"n={size:3d}: memory width {mean:.3f} ± {error:.3f}")
 figure = plot_sharpening(results)
+figure.set_label("sharpening")
 
 # %%
 _, growing, _ = draw_context("mixture_2d", 64, random_state=10_007)
 figure = plot_contours(model, [(f"n={n}", growing[:n]) for n in (4, 16, 64)])
+figure.set_label("growing_context")
+
+# %% tags=["remove-cell"]
+# run as a script: save the figures as PNG files and show them (a notebook shows them inline)
+folder = Path("tutorial_figures")
+for number in plt.get_fignums():
+    figure = plt.figure(number)
+    folder.mkdir(exist_ok=True)
+    path = folder / f"05_in_context_{figure.get_label()}.png"
+    print("saved", save_figure(figure, path))
+if "agg" not in plt.get_backend().lower():
+    plt.show()

@@ -26,10 +26,13 @@ import tempfile
 import time
 from pathlib import Path
 
+import matplotlib.pyplot as plt
+from IPython import get_ipython
 from IPython.display import Markdown, display
 from sklearn.datasets import load_digits
 
 from ebm_memory import experiments
+from ebm_memory._io import save_figure
 from ebm_memory.dynamics import separation_report
 
 out = Path(tempfile.mkdtemp())
@@ -41,9 +44,13 @@ def show(name: str):
     """Run ``name`` in quick mode, show its table and figure, and return its result."""
     started = time.perf_counter()
     result = experiments.reproduce(name, out / name, quick=True)
-    display(Markdown(experiments.get(name).table(result)))
-    display(Markdown(f"![{name}]({out / name / f'{name}.png'})"))
     print(f"{name}: {time.perf_counter() - started:.1f} s")
+    table = experiments.get(name).table(result)
+    if get_ipython():  # a notebook renders the table
+        display(Markdown(table))
+    else:
+        print(table)
+    experiments.get(name).figure(result).set_label(name)
     return result
 
 
@@ -117,3 +124,14 @@ growth = show("growth")
 
 # %%
 print(f"all quick runs: {time.perf_counter() - start_time:.0f} s")
+
+# %% tags=["remove-cell"]
+# run as a script: save the figures as PNG files and show them (a notebook shows them inline)
+folder = Path("tutorial_figures")
+for number in plt.get_fignums():
+    figure = plt.figure(number)
+    folder.mkdir(exist_ok=True)
+    path = folder / f"06_reproductions_{figure.get_label()}.png"
+    print("saved", save_figure(figure, path))
+if "agg" not in plt.get_backend().lower():
+    plt.show()

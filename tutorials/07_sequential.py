@@ -30,6 +30,7 @@
 
 # %%
 import time
+from pathlib import Path
 
 import jax
 import matplotlib.pyplot as plt
@@ -40,6 +41,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
 from ebm_memory import DenseAssociativeClassifier, DenseAssociativeMemory
+from ebm_memory._io import save_figure
 from ebm_memory.analysis.forgetting import run_task_sequence
 from ebm_memory.analysis.sequential import STRATEGY_SETTINGS
 from ebm_memory.datasets import permuted_digits, random_pattern_tasks
@@ -52,7 +54,9 @@ from ebm_memory.learning import (
 )
 from ebm_memory.learning.backprop import corrupt, reconstruction_loss
 from ebm_memory.plotting import plot_task_accuracies
+from ebm_memory.plotting._style import DIVERGING_COLORMAP, rc_params
 
+plt.rcParams.update(rc_params())  # the package's colour-blind-safe palette and layout
 start_time = time.perf_counter()
 
 # the tiny configuration
@@ -108,41 +112,41 @@ for name, model in models.items():
 # `fit` (and each `partial_fit`) records `loss_curve_`, the training loss before each step:
 
 # %%
-plt.figure(figsize=(4.5, 3))
+figure, axis = plt.subplots(figsize=(4.5, 3.2))
 for name in ("DAM, n = 2", "DAM, n = 30"):
-    plt.plot(models[name].loss_curve_, label=name)
-plt.yscale("log")
-plt.xlabel("optimiser step")
-plt.ylabel("training loss")
-plt.legend()
-plt.tight_layout()
+    axis.plot(models[name].loss_curve_, label=name)
+axis.set(yscale="log", xlabel="optimiser step", ylabel="training loss", title="Classifier training")
+axis.legend()
+figure.set_label("classifier_loss")
 
 # %% [markdown]
 # ### From features to prototypes
 # KH2016's central picture: at small `n` a memory is a *feature* that many labels use (it
 # looks like no digit, and its label part switches several classes on); at large `n` it is a
 # *prototype*, a template of one digit voting for that digit alone. Below: the pixel parts
-# of the first ten memories (red +1, blue -1), titled by the labels their label part
+# of the first ten memories (purple +1, orange -1), titled by the labels their label part
 # switches on (`xi^t_a > 0`), and two measures over all memories: how many labels each
 # switches on, and its correlation with the most similar training digit.
 
 # %%
-figure, axes = plt.subplots(2, 10, figsize=(10, 2.6))
+figure, axes = plt.subplots(2, 10, figsize=(10, 3))
+figure.suptitle("Pixel parts of 10 memories, titled by the labels they switch on")
 for row, name in enumerate(("DAM, n = 2", "DAM, n = 30")):
     memories = models[name].memories_
     pixels, labels = memories[:, :64], memories[:, 64:]
     for column in range(10):
         axis = axes[row, column]
-        axis.imshow(pixels[column].reshape(8, 8), cmap="bwr", vmin=-1, vmax=1)
+        image = axis.imshow(pixels[column].reshape(8, 8), cmap=DIVERGING_COLORMAP, vmin=-1, vmax=1)
         axis.set_title(",".join(map(str, np.flatnonzero(labels[column] > 0))), fontsize=7)
-        axis.axis("off")
-    axes[row, 0].text(-1.5, 3.5, name, fontsize=8, ha="right", va="center")
+        axis.set(xticks=[], yticks=[])
+    axes[row, 0].set_ylabel(name, fontsize=8)
     similarity = np.corrcoef(np.vstack([pixels, X_train]))[: len(pixels), len(pixels) :]
     print(
         f"{name}: labels switched on per memory {np.mean(np.sum(labels > 0, axis=1)):.2f}, "
         f"correlation with the nearest training digit {similarity.max(axis=1).mean():.2f}"
     )
-figure.tight_layout()
+figure.colorbar(image, ax=axes, shrink=0.8, label="pixel weight")
+figure.set_label("memories")
 
 # %% [markdown]
 # ## 2. Learning rules of `DenseAssociativeMemory`
@@ -182,14 +186,17 @@ for n_patterns in LOADS:
         f"{retrieved['delta'][-1]:6.2f}"
     )
 
-plt.figure(figsize=(4.5, 3))
+figure, axis = plt.subplots(figsize=(4.5, 3.2))
 for rule, fractions in retrieved.items():
-    plt.plot(np.array(LOADS) / 64, fractions, "o-", label=rule)
-plt.axvline(0.138, color="grey", ls="--", lw=0.8, label="0.138 N (Amit et al.)")
-plt.xlabel("load P / N")
-plt.ylabel("patterns retrieved exactly")
-plt.legend(fontsize=8)
-plt.tight_layout()
+    axis.plot(np.array(LOADS) / 64, fractions, "o-", label=rule)
+axis.axvline(0.138, color="grey", ls="--", lw=0.8, label="0.138 N (Amit et al.)")
+axis.set(
+    xlabel="load P / N",
+    ylabel="fraction retrieved exactly",
+    title="Retrieval from 10% flipped bits, N = 64",
+)
+axis.legend()
+figure.set_label("hebb_delta")
 
 # %% [markdown]
 # ### Loss curves of the gradient rules
@@ -212,7 +219,8 @@ backprop = fit_softmax_backprop(
     X_train.astype(np.float32), 20, 1.0, key=key_backprop, max_iter=200, tol=0
 )
 
-figure, axes = plt.subplots(1, 3, figsize=(10, 2.8))
+figure, axes = plt.subplots(1, 3, figsize=(10, 3.2))
+figure.suptitle("Loss curves of the gradient learning rules")
 runs = (
     ("Krotov-Hopfield rule (exponential)", krotov_hopfield),
     ("delta rule (classical)", delta),
@@ -224,7 +232,7 @@ for axis, (title, fit) in zip(axes, runs, strict=True):
     axis.set_xlabel("optimiser step")
     axis.set_yscale("log")
 axes[0].set_ylabel("training loss")
-figure.tight_layout()
+figure.set_label("learning_rules")
 
 # %% [markdown]
 # EM places the memories at the maximum-likelihood centres; back-propagation places them
@@ -282,10 +290,11 @@ for strategy, settings in STRATEGY_SETTINGS.items():  # the reproduction's setti
 # tasks not yet seen (chance is 0.1).
 
 # %%
-figure, axes = plt.subplots(1, 2, figsize=(8, 3.4))
+figure, axes = plt.subplots(1, 2, figsize=(8, 3.6))
+figure.suptitle("Accuracy on each task after each stage")
 for axis, strategy in zip(axes, ("naive", "rehearsal"), strict=True):
     R = results[strategy].accuracy
-    axis.imshow(R, vmin=0, vmax=1, cmap="viridis")
+    image = axis.imshow(R, vmin=0, vmax=1)
     for (i, j), value in np.ndenumerate(R):
         color = "black" if value > 0.5 else "white"
         axis.text(j, i, f"{value:.2f}", ha="center", va="center", color=color, fontsize=9)
@@ -294,7 +303,8 @@ for axis, strategy in zip(axes, ("naive", "rehearsal"), strict=True):
     axis.set_yticks(range(N_TASKS), [f"after {i + 1}" for i in range(N_TASKS)], fontsize=8)
     axis.set_xlabel("tested on")
 axes[0].set_ylabel("trained on tasks")
-figure.tight_layout()
+figure.colorbar(image, ax=axes, shrink=0.8, label="test accuracy")
+figure.set_label("accuracy_matrices")
 
 # %% [markdown]
 # `plot_task_accuracies` draws the mean accuracy over the tasks seen so far, one line per
@@ -302,7 +312,9 @@ figure.tight_layout()
 
 # %%
 figure = plot_task_accuracies(results)
+figure.set_label("mean_accuracy")
 figure = plot_task_accuracies(results, per_task=True)
+figure.set_label("per_task_accuracy")
 
 # %% [markdown]
 # The summaries (`continual_metrics`, in `ebm_memory/analysis/forgetting.py`): average
@@ -341,7 +353,7 @@ for degree in degrees:
         estimator = clone(base).set_params(degree=degree, strategy=strategy)
         metrics.append(run_task_sequence(estimator, tasks).metrics)
 
-figure, (left, right) = plt.subplots(1, 2, figsize=(8, 3))
+figure, (left, right) = plt.subplots(1, 2, figsize=(8, 3.4), num="vertex_sweep")
 for strategy, metrics in sweep.items():
     left.plot(degrees, [m.average_accuracy for m in metrics], "o-", label=strategy)
     right.plot(degrees, [m.average_forgetting for m in metrics], "o-", label=strategy)
@@ -350,8 +362,8 @@ right.set_ylabel("average forgetting")
 for axis in (left, right):
     axis.set_xlabel("interaction vertex n")
     axis.set_xticks(degrees)
-    axis.legend(fontsize=8)
-figure.tight_layout()
+    axis.legend()
+figure.suptitle(f"Naive training and rehearsal on {N_TASKS} permuted-digits tasks")
 for strategy, metrics in sweep.items():
     forgetting = ", ".join(
         f"n = {d}: {m.average_forgetting:.2f}" for d, m in zip(degrees, metrics, strict=True)
@@ -372,3 +384,14 @@ for strategy, metrics in sweep.items():
 
 # %%
 print(f"tutorial ran in {time.perf_counter() - start_time:.0f} s")
+
+# %% tags=["remove-cell"]
+# run as a script: save the figures as PNG files and show them (a notebook shows them inline)
+folder = Path("tutorial_figures")
+for number in plt.get_fignums():
+    figure = plt.figure(number)
+    folder.mkdir(exist_ok=True)
+    path = folder / f"07_sequential_{figure.get_label()}.png"
+    print("saved", save_figure(figure, path))
+if "agg" not in plt.get_backend().lower():
+    plt.show()

@@ -22,13 +22,18 @@
 # never increases along the network's dynamics when both Lagrangians are convex.
 
 # %%
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import numpy as np
 
 from ebm_memory import TwoLayerNetwork, interactions, lagrangians
+from ebm_memory._io import save_figure
 from ebm_memory.datasets import flip_pixels, load_binary_digits
 from ebm_memory.dynamics import retrieve_binary, retrieve_softmax
+from ebm_memory.plotting._style import rc_params
 
+plt.rcParams.update(rc_params())  # the package's colour-blind-safe palette and layout
 rng = np.random.default_rng(0)
 
 # %% [markdown]
@@ -45,12 +50,12 @@ start = flip_pixels(memories[0], 0.25, rng)
 path = net.integrate(start, t1=15.0, dt=0.05)
 overlap = np.asarray(path.v) @ memories[0] / 32
 
-figure, (left, right) = plt.subplots(1, 2, figsize=(8, 3))
+figure, (left, right) = plt.subplots(1, 2, figsize=(8, 3.2), num="continuous_dynamics")
 left.plot(path.times, path.energy)
 left.set(xlabel="time", ylabel="energy", title="energy never increases")
 right.plot(path.times, overlap)
 right.set(xlabel="time", ylabel="overlap with the stored pattern", title="retrieval")
-figure.tight_layout()
+figure.suptitle("Model B from a stored pattern with 25% of its bits flipped")
 assert np.all(np.diff(np.asarray(path.energy)) <= 1e-5)
 
 # %% [markdown]
@@ -73,8 +78,9 @@ for interaction in (
 
 # %% [markdown]
 # ## Digits: completing occluded images
-# Unknown pixels are 0; known pixels are clamped with `mask`. The softmax model retrieves in
-# a few attention steps.
+# Unknown pixels are 0; known pixels are clamped with `mask`. The softmax model retrieves most
+# queries in a few attention steps; a query whose top rows fit several stored digits takes
+# more, while the attention settles on one of them.
 
 # %%
 digits = load_binary_digits()
@@ -83,10 +89,23 @@ known = np.ones(64, bool)
 known[40:] = False
 occluded = np.where(known, queries, 0.0)
 completed = retrieve_softmax(occluded, stored, beta=2.0, mask=known)
-figure, axes = plt.subplots(3, 8, figsize=(8, 3.2))
+figure, axes = plt.subplots(3, 8, figsize=(8, 3.4), num="completion")
 for column in range(8):
     for row, images in enumerate((occluded, np.asarray(completed.states), queries)):
         axes[row, column].imshow(images[column].reshape(8, 8), cmap="gray_r", vmin=-1, vmax=1)
-        axes[row, column].axis("off")
-figure.suptitle("occluded / completed / true")
+        axes[row, column].set(xticks=[], yticks=[])
+for axis, name in zip(axes[:, 0], ("occluded", "completed", "true"), strict=True):
+    axis.set_ylabel(name)
+figure.suptitle("Softmax retrieval completes 8 binary digits from their top 40 pixels")
 print("steps per query:", np.asarray(completed.n_steps))
+
+# %% tags=["remove-cell"]
+# run as a script: save the figures as PNG files and show them (a notebook shows them inline)
+folder = Path("tutorial_figures")
+for number in plt.get_fignums():
+    figure = plt.figure(number)
+    folder.mkdir(exist_ok=True)
+    path = folder / f"08_energies_and_dynamics_{figure.get_label()}.png"
+    print("saved", save_figure(figure, path))
+if "agg" not in plt.get_backend().lower():
+    plt.show()

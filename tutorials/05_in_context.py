@@ -90,6 +90,7 @@ energies = model.energy(test[:5], context)
 print("energies of five fresh task points:", np.round(energies, 2))
 print("log Z by quadrature:", round(model.log_partition(context), 3))
 figure = plot_contours(model, [("32 context points", context)])
+figure.suptitle("Energy of the shipped model on a fresh mixture_2d task")
 figure.set_label("contours")
 
 # %% [markdown]
@@ -97,7 +98,7 @@ figure.set_label("contours")
 
 # %%
 draws, result = model.sample(context, 200, random_state=0, return_info=True)
-print(result)
+print(result.summary())
 kde = KernelDensity(bandwidth=loo_bandwidth(context)).fit(context)
 
 
@@ -126,6 +127,7 @@ figure.set_label("sharpening")
 # %%
 _, growing, _ = draw_context("mixture_2d", 64, random_state=10_007)
 figure = plot_contours(model, [(f"n={n}", growing[:n]) for n in (4, 16, 64)])
+figure.suptitle("The energy of one mixture_2d task as its context grows")
 figure.set_label("growing_context")
 
 # %% tags=["remove-cell"]

@@ -125,7 +125,7 @@ def _case_figure(case: str, rows: list[dict]):
         axis.xaxis.set_major_locator(ticker.LogLocator(base=10, subs=subs, numticks=12))
         axis.xaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _: f"{value:g}"))
         axis.xaxis.set_minor_formatter(ticker.NullFormatter())
-        axis.set_xlabel("speed ratio = peer time / our time (log scale; above 1: ours is faster)")
+        axis.set_xlabel("speed ratio = peer time / our time\n(log scale; above 1: ours is faster)")
         axis.legend(loc="lower right")
         axis.set_title(f"{case}: speed against the peer, per comparison")
     else:

@@ -46,11 +46,14 @@ def show(name: str):
     result = experiments.reproduce(name, out / name, quick=True)
     print(f"{name}: {time.perf_counter() - started:.1f} s")
     table = experiments.get(name).table(result)
-    if get_ipython():  # a notebook renders the table
+    figure = experiments.get(name).figure(result)
+    figure.set_label(name)
+    if get_ipython():  # a notebook renders the table and shows the figure once, here
         display(Markdown(table))
+        display(figure)
+        plt.close(figure)
     else:
         print(table)
-    experiments.get(name).figure(result).set_label(name)
     return result
 
 

@@ -66,13 +66,3 @@ def test_figures_draw(shipped):
     assert [ax.get_title() for ax in panels] == ["a", "b"]
     assert all(ax.get_xlabel() and ax.get_ylabel() and len(ax.get_xticks()) for ax in panels)
     assert "nats" in colorbar.get_ylabel()
-
-
-def test_sharpening_draws_from_the_summaries_of_results_json(shipped):
-    from ebm_memory.experiments.in_context import _table
-    from ebm_memory.plotting import plot_sharpening
-
-    results = sharpening(shipped, sizes=(4, 8), n_contexts=2, n_samples=16)
-    summaries = {str(n): _table(rows) for n, rows in results.items()}
-    drawn = [plot_sharpening(given).axes[0].lines[0].get_ydata() for given in (results, summaries)]
-    np.testing.assert_allclose(*drawn)

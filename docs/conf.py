@@ -84,6 +84,10 @@ html_theme_options = {
     "secondary_sidebar_items": ["page-toc"],
 }
 html_show_sourcelink = False
+# the theme's light/dark switch starts from the reader's system setting
+html_context = {"default_mode": "auto"}
+# the page contents of a class list ``fit()``, not ``DenseAssociativeMemory.fit()``
+toc_object_entries_show_parents = "hide"
 
 TUTORIAL_SOURCES = ROOT / "tutorials"
 TUTORIAL_PAGES = DOCS / "tutorials"

@@ -18,8 +18,9 @@
 # `figure(result)` draws it and `table(result)` writes the measured values beside the
 # published ones. `ebm-memory reproduce NAME [--quick]` (or `experiments.reproduce`) writes
 # the figure, `results.json` and that table. This
-# tutorial runs every experiment in its quick mode (each under a minute on 2 cores); the full
-# runs and their tables are in `docs/reproductions.md`.
+# tutorial runs every experiment in its quick mode and prints how long each took (from
+# seconds to a few minutes on 2 cores, `in_context` the longest); the full runs and their
+# tables are in `docs/reproductions.md`.
 
 # %%
 import tempfile

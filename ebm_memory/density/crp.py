@@ -35,10 +35,39 @@ def sample_crp_partition(
     proportional to ``n_k``) and keeping the choice with probability ``(n_k - d) / n_k``:
     exact, and O(1) expected work per customer.
 
+    Parameters
+    ----------
+    n_samples : int
+        Number of customers.
+    alpha : float
+        Concentration, ``> -discount``.
+    discount : float
+        Pitman-Yor discount ``d`` in ``[0, 1)``; 0 is the Chinese restaurant process.
+    rng : numpy.random.Generator
+        Source of randomness.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+        Table of each customer (int64), numbered in order of opening.
+
     See Also
     --------
     ebm_memory.density.crp.expected_tables : The expected number of tables.
     ebm_memory.density.crp.sample_crp_mixture : Rows drawn around the tables.
+
+    Examples
+    --------
+    The mean number of tables over many partitions against :func:`expected_tables`:
+
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> labels = sample_crp_partition(20, 1.0, 0.0, rng)
+    >>> labels.shape, int(labels[0])
+    ((20,), 0)
+    >>> counts = [sample_crp_partition(20, 1.0, 0.0, rng).max() + 1 for _ in range(500)]
+    >>> bool(abs(np.mean(counts) - expected_tables(20, 1.0)) < 0.2)
+    True
     """
     labels = np.empty(n_samples, dtype=np.int64)
     counts: list[int] = []
@@ -71,15 +100,47 @@ def sample_crp_mixture(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Rows of the CRP (``discount=0``) or Pitman-Yor Gaussian mixture and their tables.
 
+    Parameters
+    ----------
+    n_samples : int
+        Number of rows.
+    alpha : float
+        Concentration, ``> -discount``.
+    discount : float, default 0.0
+        Pitman-Yor discount ``d`` in ``[0, 1)``; 0 is the Chinese restaurant process.
+    n_features : int, default 2
+        Dimension of the rows.
+    beta : float, default 1e4
+        Precision of a component: rows are ``N(mu_k, I / beta)`` around their table's mean.
+    prior_mean : float, default 0.0
+        Mean ``m_0`` of the base measure, the same in every feature.
+    prior_variance : float, default 1.0
+        Variance ``tau^2`` of the base measure, per feature.
+    random_state : int, numpy.random.Generator or None, default None
+        Seed or generator (passed to :func:`numpy.random.default_rng`).
+
     Returns
     -------
-    X : (n_samples, n_features) points
-    labels : (n_samples,) table of each point, numbered in order of opening
+    X : ndarray of shape (n_samples, n_features)
+        The rows.
+    labels : ndarray of shape (n_samples,)
+        Table of each row (int64), numbered in order of opening.
+
+    Raises
+    ------
+    ValueError
+        If ``discount`` is not in ``[0, 1)`` or ``alpha <= -discount``.
 
     See Also
     --------
     ebm_memory.density.crp.sample_crp_partition : The table labels alone.
     ebm_memory.NonparametricMemory : The estimator that learns such a mixture.
+
+    Examples
+    --------
+    >>> X, labels = sample_crp_mixture(100, alpha=2.0, discount=0.5, n_features=3, random_state=0)
+    >>> X.shape, labels.shape, int(labels[0])
+    ((100, 3), (100,), 0)
     """
     if not 0 <= discount < 1 or alpha <= -discount:
         raise ValueError(f"need 0 <= discount < 1 and alpha > -discount; got {alpha}, {discount}.")
@@ -93,10 +154,40 @@ def sample_crp_mixture(
 def expected_tables(n_samples, alpha: float, discount: float = 0.0) -> np.ndarray:
     """Expected number of tables after ``n_samples`` customers (closed form, module docs).
 
+    Parameters
+    ----------
+    n_samples : int or array_like of int of any shape
+        Number of customers ``n``; an array gives the expectation at each entry.
+    alpha : float
+        Concentration, ``> -discount``.
+    discount : float, default 0.0
+        Pitman-Yor discount ``d`` in ``[0, 1)``; 0 is the Chinese restaurant process.
+
+    Returns
+    -------
+    ndarray of the shape of ``n_samples``
+        ``E[K_n]`` in float64 (a 0-d array for an integer ``n_samples``).
+
     See Also
     --------
     ebm_memory.density.crp.sample_crp_partition : Draws the tables themselves.
     ebm_memory.analysis.memory_growth : Compares measured growth with it.
+
+    Examples
+    --------
+    Customer ``i`` opens a table with probability ``(alpha + d K_i) / (i + alpha)``, so
+    ``E[K_(i+1)] = E[K_i] + (alpha + d E[K_i]) / (i + alpha)``; the closed forms match this
+    recursion:
+
+    >>> expected = 0.0
+    >>> for i in range(5):
+    ...     expected += (1.0 + 0.5 * expected) / (i + 1.0)
+    >>> round(float(expected_tables(5, 1.0, 0.5)), 6), round(expected, 6)
+    (3.414062, 3.414062)
+    >>> round(float(expected_tables(3, 1.0)), 6), round(1 + 1 / 2 + 1 / 3, 6)  # CRP: H_3
+    (1.833333, 1.833333)
+    >>> expected_tables([1, 10, 100], 2.0).shape
+    (3,)
     """
     n = np.asarray(n_samples, dtype=np.float64)
     if discount == 0:

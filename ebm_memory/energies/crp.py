@@ -54,18 +54,31 @@ __all__ = [
 class CRPPrior(NamedTuple):
     """Prior and likelihood settings (all traced: changing them does not recompile).
 
-    Attributes
+    Parameters
     ----------
-    alpha : concentration (> -discount)
-    discount : Pitman-Yor discount d in [0, 1) (0: Chinese restaurant process)
-    beta : precision of a component
-    prior_mean : (D,) mean m_0 of the base measure
-    prior_variance : variance tau^2 of the base measure (per feature)
+    alpha : float or array of shape ()
+        Concentration, ``> -discount``.
+    discount : float or array of shape ()
+        Pitman-Yor discount ``d`` in ``[0, 1)``; 0 is the Chinese restaurant process.
+    beta : float or array of shape ()
+        Precision of a component ``N(mu, I / beta)``; the temperature is ``T = 1 / beta``.
+    prior_mean : array of shape (n_features,)
+        Mean ``m_0`` of the base measure.
+    prior_variance : float or array of shape ()
+        Variance ``tau^2`` of the base measure, per feature.
 
     See Also
     --------
     ebm_memory.energies.crp.crp_energy : The energy under this prior.
     ebm_memory.NonparametricMemory : The estimator that holds it.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> prior = CRPPrior(alpha=1.0, discount=0.5, beta=4.0, prior_mean=jnp.zeros(2),
+    ...                  prior_variance=25.0)
+    >>> prior.prior_mean.shape, 1 / prior.beta + prior.prior_variance  # new-table variance
+    ((2,), 25.25)
     """
 
     alpha: Float[Array, ""] | float
@@ -78,16 +91,27 @@ class CRPPrior(NamedTuple):
 class Tables(NamedTuple):
     """Sufficient statistics of the memories; slots with ``counts == 0`` are free.
 
-    Attributes
+    Parameters
     ----------
-    counts : (C,) points per memory
-    sums : (C, D) sum of the points of each memory
+    counts : array of shape (capacity,)
+        Points ``n_k`` per memory.
+    sums : array of shape (capacity, n_features)
+        Sum ``s_k`` of the points of each memory.
 
     See Also
     --------
     ebm_memory.learning.nonparametric.seat : Seats rows and grows the tables.
     ebm_memory.learning.nonparametric.empty_tables : Tables with only free slots.
     ebm_memory.energies.crp.posterior_means : The memories the statistics give.
+
+    Examples
+    --------
+    Two points, ``(1, 2)`` and ``(3, 2)``, at the first of two slots:
+
+    >>> import jax.numpy as jnp
+    >>> tables = Tables(jnp.array([2.0, 0.0]), jnp.array([[4.0, 4.0], [0.0, 0.0]]))
+    >>> int(jnp.sum(tables.counts > 0)), tables.sums.shape
+    (1, (2, 2))
     """
 
     counts: Float[Array, " C"]
@@ -106,10 +130,35 @@ def _posterior(tables: Tables, prior: CRPPrior):
 def posterior_means(tables: Tables, prior: CRPPrior) -> Float[Array, "C D"]:
     """Posterior mean of every memory (the prior mean for free slots).
 
+    ``mu_k = (m_0 / tau^2 + beta s_k) / (1 / tau^2 + n_k beta)``.
+
+    Parameters
+    ----------
+    tables : Tables
+        Counts and sums of the memories.
+    prior : CRPPrior
+        Base measure and component precision.
+
+    Returns
+    -------
+    array of shape (capacity, n_features)
+        ``mu_k`` of every slot.
+
     See Also
     --------
     ebm_memory.energies.crp.Tables : The statistics they are computed from.
     ebm_memory.energies.crp.memory_log_weights : The weights of each memory at ``x``.
+
+    Examples
+    --------
+    With ``tau^2 = 1`` and ``beta = 1`` one point at 2 pulls the mean halfway from 0:
+
+    >>> import jax.numpy as jnp
+    >>> prior = CRPPrior(alpha=1.0, discount=0.0, beta=1.0, prior_mean=jnp.zeros(1),
+    ...                  prior_variance=1.0)
+    >>> tables = Tables(jnp.array([1.0, 0.0]), jnp.array([[2.0], [0.0]]))  # one point, x = 2
+    >>> posterior_means(tables, prior).tolist()
+    [[1.0], [0.0]]
     """
     return _posterior(tables, prior)[0]
 
@@ -127,10 +176,41 @@ def memory_log_weights(
 ) -> Float[Array, " C"]:
     """``log[(n_k - d) N(x; mu_k, v_k I)]`` for each memory; ``-inf`` for free slots.
 
+    ``v_k = 1 / beta + 1 / (1 / tau^2 + n_k beta)`` is the posterior predictive variance.
+
+    Parameters
+    ----------
+    x : array of shape (n_features,)
+        One point.
+    tables : Tables
+        Counts and sums of the memories.
+    prior : CRPPrior
+        Prior and component precision.
+
+    Returns
+    -------
+    array of shape (capacity,)
+        Log seating weight of ``x`` at each memory.
+
     See Also
     --------
     ebm_memory.energies.crp.seating_log_weights : The same with the new-table term.
     ebm_memory.NonparametricMemory.transform : The normalised weights of each row.
+
+    Examples
+    --------
+    The memory has ``mu = 1`` and ``v = 1 + 1 / 2``:
+
+    >>> import jax.numpy as jnp
+    >>> prior = CRPPrior(alpha=1.0, discount=0.0, beta=1.0, prior_mean=jnp.zeros(1),
+    ...                  prior_variance=1.0)
+    >>> tables = Tables(jnp.array([1.0, 0.0]), jnp.array([[2.0], [0.0]]))  # one point, x = 2
+    >>> from scipy.stats import norm
+    >>> weights = memory_log_weights(jnp.array([1.0]), tables, prior)
+    >>> round(float(weights[0]), 5), round(float(norm(1.0, 1.5**0.5).logpdf(1.0)), 5)
+    (-1.12167, -1.12167)
+    >>> bool(jnp.isneginf(weights[1]))
+    True
     """
     means, variances = _posterior(tables, prior)
     active = tables.counts > 0
@@ -143,10 +223,38 @@ def seating_log_weights(
 ) -> Float[Array, " C+1"]:
     """The memories' log weights followed by the new-table term's, ``(C + 1,)``.
 
+    The new-table term is ``log[(alpha + d K) N(x; m_0, (1 / beta + tau^2) I)]`` with ``K``
+    the number of memories in use.
+
+    Parameters
+    ----------
+    x : array of shape (n_features,)
+        One point.
+    tables : Tables
+        Counts and sums of the memories.
+    prior : CRPPrior
+        Prior and component precision.
+
+    Returns
+    -------
+    array of shape (capacity + 1,)
+        :func:`memory_log_weights`, then the new-table term.
+
     See Also
     --------
     ebm_memory.energies.crp.memory_log_weights : The memories' weights alone.
     ebm_memory.learning.nonparametric.seat : Seats each row by these weights.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> prior = CRPPrior(alpha=1.0, discount=0.0, beta=1.0, prior_mean=jnp.zeros(1),
+    ...                  prior_variance=1.0)
+    >>> tables = Tables(jnp.array([1.0, 0.0]), jnp.array([[2.0], [0.0]]))  # one point, x = 2
+    >>> from scipy.stats import norm
+    >>> weights = seating_log_weights(jnp.array([1.0]), tables, prior)
+    >>> weights.shape, round(float(weights[-1]), 5), round(float(norm(0.0, 2**0.5).logpdf(1.0)), 5)
+    ((3,), -1.51551, -1.51551)
     """
     n_active = jnp.sum(tables.counts > 0)
     new = jnp.log(prior.alpha + prior.discount * n_active) + _log_gaussian(
@@ -158,9 +266,41 @@ def seating_log_weights(
 def crp_energy(x: Float[Array, " D"], tables: Tables, prior: CRPPrior) -> Float[Array, ""]:
     """``E(x) = -(1/beta) logsumexp(seating_log_weights(x))`` (module docs).
 
+    ``exp(-beta E(x)) / (n + alpha)``, with ``n`` the number of seated points, is the
+    posterior predictive density of the next point.
+
+    Parameters
+    ----------
+    x : array of shape (n_features,)
+        One point.
+    tables : Tables
+        Counts and sums of the memories.
+    prior : CRPPrior
+        Prior and component precision.
+
+    Returns
+    -------
+    array of shape ()
+        ``E(x)``.
+
     See Also
     --------
     ebm_memory.energies.crp.seating_log_weights : The weights it is a logsumexp of.
     ebm_memory.NonparametricMemory.energy : The same energy from the estimator.
+
+    Examples
+    --------
+    Against the predictive mixture ``N(x; 1, 1.5) + alpha N(x; 0, 2)`` from scipy:
+
+    >>> import jax.numpy as jnp
+    >>> prior = CRPPrior(alpha=1.0, discount=0.0, beta=1.0, prior_mean=jnp.zeros(1),
+    ...                  prior_variance=1.0)
+    >>> tables = Tables(jnp.array([1.0, 0.0]), jnp.array([[2.0], [0.0]]))  # one point, x = 2
+    >>> import numpy as np
+    >>> from scipy.stats import norm
+    >>> mixture = norm(1.0, 1.5**0.5).pdf(1.0) + norm(0.0, 2**0.5).pdf(1.0)
+    >>> energy = crp_energy(jnp.array([1.0]), tables, prior)
+    >>> round(float(-prior.beta * energy), 5), round(float(np.log(mixture)), 5)
+    (-0.60618, -0.60618)
     """
     return -jax.nn.logsumexp(seating_log_weights(x, tables, prior)) / prior.beta

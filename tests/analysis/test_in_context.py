@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pytest
 
@@ -16,6 +18,11 @@ from ebm_memory.incontext.model import CORRECTION_BOUND
 @pytest.fixture(scope="module")
 def shipped():
     return InContextEnergy.pretrained()
+
+
+@pytest.fixture(scope="module")
+def sharpened(shipped):
+    return sharpening(shipped, sizes=(4, 8), n_contexts=2, n_samples=16)
 
 
 def test_leave_one_out_bandwidth_follows_the_sample_size():
@@ -38,11 +45,10 @@ def test_evaluation_rows_are_finite_and_the_normaliser_is_bounded(shipped):
         )
 
 
-def test_sharpening_uses_the_same_tasks_at_every_size(shipped):
-    results = sharpening(shipped, sizes=(4, 8), n_contexts=2, n_samples=16)
-    assert sorted(results) == [4, 8]
-    assert [row.seed for row in results[8]] == [row.seed for row in results[4]]
-    mean, error = summarise(results[4], "memory_width")
+def test_sharpening_uses_the_same_tasks_at_every_size(sharpened):
+    assert sorted(sharpened) == [4, 8]
+    assert [row.seed for row in sharpened[8]] == [row.seed for row in sharpened[4]]
+    mean, error = summarise(sharpened[4], "memory_width")
     assert mean > 0 and error >= 0
 
 
@@ -53,11 +59,10 @@ def test_old_seed_names_warn_and_give_the_same_draws():
     np.testing.assert_array_equal(old, new)
 
 
-def test_figures_draw(shipped):
+def test_figures_draw(shipped, sharpened):
     from ebm_memory.plotting import plot_contours, plot_sharpening
 
-    results = sharpening(shipped, sizes=(4, 8), n_contexts=2, n_samples=16)
-    figure = plot_sharpening(results)
+    figure = plot_sharpening(sharpened)
     assert [ax.get_xlabel() for ax in figure.axes] == ["context size n (points)"] * 2
     assert all(ax.get_title() and "(" in ax.get_ylabel() for ax in figure.axes)
     _, context, _ = draw_context("spiral_2d", 24, random_state=1)
@@ -66,3 +71,30 @@ def test_figures_draw(shipped):
     assert [ax.get_title() for ax in panels] == ["a", "b"]
     assert all(ax.get_xlabel() and ax.get_ylabel() and len(ax.get_xticks()) for ax in panels)
     assert "nats" in colorbar.get_ylabel()
+
+
+def _points_and_bars(figure) -> np.ndarray:
+    """Every error bar's plotted points and bar ends, panel by panel, as one float array.
+
+    ``Axes.errorbar`` keeps the data it is given as object arrays (to preserve units), so the
+    points are read as floats from the lines' ``get_xydata``.
+    """
+    parts = []
+    for axis in figure.axes:
+        for container in axis.containers:
+            data_line, _, bar_lines = container.lines
+            parts.append(data_line.get_xydata().ravel())
+            parts += [np.ravel(bars.get_segments()) for bars in bar_lines]
+    return np.concatenate(parts)
+
+
+def test_sharpening_draws_the_same_from_the_summaries_of_results_json(sharpened):
+    """The per-size summaries, as ``results.json`` holds them (sizes as strings), give the
+    points and error bars the contexts' measures give."""
+    from ebm_memory.experiments.in_context import _table
+    from ebm_memory.plotting import plot_sharpening
+
+    summaries = json.loads(json.dumps({n: _table(rows) for n, rows in sharpened.items()}))
+    raw, summarised = (_points_and_bars(plot_sharpening(given)) for given in (sharpened, summaries))
+    assert raw.size == 5 * (2 * 2 + 2 * 2 * 2)
+    np.testing.assert_allclose(summarised, raw)

@@ -228,6 +228,12 @@ def main(argv: list[str] | None = None) -> int:
     exit_code : int
         0 when the command succeeded.
 
+    See Also
+    --------
+    ebm_memory.demo.run_demo : What ``ebm-memory demo`` runs.
+    ebm_memory.experiments.reproduce : What ``ebm-memory reproduce NAME`` runs.
+    ebm_memory.InContextEnergy : What ``ebm-memory train-in-context`` fits and saves.
+
     Examples
     --------
     >>> try:

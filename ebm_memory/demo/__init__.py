@@ -55,6 +55,13 @@ def run_demo(out_dir: str | Path, *, n_queries: int | None = None, random_state:
     report : dict
         The report written to ``report.json``.
 
+    See Also
+    --------
+    ebm_memory.demo.summary : Its report in a few lines.
+    ebm_memory.demo.DEMO_MODELS : The retrieval models it compares.
+    ebm_memory.plotting.plot_retrieval_grid : Draws its retrievals and samples.
+    ebm_memory.cli.main : ``ebm-memory demo`` runs it.
+
     Examples
     --------
     >>> import tempfile
@@ -114,6 +121,11 @@ def summary(report: dict) -> str:
     text : str
         One line per retrieval, the chosen beta, one line per sampler, the clustering
         scores and the blob count.
+
+    See Also
+    --------
+    ebm_memory.demo.run_demo : Makes the report.
+    ebm_memory.cli.main : ``ebm-memory demo`` prints it.
 
     Examples
     --------

@@ -40,6 +40,12 @@ class DemoModel(NamedTuple):
     estimator : DenseAssociativeMemory
         The unfitted memory.
 
+    See Also
+    --------
+    ebm_memory.demo.DEMO_MODELS : The models the demo compares.
+    ebm_memory.DenseAssociativeMemory : The estimator it names.
+    ebm_memory.demo.run_demo : Retrieves the corrupted digits with each model.
+
     Examples
     --------
     >>> from ebm_memory.demo import DEMO_MODELS
@@ -78,6 +84,11 @@ def nearest_memory(queries, memories, mask=None) -> np.ndarray:
     -------
     nearest : ndarray of shape (n_queries, n_features)
         A copy of the memory nearest to each query.
+
+    See Also
+    --------
+    ebm_memory.demo.run_demo : Reports it beside each model's retrieval.
+    ebm_memory.DenseAssociativeMemory : The memories whose large-beta limit it is.
 
     Examples
     --------

@@ -53,6 +53,11 @@ def get(name: str) -> ModuleType:
     module : module
         The module, with ``run``, ``figure`` and ``table``.
 
+    See Also
+    --------
+    ebm_memory.experiments.reproduce : Runs the module and writes its figure and tables.
+    ebm_memory.experiments.capacity.run : One module's ``run``, beside its ``figure`` and ``table``.
+
     Examples
     --------
     >>> from ebm_memory.experiments import get
@@ -87,6 +92,12 @@ def reproduce(name: str, out_dir: str | Path, *, quick: bool = False, random_sta
     -------
     result : dataclass
         The experiment's typed result (its module's ``Result``).
+
+    See Also
+    --------
+    ebm_memory.experiments.get : The module it runs.
+    ebm_memory.experiments.capacity.run : One module's ``run``, whose result it draws and tabulates.
+    ebm_memory.cli.main : ``ebm-memory reproduce NAME`` calls it.
 
     Examples
     --------

@@ -147,6 +147,13 @@ def run(quick: bool = False, random_state: int = 0, *, models=MODELS) -> Result:
     result : Result
         The curves, their growth laws and the classical loads.
 
+    See Also
+    --------
+    ebm_memory.analysis.capacity_curve : Measures each network's capacities.
+    ebm_memory.analysis.fit_growth : Fits their growth laws.
+    ebm_memory.experiments.capacity.figure : Draws the result.
+    ebm_memory.experiments.capacity.table : Its Markdown tables.
+
     Examples
     --------
     >>> from ebm_memory.energies import interactions
@@ -185,6 +192,12 @@ def figure(result: Result):
     -------
     figure : matplotlib.figure.Figure
         The labelled panels (:func:`~ebm_memory.plotting.plot_capacity`).
+
+    See Also
+    --------
+    ebm_memory.experiments.capacity.run : Makes the result.
+    ebm_memory.plotting.plot_capacity : Draws its panels.
+    ebm_memory.experiments.capacity.table : The same result as Markdown.
 
     Examples
     --------
@@ -261,6 +274,12 @@ def table(result: Result) -> str:
     -------
     markdown : str
         An introduction and two tables.
+
+    See Also
+    --------
+    ebm_memory.experiments.capacity.run : Makes the result.
+    ebm_memory.experiments.capacity.figure : The same result drawn.
+    ebm_memory.experiments.reproduce : Writes it to ``results.md``.
 
     Examples
     --------

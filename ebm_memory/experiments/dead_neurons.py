@@ -81,6 +81,12 @@ def run(quick: bool = False, random_state: int = 0, *, sizes=None) -> Result:
     result : Result
         Each fixed point and the checks.
 
+    See Also
+    --------
+    ebm_memory.analysis.dead_neuron_study.dead_neuron_study : Makes the study.
+    ebm_memory.experiments.dead_neurons.figure : Draws the result.
+    ebm_memory.experiments.dead_neurons.table : Its Markdown tables.
+
     Examples
     --------
     >>> from ebm_memory.experiments import dead_neurons
@@ -117,6 +123,12 @@ def figure(result: Result):
     -------
     figure : matplotlib.figure.Figure
         Six labelled panels (:func:`~ebm_memory.plotting.plot_dead_neurons`).
+
+    See Also
+    --------
+    ebm_memory.experiments.dead_neurons.run : Makes the result.
+    ebm_memory.plotting.plot_dead_neurons : Draws its panels.
+    ebm_memory.experiments.dead_neurons.table : The same result as Markdown.
 
     Examples
     --------
@@ -207,6 +219,12 @@ def table(result: Result) -> str:
     -------
     markdown : str
         Two tables and the ensemble's summary.
+
+    See Also
+    --------
+    ebm_memory.experiments.dead_neurons.run : Makes the result.
+    ebm_memory.experiments.dead_neurons.figure : The same result drawn.
+    ebm_memory.experiments.reproduce : Writes it to ``results.md``.
 
     Examples
     --------

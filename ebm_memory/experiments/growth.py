@@ -132,6 +132,13 @@ def run(quick: bool = False, random_state=0) -> Result:
     result : Result
         The three kinds of growth curves.
 
+    See Also
+    --------
+    ebm_memory.analysis.memory_growth : Grows the CRP and Pitman-Yor memories.
+    ebm_memory.analysis.finite_mixture_growth : Grows the finite mixture's.
+    ebm_memory.experiments.growth.figure : Draws the result.
+    ebm_memory.experiments.growth.table : Its Markdown tables.
+
     Examples
     --------
     >>> from ebm_memory.experiments.growth import run
@@ -160,6 +167,12 @@ def figure(result: Result):
     figure : matplotlib.figure.Figure
         Two labelled panels.
 
+    See Also
+    --------
+    ebm_memory.experiments.growth.run : Makes the result.
+    ebm_memory.plotting.plot_memory_growth : Draws its panels.
+    ebm_memory.experiments.growth.table : The same result as Markdown.
+
     Examples
     --------
     >>> from ebm_memory.experiments.growth import figure, run
@@ -183,6 +196,12 @@ def table(result: Result) -> str:
     -------
     markdown : str
         One row per prior, then the finite mixture's counts.
+
+    See Also
+    --------
+    ebm_memory.experiments.growth.run : Makes the result.
+    ebm_memory.experiments.growth.figure : The same result drawn.
+    ebm_memory.experiments.reproduce : Writes it to ``results.md``.
 
     Examples
     --------

@@ -178,6 +178,13 @@ def run(quick: bool = False, random_state=0) -> Result:
     result : Result
         The measures of every context, and the contexts of the contour figure.
 
+    See Also
+    --------
+    ebm_memory.analysis.in_context.sharpening : Measures the contexts at each size.
+    ebm_memory.analysis.in_context.evaluate_contexts : Measures held-out families and the 8-D model.
+    ebm_memory.experiments.in_context.figure : Draws the result.
+    ebm_memory.experiments.in_context.table : Its Markdown tables.
+
     Examples
     --------
     >>> from ebm_memory.experiments.in_context import run
@@ -237,6 +244,13 @@ def figure(result: Result):
         as its context grows; contours of held-out contexts (each row of contours with its
         colour bar).
 
+    See Also
+    --------
+    ebm_memory.experiments.in_context.run : Makes the result.
+    ebm_memory.plotting.plot_sharpening : Draws its top row.
+    ebm_memory.plotting.plot_contours : Draws each row of contours.
+    ebm_memory.experiments.in_context.table : The same result as Markdown.
+
     Examples
     --------
     >>> from ebm_memory.experiments.in_context import figure, run
@@ -269,6 +283,12 @@ def table(result: Result) -> str:
     -------
     markdown : str
         The tables, mean ± standard error over contexts, and the stated margin's verdict.
+
+    See Also
+    --------
+    ebm_memory.experiments.in_context.run : Makes the result.
+    ebm_memory.experiments.in_context.figure : The same result drawn.
+    ebm_memory.experiments.reproduce : Writes it to ``results.md``.
 
     Examples
     --------

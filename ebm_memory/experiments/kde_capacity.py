@@ -123,6 +123,12 @@ def run(quick: bool = False, random_state: int = 0, *, config=None) -> Result:
     result : Result
         Rows beside the predictions, fits and checks.
 
+    See Also
+    --------
+    ebm_memory.analysis.kde_capacity : Measures each sweep.
+    ebm_memory.experiments.kde_capacity.figure : Draws the result.
+    ebm_memory.experiments.kde_capacity.table : Its Markdown tables.
+
     Examples
     --------
     >>> from ebm_memory.experiments import kde_capacity
@@ -170,6 +176,12 @@ def figure(result: Result):
     -------
     figure : matplotlib.figure.Figure
         Three labelled panels (:func:`~ebm_memory.plotting.plot_kde_capacity`).
+
+    See Also
+    --------
+    ebm_memory.experiments.kde_capacity.run : Makes the result.
+    ebm_memory.plotting.plot_kde_capacity : Draws its panels.
+    ebm_memory.experiments.kde_capacity.table : The same result as Markdown.
 
     Examples
     --------
@@ -226,6 +238,12 @@ def table(result: Result) -> str:
     -------
     markdown : str
         The capacities at every ``(sigma / r, D)``, the exponential rates and the checks.
+
+    See Also
+    --------
+    ebm_memory.experiments.kde_capacity.run : Makes the result.
+    ebm_memory.experiments.kde_capacity.figure : The same result drawn.
+    ebm_memory.experiments.reproduce : Writes it to ``results.md``.
 
     Examples
     --------

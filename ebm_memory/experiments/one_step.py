@@ -145,6 +145,13 @@ def run(quick: bool = False, random_state: int = 0, *, sizes=None) -> Result:
     result : Result
         Summaries, the measurements and the censuses.
 
+    See Also
+    --------
+    ebm_memory.analysis.one_step_errors : Measures the one-step errors.
+    ebm_memory.analysis.fixed_point_census : Counts the kinds of fixed points.
+    ebm_memory.experiments.one_step.figure : Draws the result.
+    ebm_memory.experiments.one_step.table : Its Markdown tables.
+
     Examples
     --------
     >>> from ebm_memory.experiments import one_step
@@ -203,6 +210,12 @@ def figure(result: Result):
     -------
     figure : matplotlib.figure.Figure
         Two rows, one column per data set (:func:`~ebm_memory.plotting.plot_one_step`).
+
+    See Also
+    --------
+    ebm_memory.experiments.one_step.run : Makes the result.
+    ebm_memory.plotting.plot_one_step : Draws its panels.
+    ebm_memory.experiments.one_step.table : The same result as Markdown.
 
     Examples
     --------
@@ -282,6 +295,12 @@ def table(result: Result) -> str:
     -------
     markdown : str
         Two tables and the separation reports.
+
+    See Also
+    --------
+    ebm_memory.experiments.one_step.run : Makes the result.
+    ebm_memory.experiments.one_step.figure : The same result drawn.
+    ebm_memory.experiments.reproduce : Writes it to ``results.md``.
 
     Examples
     --------

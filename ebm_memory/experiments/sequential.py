@@ -160,6 +160,13 @@ def run(quick: bool = False, random_state=0) -> Result:
     result : Result
         The accuracy matrices per sequence, degree and strategy, and the baseline.
 
+    See Also
+    --------
+    ebm_memory.analysis.sequential.compare_strategies : Runs every strategy on a sequence.
+    ebm_memory.analysis.sequential.classifier_baseline : Scores the classifier.
+    ebm_memory.experiments.sequential.figure : Draws the result.
+    ebm_memory.experiments.sequential.table : Its Markdown tables.
+
     Examples
     --------
     >>> from ebm_memory.experiments.sequential import run
@@ -216,6 +223,12 @@ def figure(result: Result):
     -------
     figure : matplotlib.figure.Figure
         Two rows of three labelled panels.
+
+    See Also
+    --------
+    ebm_memory.experiments.sequential.run : Makes the result.
+    ebm_memory.plotting.plot_strategies : Draws its rows.
+    ebm_memory.experiments.sequential.table : The same result as Markdown.
 
     Examples
     --------
@@ -285,6 +298,12 @@ def table(result: Result) -> str:
     -------
     markdown : str
         The settings, the trends and the tables.
+
+    See Also
+    --------
+    ebm_memory.experiments.sequential.run : Makes the result.
+    ebm_memory.experiments.sequential.figure : The same result drawn.
+    ebm_memory.experiments.reproduce : Writes it to ``results.md``.
 
     Examples
     --------

@@ -38,6 +38,12 @@ def plot_retrieval_grid(
     figure : matplotlib.figure.Figure
         The grid of images.
 
+    See Also
+    --------
+    ebm_memory.datasets.load_binary_digits : Digits to draw, of ``image_shape`` (8, 8).
+    ebm_memory.DenseAssociativeMemory : Retrieves the patterns it draws.
+    ebm_memory.demo.run_demo : Draws the demo's retrievals and samples with it.
+
     Examples
     --------
     >>> import numpy as np
@@ -120,6 +126,11 @@ def plot_clusters(
     -------
     figure : matplotlib.figure.Figure
         The figure holding ``ax``.
+
+    See Also
+    --------
+    ebm_memory.AssociativeClustering : Memories as cluster centres, drawn as the stars.
+    ebm_memory.demo.run_demo : Draws the demo's clusterings with it.
 
     Examples
     --------

@@ -15,9 +15,9 @@ __all__ = ["plot_capacity"]
 
 
 def _minor_label(value: float, _) -> str:
-    """Minor ticks of log axes: label 2, 3 and 5 times a power of ten."""
+    """Minor ticks of log axes: label 2 and 5 times a power of ten (3 would crowd 2)."""
     mantissa = value / 10 ** math.floor(math.log10(value)) if value > 0 else 0.0
-    return f"{value:g}" if min(abs(mantissa - k) for k in (2, 3, 5)) < 1e-6 else ""
+    return f"{value:g}" if min(abs(mantissa - k) for k in (2, 5)) < 1e-6 else ""
 
 
 def _exact_label(degree: int) -> str:
@@ -92,6 +92,12 @@ def plot_capacity(curves: dict):
     -------
     figure : matplotlib.figure.Figure
         One panel per curve.
+
+    See Also
+    --------
+    ebm_memory.analysis.capacity_curve : Measures each curve.
+    ebm_memory.analysis.fit_growth : The growth laws drawn.
+    ebm_memory.experiments.capacity.figure : The capacity reproduction's figure.
 
     Examples
     --------

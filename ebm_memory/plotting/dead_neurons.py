@@ -107,6 +107,11 @@ def plot_dead_neurons(study):
     figure : matplotlib.figure.Figure
         Two rows of three labelled panels.
 
+    See Also
+    --------
+    ebm_memory.analysis.dead_neuron_study.dead_neuron_study : Makes the study.
+    ebm_memory.experiments.dead_neurons.figure : The dead-neuron reproduction's figure.
+
     Examples
     --------
     >>> from ebm_memory.analysis.dead_neuron_study import dead_neuron_study

@@ -28,6 +28,12 @@ def plot_memory_growth(crp, pitman_yor, finite=None):
     figure : matplotlib.figure.Figure
         Two labelled panels.
 
+    See Also
+    --------
+    ebm_memory.analysis.memory_growth : Measures the CRP and Pitman-Yor growth.
+    ebm_memory.analysis.finite_mixture_growth : Measures the finite mixture's growth.
+    ebm_memory.experiments.growth.figure : The growth reproduction's figure.
+
     Examples
     --------
     >>> from ebm_memory.analysis import memory_growth

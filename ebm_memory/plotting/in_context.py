@@ -68,6 +68,12 @@ def plot_sharpening(results: dict, *, figure=None):
     figure : matplotlib.figure.Figure
         Two labelled panels.
 
+    See Also
+    --------
+    ebm_memory.analysis.in_context.sharpening : Measures the contexts at each size.
+    ebm_memory.experiments.in_context.Result.to_dict : The per-size summaries (``context_sizes``).
+    ebm_memory.experiments.in_context.figure : The in-context reproduction's figure (top row).
+
     Examples
     --------
     >>> from ebm_memory import InContextEnergy
@@ -160,6 +166,12 @@ def plot_contours(model, contexts: list, *, grid_size: int = 150, depth: float =
     -------
     figure : matplotlib.figure.Figure
         One titled panel per context, with labelled axes, and a labelled colour bar.
+
+    See Also
+    --------
+    ebm_memory.InContextEnergy : The energy drawn.
+    ebm_memory.analysis.in_context.draw_context : Draws a task's context.
+    ebm_memory.experiments.in_context.figure : The in-context reproduction's figure (lower rows).
 
     Examples
     --------

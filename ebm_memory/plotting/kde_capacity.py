@@ -36,7 +36,7 @@ def _capacity_panel(ax, x, sweep, index, top, labels=False):
 
 
 def _plain_log_labels(axis) -> None:
-    """Log-axis labels as plain numbers, the minor ones at 2, 3 and 5 times a power of ten."""
+    """Log-axis labels as plain numbers, the minor ones at 2 and 5 times a power of ten."""
     from matplotlib.ticker import FuncFormatter
 
     from ebm_memory.plotting.capacity import _minor_label
@@ -105,6 +105,11 @@ def plot_kde_capacity(dimension_sweeps: list, sigma_sweep, curves_from: int = 0)
     -------
     figure : matplotlib.figure.Figure
         The three panels.
+
+    See Also
+    --------
+    ebm_memory.analysis.kde_capacity : Measures each sweep.
+    ebm_memory.experiments.kde_capacity.figure : The KDE-capacity reproduction's figure.
 
     Examples
     --------

@@ -23,6 +23,11 @@ def plot_noise_benefit(result, ax=None):
     figure : matplotlib.figure.Figure
         The figure of ``ax``, labelled.
 
+    See Also
+    --------
+    ebm_memory.analysis.noise_benefit : Measures the result.
+    ebm_memory.analysis.NoiseBenefit : The result drawn.
+
     Examples
     --------
     >>> from ebm_memory.analysis import noise_benefit

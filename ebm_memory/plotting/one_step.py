@@ -92,6 +92,12 @@ def plot_one_step(one_step: dict, census: dict, floor: float = 1e-17):
     figure : matplotlib.figure.Figure
         Two rows, one column per data set.
 
+    See Also
+    --------
+    ebm_memory.analysis.one_step_errors : Measures the one-step errors.
+    ebm_memory.analysis.fixed_point_census : Counts the kinds of fixed points.
+    ebm_memory.experiments.one_step.figure : The one-step reproduction's figure.
+
     Examples
     --------
     >>> from ebm_memory.analysis import fixed_point_census, one_step_errors

@@ -108,6 +108,12 @@ def plot_task_accuracies(results: dict, *, per_task: bool = False, ax=None):
     figure : matplotlib.figure.Figure
         The labelled figure.
 
+    See Also
+    --------
+    ebm_memory.analysis.run_task_sequence : Trains one strategy through the tasks.
+    ebm_memory.analysis.continual_metrics : The average accuracy and forgetting of the legend.
+    ebm_memory.plotting.plot_strategies : Draws it for every sequence and vertex.
+
     Examples
     --------
     >>> import numpy as np
@@ -173,6 +179,12 @@ def plot_strategies(sequences: dict, representative: int):
     -------
     figure : matplotlib.figure.Figure
         ``len(sequences)`` rows of three labelled panels.
+
+    See Also
+    --------
+    ebm_memory.analysis.sequential.compare_strategies : Runs each sequence's strategies.
+    ebm_memory.plotting.plot_task_accuracies : Draws the first column.
+    ebm_memory.experiments.sequential.figure : The sequential reproduction's figure.
 
     Examples
     --------

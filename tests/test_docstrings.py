@@ -49,15 +49,6 @@ ENFORCED = {
     "EX01": "no Examples section",
 }
 
-SEE_ALSO_EXEMPT = (
-    "ebm_memory.plotting",
-    "ebm_memory.experiments",
-    "ebm_memory.demo",
-    "ebm_memory.cli",
-)
-"""Modules whose classes and functions need no See Also section yet (SA01 not enforced);
-any See Also they do have is still checked."""
-
 ARRAY_WORDS = ("array", "ndarray")
 
 PROTOCOL_HOOKS = {"tree_flatten", "tree_unflatten"}
@@ -135,9 +126,8 @@ def _owner(path: str):
 
 
 def _needs_see_also(path: str) -> bool:
-    """Public classes and functions outside :data:`SEE_ALSO_EXEMPT` (not methods)."""
-    exempt = any(path == module or path.startswith(module + ".") for module in SEE_ALSO_EXEMPT)
-    return not exempt and _owner(path) is None
+    """Public classes and functions (not methods)."""
+    return _owner(path) is None
 
 
 def _has(value, dotted: str) -> bool:

@@ -107,17 +107,21 @@ def executed_notebook(source: Path, executed: Path = EXECUTED_TUTORIALS) -> Path
     return notebook if made_from.get("source_sha256") == current else None
 
 
-def copy_tutorials(source: Path = TUTORIAL_SOURCES, target: Path = TUTORIAL_PAGES) -> list[str]:
+def copy_tutorials(
+    source: Path = TUTORIAL_SOURCES,
+    target: Path = TUTORIAL_PAGES,
+    executed: Path = EXECUTED_TUTORIALS,
+) -> list[str]:
     """Put every tutorial next to the docs (Sphinx reads only its own folder).
 
     A tutorial becomes ``<stem>.ipynb`` when the test run left an executed notebook of its
-    current text, else ``<stem>.py``; files of tutorials that went away are removed. Return
-    the pages that need no execution.
+    current text in ``executed``, else ``<stem>.py``; files of tutorials that went away are
+    removed. Return the pages that need no execution.
     """
     target.mkdir(exist_ok=True)
     chosen = {}
     for path in sorted(source.glob("[0-9]*.py")):
-        notebook = executed_notebook(path)
+        notebook = executed_notebook(path, executed)
         chosen[path.stem] = (notebook, ".ipynb") if notebook else (path, ".py")
     for page in [*target.glob("[0-9]*.py"), *target.glob("[0-9]*.ipynb")]:
         if chosen.get(page.stem, (None, None))[1] != page.suffix:

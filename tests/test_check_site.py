@@ -99,3 +99,39 @@ def test_no_built_site_is_a_usage_error(tmp_path, capsys):
         CHECK.main(["--site", str(tmp_path)])
     assert exit_info.value.code == 2
     assert "sphinx-build" in capsys.readouterr().err
+
+
+def test_the_first_of_several_matching_pages_is_chosen(site):
+    for name in ("01_b.html", "01_a.html"):
+        (site / "tutorials" / name).write_text("")
+    assert CHECK.find_page(site / "tutorials", "01_*.html") == "01_a.html"
+
+
+class FakePage:
+    """A loaded page that answers the content check's script with ``state``."""
+
+    def __init__(self, state: dict):
+        self.state = state
+
+    def evaluate(self, script):
+        return self.state if script == CHECK.PAGE_STATE else None
+
+    def wait_for_function(self, script, timeout):
+        pass
+
+
+def _content_problems(**changes) -> list[str]:
+    state = {"images": [{"src": "a.png", "width": 10}], "figures": 1, "formulas": 1}
+    state |= {"unreadable": [], "overflow": 0, "wide": [], "typeset": True}
+    check = CHECK.PageCheck("page", "a.html", min_figures=1, min_formulas=1)
+    CHECK._check_content(FakePage(state | changes), check, 1000)
+    return check.problems
+
+
+def test_content_problems_include_a_one_pixel_overflow_and_wide_blocks():
+    assert _content_problems() == []
+    assert _content_problems(overflow=1) == ["page 1 px wider than the window"]
+    wide = _content_problems(wide=["<table> of the results"])
+    assert wide == ["wider than its column: <table> of the results"]
+    broken = _content_problems(images=[{"src": "b.png", "width": 0}])
+    assert broken == ["image not loaded: b.png"]

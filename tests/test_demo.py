@@ -1,14 +1,20 @@
 """``run_demo``: checked arguments, an interrupted run that keeps the previous report, the
-report's tables and the former name of ``random_state``."""
+report's tables, its figures' markers and colours, and the former name of ``random_state``."""
+
+from types import SimpleNamespace
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from matplotlib.colors import to_rgba, to_rgba_array
+from sklearn.datasets import load_digits
 
 from ebm_memory import DenseAssociativeMemory, demo
-from ebm_memory.demo import _density, _retrieval
+from ebm_memory.demo import _density, _mixtures, _retrieval
 from ebm_memory.demo._report import markdown
 from ebm_memory.plotting import plot_clusters
+from ebm_memory.plotting._digits import cluster_colours
+from ebm_memory.plotting._style import MARKERS, PALETTE
 
 
 def test_n_queries_below_one_is_refused_before_any_work(tmp_path):
@@ -84,7 +90,18 @@ def test_the_energy_trace_keeps_only_the_steps_taken():
     lines = [line.get_xdata() for line in axis.get_lines()]
     assert sorted(len(x) for x in lines[::2]) == sorted(len(t) for t in traces)
     assert axis.get_xlabel() == "update step" and axis.get_ylabel().startswith("energy")
-    assert axis.get_xlim()[1] < max(map(len, traces)) + 1
+    assert axis.get_xlim()[1] < max(map(len, traces)) - 0.5  # the last update, not one past
+    plt.close(figure)
+
+
+def test_a_converged_query_ends_in_its_marker_and_an_unconverged_one_in_a_cross():
+    energies = [np.array([3.0, 1.0]), np.array([3.0, 2.0, 1.5, 1.2])]
+    figure = _retrieval._energy_figure({"softmax": (energies, np.array([True, False]))}, "flip")
+    axis = figure.axes[0]
+    ends = axis.get_lines()[1::2]
+    assert [line.get_marker() for line in ends] == [MARKERS[0], "x"]
+    assert [tuple(line.get_xydata()[-1]) for line in ends] == [(1.0, 1.0), (3.0, 1.2)]
+    assert axis.get_xlim() == pytest.approx((-0.3, 3.3))
     plt.close(figure)
 
 
@@ -95,12 +112,25 @@ def test_the_samples_figure_states_beta_temperature_and_r_hat():
     titles = [axis.get_title() for axis in figure.axes[:2]]
     assert titles == ["exact\nbeta 0.05, T 20", "nuts\nbeta 0.05, T 20\nR-hat 4.2 (> 1.01!)"]
     assert "WARNING: R-hat up to 4.2 > 1.01" in figure.get_suptitle()
+    colours = [to_rgba(axis.title.get_color()) for axis in figure.axes[:2]]
+    assert colours[0] != to_rgba(PALETTE[1]) and colours[1] == to_rgba(PALETTE[1])
     plt.close(figure)
     mixed = {("nuts", "smoother"): (images, 0.005, 1.002)}
     figure = _density.samples_figure(mixed)
     assert figure.axes[0].get_title().endswith("R-hat 1.002")
+    assert to_rgba(figure.axes[0].title.get_color()) != to_rgba(PALETTE[1])
     assert "WARNING" not in figure.get_suptitle()
     plt.close(figure)
+
+
+def column_warning(r_hat: float) -> str:
+    """What the title of a NUTS column adds after its R-hat."""
+    return _density.column_title("nuts", 0.05, r_hat).rpartition(f"R-hat {r_hat:.4g}")[2]
+
+
+def test_r_hat_is_flagged_only_above_the_limit():
+    assert column_warning(1.01) == "" and column_warning(0.99) == ""
+    assert column_warning(1.0101) == " (> 1.01!)"
 
 
 def test_cluster_stars_are_numbered_with_a_neutral_legend_star():
@@ -110,4 +140,24 @@ def test_cluster_stars_are_numbered_with_a_neutral_legend_star():
     assert [text.get_text() for text in axis.texts] == ["0", "1"]
     (star,) = axis.get_legend().legend_handles
     assert star.get_markerfacecolor() == "white"
+    stars = axis.collections[1]
+    np.testing.assert_array_equal(stars.get_facecolors(), to_rgba_array(cluster_colours(2)))
+    plt.close(figure)
+
+
+def test_each_memory_thumbnail_is_framed_in_its_cluster_colour():
+    n_memories = 4
+    rng = np.random.default_rng(0)
+    n_digits = len(load_digits().data)
+    clam = SimpleNamespace(
+        memories_=rng.uniform(0, 16, (n_memories, 64)), labels_=np.arange(n_digits) % n_memories
+    )
+    blobs = rng.normal(size=(6, 2))
+    memory = SimpleNamespace(labels_=np.array([0, 0, 1, 1, 2, 2]), memories_=blobs[::2])
+    memory.n_memories_ = 3
+    figure = _mixtures._figure(clam, blobs, memory)
+    thumbnails = figure.axes[:n_memories]
+    assert [axis.get_title() for axis in thumbnails] == [f"memory {i}" for i in range(4)]
+    frames = [to_rgba(axis.spines["top"].get_edgecolor()) for axis in thumbnails]
+    assert frames == [to_rgba(colour) for colour in cluster_colours(n_memories)]
     plt.close(figure)

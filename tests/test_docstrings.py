@@ -195,3 +195,13 @@ def test_docstring_is_complete(path):
 def test_see_also_names_exist(path):
     missing = _missing_citations(path)
     assert not missing, f"{path}: See Also cites names that do not exist: {missing}"
+
+
+def test_a_see_also_name_resolves_only_to_an_existing_object():
+    owner = "ebm_memory.DenseAssociativeMemory"
+    assert _cites(f"{owner}.fit", "retrieve")
+    assert _cites(owner, "DenseAssociativeMemory.retrieve")
+    assert _cites(owner, "ebm_memory.dynamics.retrieve_softmax")
+    assert _cites(owner, "dynamics.retrieve_softmax")
+    assert not _cites(owner, "no_such_name")
+    assert not _cites(f"{owner}.fit", "ebm_memory.dynamics.no_such_name")

@@ -6,7 +6,9 @@ again while the hash matches (``docs/conf.py``).
 """
 
 import hashlib
+import importlib.util
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -20,12 +22,13 @@ TUTORIALS = sorted((ROOT / "tutorials").glob("*.py"))
 EXECUTED = ROOT / "docs" / "_build" / "executed"
 
 
-def keep_executed(notebook, path: Path, source: bytes) -> Path:
-    """Write ``notebook``, executed from ``source`` (tutorial ``path``), atomically."""
+def keep_executed(notebook, path: Path, source: bytes, folder: Path = EXECUTED) -> Path:
+    """Write ``notebook``, executed from ``source`` (tutorial ``path``), atomically into
+    ``folder``."""
     notebook.metadata["ebm_memory"] = {"source_sha256": hashlib.sha256(source).hexdigest()}
-    EXECUTED.mkdir(parents=True, exist_ok=True)
-    target = EXECUTED / f"{path.stem}.ipynb"
-    handle, staged = tempfile.mkstemp(dir=EXECUTED, prefix=f".{path.stem}-", suffix=".ipynb")
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{path.stem}.ipynb"
+    handle, staged = tempfile.mkstemp(dir=folder, prefix=f".{path.stem}-", suffix=".ipynb")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:
             nbformat.write(notebook, file)
@@ -58,3 +61,26 @@ def test_tutorial_runs(path, tmp_path, monkeypatch):
 
 def test_there_are_tutorials():
     assert TUTORIALS
+
+
+def test_the_docs_show_a_kept_notebook_only_while_its_tutorial_is_unchanged(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the configuration prepends its folders
+    spec = importlib.util.spec_from_file_location("docs_conf", ROOT / "docs" / "conf.py")
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    sources, pages, executed = tmp_path / "tutorials", tmp_path / "pages", tmp_path / "executed"
+    sources.mkdir()
+    tutorial = sources / "01_x.py"
+    tutorial.write_text("# %%\nprint(1)\n", encoding="utf-8")
+    notebook = jupytext.reads(tutorial.read_text(encoding="utf-8"), fmt="py:percent")
+    kept = keep_executed(notebook, tutorial, tutorial.read_bytes(), executed)
+    assert conf.executed_notebook(tutorial, executed) == kept
+    assert conf.copy_tutorials(sources, pages, executed) == ["tutorials/01_x.ipynb"]
+    assert [page.name for page in pages.iterdir()] == ["01_x.ipynb"]
+    assert (pages / "01_x.ipynb").read_bytes() == kept.read_bytes()
+
+    tutorial.write_text("# %%\nprint(2)\n", encoding="utf-8")
+    assert conf.executed_notebook(tutorial, executed) is None
+    assert conf.copy_tutorials(sources, pages, executed) == []
+    assert [page.name for page in pages.iterdir()] == ["01_x.py"]
+    assert (pages / "01_x.py").read_bytes() == tutorial.read_bytes()

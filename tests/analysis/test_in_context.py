@@ -70,6 +70,7 @@ def test_figures_draw(shipped, sharpened):
     *panels, colorbar = figure.axes
     assert [ax.get_title() for ax in panels] == ["a", "b"]
     assert all(ax.get_xlabel() and ax.get_ylabel() and len(ax.get_xticks()) for ax in panels)
+    assert [(ax.get_xlabel(), ax.get_ylabel()) for ax in panels] == [("x₁", "x₂")] * 2
     assert "nats" in colorbar.get_ylabel()
 
 

@@ -149,6 +149,7 @@ def test_the_former_parameter_names_warn_and_give_the_same_numbers():
 
 def test_plot_has_a_panel_per_data_set_and_experiment():
     import matplotlib.pyplot as plt
+    from matplotlib.collections import PathCollection
 
     from ebm_memory.plotting import plot_one_step
 
@@ -161,6 +162,10 @@ def test_plot_has_a_panel_per_data_set_and_experiment():
     handles = figure.axes[0].get_legend().legend_handles
     markers = [handle.get_marker() for handle in handles[:2]]
     assert len(set(markers)) == 2 and "None" not in markers
+    scatters = [c for c in figure.axes[0].collections if isinstance(c, PathCollection)]
+    shapes = [scatter.get_paths()[0].vertices.tobytes() for scatter in scatters]
+    assert len(shapes) == 4  # per query, the pairs below and beyond the threshold
+    assert shapes[0] == shapes[1] and shapes[2] == shapes[3] and shapes[0] != shapes[2]
     plt.close(figure)
 
 

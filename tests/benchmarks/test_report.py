@@ -1,16 +1,19 @@
 """The results' Markdown and figures: clean stdout, labels that fit, every comparison drawn."""
 
-import inspect
+import ast
+import json
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pytest
 
-from benchmarks import kde, retrieval
 from benchmarks.harness import Timing, record
 from benchmarks.report import _case_figure, markdown_table
 
 MACHINE = {"processor": "cpu", "cpu_count": 2, "jax": "0", "device": "cpu"}
 MACHINE |= {"matmul_gflops_float32": 1.0, "matmul_gflops_float64": 1.0}
+ROOT = Path(__file__).parents[2]
+SHIPPED = json.loads((ROOT / "docs" / "benchmarks" / "results.json").read_text())["records"]
 
 
 def _rows(case, ratios):
@@ -26,18 +29,40 @@ def _rows(case, ratios):
     return rows
 
 
+def _recorded_metrics() -> dict[str, str]:
+    """The accuracy metric that each case module passes to ``record``, by module name."""
+    metrics = {}
+    for path in sorted((ROOT / "benchmarks").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "record":
+                metrics[path.stem] = ast.literal_eval(node.args[6])
+    return metrics
+
+
 def test_accuracy_metrics_read_clean_in_markdown_and_stdout():
-    for module in (kde, retrieval):
-        assert '"max |' not in inspect.getsource(module)
+    metrics = _recorded_metrics()
+    assert {"kde", "retrieval", "likelihood", "clustering", "classification"} <= set(metrics)
+    assert not [metric for metric in metrics.values() if "|" in metric]
     report = {"machine": MACHINE, "size": "tiny", "seconds": 1.0, "records": _rows("x", [2.0])}
     text = markdown_table(report)
     assert "&#124;" not in text
     assert "| max abs difference: 0 |" in text
 
 
-@pytest.mark.parametrize("ratios", [[0.03, 0.9, 1.1, 40.0], [0.5, 0.6], [None]])
-def test_case_figure_labels_fit_and_do_not_overlap(ratios):
-    figure = _case_figure("case", _rows("case", ratios))
+@pytest.mark.parametrize(
+    "rows",
+    [
+        _rows("case", [0.03, 0.9, 1.1, 40.0]),
+        _rows("case", [0.5, 0.6]),
+        _rows("case", [None]),
+        [row for row in SHIPPED if row["case"] == "kde_scoring"],
+        [row for row in SHIPPED if row["case"] == "classification"],
+    ],
+    ids=["made-up", "made-up-close", "no-peer", "shipped-kde", "shipped-classification"],
+)
+def test_case_figure_labels_fit_and_do_not_overlap(rows):
+    case, ratios = rows[0]["case"], [row["ratio"] for row in rows]
+    figure = _case_figure(case, rows)
     figure.canvas.draw()
     renderer = figure.canvas.get_renderer()
     canvas = figure.bbox
@@ -57,5 +82,5 @@ def test_case_figure_labels_fit_and_do_not_overlap(ratios):
         not a.overlaps(b) for a, b in zip(tick_boxes, tick_boxes[1:], strict=False)
     )
     assert "peer time / our time" in axis.get_xlabel() or axis.get_xlabel() == "our time (s)"
-    assert axis.get_title().startswith("case: ")
+    assert axis.get_title().startswith(f"{case}: ")
     plt.close(figure)

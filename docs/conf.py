@@ -1,6 +1,6 @@
 """Sphinx configuration of the ebm_memory documentation.
 
-Build: ``python -m pip install -e ".[docs]" && sphinx-build -b html docs docs/_build/html``.
+Build: ``python -m pip install -e ".[docs]" && sphinx-build -W -b html docs docs/_build/html``.
 Before reading the sources it writes the API reference pages from each public module's
 ``__all__`` (``api/_layers.py``) and puts the tutorials of ``../tutorials`` into
 ``tutorials/`` (both generated, ignored by git): a tutorial's executed notebook from the last

@@ -29,8 +29,7 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.neighbors import KernelDensity
 
 from ebm_memory import DenseAssociativeMemory
-from ebm_memory._io import save_figure
-from ebm_memory.plotting._style import PALETTE, rc_params
+from ebm_memory.plotting import PALETTE, rc_params, save_figure
 
 plt.rcParams.update(rc_params())  # the package's colour-blind-safe palette and layout
 

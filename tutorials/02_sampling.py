@@ -34,12 +34,10 @@ from numpyro.infer import MCMC, NUTS
 from sklearn.datasets import make_moons
 
 from ebm_memory import DenseAssociativeMemory
-from ebm_memory._io import save_figure
 from ebm_memory.analysis import noise_benefit
 from ebm_memory.datasets import load_binary_digits
 from ebm_memory.energies import softmax_energy
-from ebm_memory.plotting import plot_noise_benefit
-from ebm_memory.plotting._style import rc_params
+from ebm_memory.plotting import plot_noise_benefit, rc_params, save_figure
 from ebm_memory.samplers import MemoryMixture, sample
 
 plt.rcParams.update(rc_params())  # the package's colour-blind-safe palette and layout

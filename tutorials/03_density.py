@@ -42,8 +42,7 @@ from sklearn.neighbors import KernelDensity
 from benchmarks.digits_example import digits_kde_example, plot_digits_samples
 from benchmarks.likelihood import likelihood_records, plot_likelihood
 from ebm_memory import DenseAssociativeMemory
-from ebm_memory._io import save_figure
-from ebm_memory.plotting._style import PALETTE, rc_params
+from ebm_memory.plotting import PALETTE, rc_params, save_figure
 
 plt.rcParams.update(rc_params())  # the package's colour-blind-safe palette and layout
 digits = load_digits().data

@@ -40,10 +40,8 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from ebm_memory import AssociativeClustering, NonparametricMemory
-from ebm_memory._io import save_figure
 from ebm_memory.analysis import finite_mixture_growth, memory_growth
-from ebm_memory.plotting import plot_clusters, plot_memory_growth
-from ebm_memory.plotting._style import PALETTE, rc_params
+from ebm_memory.plotting import PALETTE, plot_clusters, plot_memory_growth, rc_params, save_figure
 
 plt.rcParams.update(rc_params())  # the package's colour-blind-safe palette and layout
 start_time = time.perf_counter()

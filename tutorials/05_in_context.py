@@ -32,11 +32,9 @@ import numpy as np
 from sklearn.neighbors import KernelDensity
 
 from ebm_memory import InContextEnergy
-from ebm_memory._io import save_figure
 from ebm_memory.analysis.in_context import draw_context, loo_bandwidth, sharpening, summarise
 from ebm_memory.incontext import HELD_OUT_FAMILIES, TRAINING_FAMILIES, mixture_log_prob
-from ebm_memory.plotting import plot_contours, plot_sharpening
-from ebm_memory.plotting._style import rc_params
+from ebm_memory.plotting import plot_contours, plot_sharpening, rc_params, save_figure
 
 plt.rcParams.update(rc_params())  # the package's colour-blind-safe palette and layout
 

@@ -33,8 +33,8 @@ from IPython.display import Markdown, display
 from sklearn.datasets import load_digits
 
 from ebm_memory import experiments
-from ebm_memory._io import save_figure
 from ebm_memory.dynamics import separation_report
+from ebm_memory.plotting import save_figure
 
 out = Path(tempfile.mkdtemp())
 start_time = time.perf_counter()

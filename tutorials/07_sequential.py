@@ -41,7 +41,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
 from ebm_memory import DenseAssociativeClassifier, DenseAssociativeMemory
-from ebm_memory._io import save_figure
 from ebm_memory.analysis.forgetting import run_task_sequence
 from ebm_memory.analysis.sequential import STRATEGY_SETTINGS
 from ebm_memory.datasets import permuted_digits, random_pattern_tasks
@@ -53,8 +52,7 @@ from ebm_memory.learning import (
     fit_softmax_backprop,
 )
 from ebm_memory.learning.backprop import corrupt, reconstruction_loss
-from ebm_memory.plotting import plot_task_accuracies
-from ebm_memory.plotting._style import DIVERGING_COLORMAP, rc_params
+from ebm_memory.plotting import DIVERGING_COLORMAP, plot_task_accuracies, rc_params, save_figure
 
 plt.rcParams.update(rc_params())  # the package's colour-blind-safe palette and layout
 start_time = time.perf_counter()

@@ -28,10 +28,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ebm_memory import TwoLayerNetwork, interactions, lagrangians
-from ebm_memory._io import save_figure
 from ebm_memory.datasets import flip_pixels, load_binary_digits
 from ebm_memory.dynamics import retrieve_binary, retrieve_softmax
-from ebm_memory.plotting._style import rc_params
+from ebm_memory.plotting import rc_params, save_figure
 
 plt.rcParams.update(rc_params())  # the package's colour-blind-safe palette and layout
 rng = np.random.default_rng(0)

@@ -9,6 +9,11 @@ from __future__ import annotations
 import importlib
 
 _HOMES = {
+    "COLORMAP": "_style",
+    "DIVERGING_COLORMAP": "_style",
+    "PALETTE": "_style",
+    "rc_params": "_style",
+    "save_figure": "_saving",
     "plot_capacity": "capacity",
     "plot_clusters": "_digits",
     "plot_dead_neurons": "dead_neurons",

@@ -36,7 +36,29 @@ DIVERGING_COLORMAP = "PuOr"
 
 
 def rc_params() -> dict:
-    """Matplotlib settings of every package figure."""
+    """Matplotlib settings of every package figure, for your own figures to match them.
+
+    Returns
+    -------
+    dict
+        ``rcParams`` entries: the :data:`PALETTE` colour cycle, the :data:`COLORMAP` image
+        map, constrained layout, and tight bounding boxes on saving.
+
+    See Also
+    --------
+    ebm_memory.plotting.PALETTE : The colour-blind-safe colours the cycle takes.
+    ebm_memory.plotting.save_figure : Save a figure atomically.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from ebm_memory.plotting import rc_params
+    >>> with plt.rc_context(rc_params()):
+    ...     figure, axis = plt.subplots()
+    >>> figure.get_layout_engine().__class__.__name__
+    'ConstrainedLayoutEngine'
+    >>> plt.close(figure)
+    """
     from cycler import cycler
 
     return {

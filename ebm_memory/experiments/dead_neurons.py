@@ -135,7 +135,7 @@ def figure(result: Result):
     >>> from ebm_memory.experiments import dead_neurons
     >>> figure = dead_neurons.figure(dead_neurons.run(sizes=(8, 16, 0)))
     >>> figure.axes[1].get_title()
-    'Jacobian spectra (real parts)'
+    'Jacobian spectra at the fixed points'
     """
     from ebm_memory.plotting.dead_neurons import plot_dead_neurons
 
